@@ -1,0 +1,1 @@
+"""The `kactors` command line (installed as the `kactors_cli` package)."""

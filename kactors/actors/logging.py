@@ -1,0 +1,118 @@
+"""Structured logs: the teaching medium of kactors.
+
+Every record carries `ts` (cluster seconds since the system started), `actor` (its path)
+and `event` (a dotted name such as `actor.restarted`). Rendered as aligned console lines
+for people or JSON lines for tools; optionally captured as dicts for tests. Each system
+builds its own logger (no global structlog configuration), so tests can run many systems.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, MutableMapping
+from typing import IO, Any
+
+import structlog
+
+LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50, "off": 100}
+_SECRET_KEY = re.compile(r"token|password|passwd|secret|authorization|credential|private_key",
+                         re.IGNORECASE)
+REDACTED = "[REDACTED]"
+
+EventDict = MutableMapping[str, Any]
+
+
+class Secret(str):
+    """A string that renders as [REDACTED] in any log record or repr."""
+
+    def __repr__(self) -> str:
+        return REDACTED
+
+
+def redact(event: EventDict) -> EventDict:
+    """Secrets never reach a log: by key name, or by the `Secret` type, at any depth."""
+    for key, value in list(event.items()):
+        if _SECRET_KEY.search(key) and value is not None:
+            event[key] = REDACTED
+        elif isinstance(value, Secret):
+            event[key] = REDACTED
+        elif isinstance(value, dict):
+            event[key] = redact(dict(value))
+    return event
+
+
+def _order(now: Callable[[], float]) -> Callable[[Any, str, EventDict], EventDict]:
+    def processor(_: Any, method: str, event: EventDict) -> EventDict:
+        ordered: dict[str, Any] = {"ts": round(now(), 6), "level": event.pop("level", method)}
+        ordered["actor"] = event.pop("actor", "/")
+        ordered["event"] = event.pop("event")
+        ordered.update(event)
+        return redact(ordered)
+
+    return processor
+
+
+def render_console(event: EventDict) -> str:
+    extras = " ".join(f"{key}={_short(value)}" for key, value in event.items()
+                      if key not in ("ts", "actor", "event", "level"))
+    level = _SHORT_LEVEL.get(event.get("level", "info"), "INFO")
+    return f"{event['ts']:10.3f} {level:<5} {event['actor']:<32} {event['event']:<24} {extras}".rstrip()
+
+
+_SHORT_LEVEL = {"debug": "DEBUG", "info": "INFO", "warning": "WARN", "error": "ERROR",
+                "critical": "CRIT"}
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=repr, sort_keys=False)
+    return text if " " not in text or text.startswith(("{", "[", '"')) else json.dumps(text)
+
+
+def render_json(event: EventDict) -> str:
+    return json.dumps(event, default=repr, separators=(", ", ": "))
+
+
+class _Sink:
+    """The structlog 'logger': writes rendered lines and/or keeps records for tests."""
+
+    def __init__(self, stream: IO[str] | None, fmt: str,
+                 records: list[dict[str, Any]] | None) -> None:
+        self.stream = stream
+        self.render = render_json if fmt == "json" else render_console
+        self.records = records
+
+    def write(self, event: EventDict) -> None:
+        if self.records is not None:
+            self.records.append(dict(event))
+        if self.stream is not None:
+            self.stream.write(self.render(event) + "\n")
+
+    def msg(self, event: EventDict) -> None:
+        self.write(event)
+
+    debug = info = warning = warn = error = critical = exception = msg
+
+
+def _to_sink(_: Any, __: str, event: EventDict) -> Any:
+    return ((event,), {})
+
+
+def build_logger(now: Callable[[], float], *, fmt: str = "console", level: str = "info",
+                 stream: IO[str] | None = None, records: list[dict[str, Any]] | None = None,
+                 use_stdout: bool = True) -> Any:
+    """A structlog bound logger for one actor system."""
+    if fmt not in ("console", "json"):
+        raise ValueError(f"log format must be 'console' or 'json', got {fmt!r}")
+    if level not in LEVELS:
+        raise ValueError(f"log level must be one of {', '.join(LEVELS)}, got {level!r}")
+    if stream is None and use_stdout:
+        stream = sys.stdout
+    sink = _Sink(stream, fmt, records)
+    return structlog.wrap_logger(
+        sink,
+        processors=[_order(now), _to_sink],
+        wrapper_class=structlog.make_filtering_bound_logger(LEVELS[level]),
+        cache_logger_on_first_use=True,
+    )

@@ -1,0 +1,95 @@
+"""ActorRef: the only handle one actor has on another.
+
+`tell` never waits (it raises MailboxFull rather than block); `send` waits for room;
+`ask` waits for the reply, always with a timeout. A ref stays valid across restarts of its
+actor, and after a stop it resolves by path, so a ref to a component that its supervisor
+re-created under the same name reaches the new one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import ActorStopped, AskTimeout, InvalidChildSpec, SystemStopped
+from .reply import Reply
+
+if TYPE_CHECKING:
+    from .cell import ActorCell
+
+DEFAULT_ASK_TIMEOUT = 5.0
+
+
+class ActorRef:
+    __slots__ = ("_cell", "path")
+
+    def __init__(self, cell: ActorCell) -> None:
+        self._cell = cell
+        self.path = cell.path
+
+    def __repr__(self) -> str:
+        return f"<ActorRef {self.path}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ActorRef) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    def _live_cell(self) -> ActorCell | None:
+        cell = self._cell
+        if cell.dead:
+            system = cell.system
+            if not system.running:
+                raise SystemStopped(system.name)
+            found = system.lookup_cell(self.path)
+            if found is None:
+                return None
+            self._cell = cell = found
+        return cell
+
+    @property
+    def alive(self) -> bool:
+        cell = self._cell
+        return not cell.dead or cell.system.lookup_cell(self.path) is not None
+
+    def tell(self, message: Any) -> None:
+        """Enqueue `message` and return at once. Raises MailboxFull, never waits."""
+        cell = self._cell
+        if cell.dead:
+            cell = self._live_cell()
+            if cell is None:
+                self._cell.system.dead_letter(self.path, message, "actor is stopped")
+                return
+        cell.mailbox.put_nowait((message, None, cell.system.sender_path()))
+
+    async def send(self, message: Any) -> None:
+        """Enqueue `message`, waiting for room if the mailbox is full (backpressure)."""
+        cell = self._live_cell()
+        if cell is None:
+            self._cell.system.dead_letter(self.path, message, "actor is stopped")
+            return
+        await cell.mailbox.put((message, None, cell.system.sender_path()))
+
+    async def ask(self, message: Any, timeout: float = DEFAULT_ASK_TIMEOUT) -> Any:
+        """Send `message` and wait for the handler's return value (or its exception).
+
+        Never hangs: raises AskTimeout after `timeout` seconds of cluster time, and
+        ActorStopped when the target is stopped or stops before it replies.
+        """
+        if not (isinstance(timeout, int | float) and timeout > 0):
+            raise InvalidChildSpec(f"ask timeout must be a number > 0, got {timeout!r}")
+        cell = self._live_cell()
+        if cell is None:
+            self._cell.system.dead_letter(self.path, message, "actor is stopped")
+            raise ActorStopped(self.path)
+        system = cell.system
+        reply = Reply()
+        cell.mailbox.put_nowait((message, reply, system.sender_path()))
+        reply.timer = system.timers.call_later(
+            timeout, reply.fail, AskTimeout(self.path, timeout, message)
+        )
+        return await reply.wait()
