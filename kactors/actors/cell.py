@@ -81,7 +81,11 @@ class ActorCell:
     # -- one incarnation -------------------------------------------------------------------
     async def run(self, task_status: trio.TaskStatus[ActorRef] = trio.TASK_STATUS_IGNORED
                   ) -> None:
+        if self.dead:  # stopped for good before its task got to run (spawn, then stop)
+            task_status.started(self.ref)
+            return
         self.incarnation += 1
+        self._intensity = None  # a new incarnation has a fresh restart history (OTP)
         self._done = trio.Event()
         self._parent_is_stopping_me = False
         self.mailbox.system.clear()

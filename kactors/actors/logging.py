@@ -38,16 +38,31 @@ def redact(event: EventDict) -> EventDict:
             event[key] = REDACTED
         elif isinstance(value, Secret):
             event[key] = REDACTED
-        elif isinstance(value, dict):
-            event[key] = redact(dict(value))
+        elif isinstance(value, dict | list | tuple):
+            event[key] = _redact_value(value)
     return event
+
+
+def _redact_value(value: Any) -> Any:
+    """Secrets inside containers: a Secret is a str, so JSON would print it in clear."""
+    if isinstance(value, Secret):
+        return REDACTED
+    if isinstance(value, dict):
+        return redact(dict(value))
+    if isinstance(value, list | tuple):
+        items = [_redact_value(item) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value  # nothing secret inside: keep the value (and its type) as logged
+        return items if isinstance(value, list) else tuple(items)
+    return value
 
 
 def _order(now: Callable[[], float]) -> Callable[[Any, str, EventDict], EventDict]:
     def processor(_: Any, method: str, event: EventDict) -> EventDict:
-        ordered: dict[str, Any] = {"ts": round(now(), 6), "level": event.pop("level", method)}
-        ordered["actor"] = event.pop("actor", "/")
-        ordered["event"] = event.pop("event")
+        # ts, actor and event lead every record (and every JSON line), then the level
+        ordered: dict[str, Any] = {"ts": round(now(), 6), "actor": event.pop("actor", "/"),
+                                   "event": event.pop("event")}
+        ordered["level"] = event.pop("level", method)
         ordered.update(event)
         return redact(ordered)
 

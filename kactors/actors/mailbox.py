@@ -40,6 +40,14 @@ class Mailbox:
             task, self._receiver = self._receiver, None
             trio.lowlevel.reschedule(task)
 
+    def put_unbounded(self, envelope: Envelope) -> None:
+        """Enqueue past the capacity: for runtime notifications (`Terminated`) that must
+        neither be lost nor fail the code that stops an actor."""
+        self.queue.append(envelope)
+        if self._receiver is not None:
+            task, self._receiver = self._receiver, None
+            trio.lowlevel.reschedule(task)
+
     async def put(self, envelope: Envelope) -> bool:
         """Wait for room (backpressure), then enqueue; False if the mailbox closed meanwhile.
 

@@ -92,16 +92,21 @@ class NetworkStats:
 class _NetReply:
     """Stands in the target's mailbox for the asker's Reply: the answer travels back too."""
 
-    __slots__ = ("network", "src", "dst", "reply")
+    __slots__ = ("network", "src", "dst", "reply", "settled")
 
     def __init__(self, network: Network, src: str, dst: str, reply: Reply) -> None:
         self.network, self.src, self.dst, self.reply = network, src, dst, reply
+        self.settled = False  # like Reply, settled once: only one answer crosses the network
 
     def set(self, value: Any) -> None:
-        self.network._transmit(self.dst, self.src, None, (self.reply.set, value))
+        if not self.settled:
+            self.settled = True
+            self.network._transmit(self.dst, self.src, None, (self.reply.set, value))
 
     def fail(self, error: BaseException) -> None:
-        self.network._transmit(self.dst, self.src, None, (self.reply.fail, error))
+        if not self.settled:
+            self.settled = True
+            self.network._transmit(self.dst, self.src, None, (self.reply.fail, error))
 
 
 class RemoteRef:

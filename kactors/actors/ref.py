@@ -72,7 +72,9 @@ class ActorRef:
         if cell is None:
             self._cell.system.dead_letter(self.path, message, "actor is stopped")
             return
-        await cell.mailbox.put((message, None, cell.system.sender_path()))
+        if not await cell.mailbox.put((message, None, cell.system.sender_path())):
+            # the actor stopped for good while we waited for room
+            cell.system.dead_letter(self.path, message, "actor stopped")
 
     async def ask(self, message: Any, timeout: float = DEFAULT_ASK_TIMEOUT) -> Any:
         """Send `message` and wait for the handler's return value (or its exception).

@@ -55,6 +55,9 @@ class ChildInfo:
     restarts: int
 
 
+_MANAGEMENT = (StartChild, TerminateChild, RestartChild, DeleteChild, WhichChildren)
+
+
 class Supervisor(Actor):
     def __init__(self, children: Sequence[ChildSpec] = (),
                  policy: SupervisionPolicy | None = None) -> None:
@@ -72,6 +75,22 @@ class Supervisor(Actor):
             await self.ctx.start_child(spec)
 
     async def receive(self, message: Any) -> Any:
+        if not isinstance(message, _MANAGEMENT):
+            return self.handle(message)
+        try:
+            return await self._manage(message)
+        except (DuplicateName, UnknownChild) as exc:
+            # As in OTP, a bad management call is an error *reply*, not a supervisor crash
+            # (which would restart every child): the asker gets the exception, we go on.
+            reply = self.ctx._cell._current_reply
+            if reply is not None:
+                reply.fail(exc)
+            else:
+                self.ctx.log.warning("supervisor.request_failed",
+                                     request=type(message).__name__, error=str(exc))
+            return None
+
+    async def _manage(self, message: Any) -> Any:
         match message:
             case StartChild(spec):
                 if spec.name in self.specs:

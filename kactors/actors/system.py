@@ -18,7 +18,7 @@ import trio
 from .actor import Actor
 from .cell import ActorCell, current_cell
 from .determinism import enable_deterministic_scheduling
-from .errors import EscalationError, SystemStopped
+from .errors import ActorError, EscalationError, SystemStopped
 from .logging import build_logger
 from .messages import SHUTDOWN, ExitReason, Terminated
 from .network import Network
@@ -77,16 +77,27 @@ class ActorSystem:
                               shutdown=float("inf"))
         self.root = ActorCell(self, None, root_spec, path="")
         self.running = True
-        await nursery.start(self.root.run, name="/")
+        await nursery.start(self._run_root, name="/")
         self.log.info("system.started", system=self.name, seed=self.seed)
         return self
 
     async def _run_timers(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
                           ) -> None:
-        with trio.CancelScope() as scope:
+        # Shielded, like the tree: a cancellation of the enclosing scope must not stop the
+        # timers (ask timeouts, backoff) before `__aexit__` has stopped the tree in order.
+        with trio.CancelScope(shield=True) as scope:
             self._timer_scope = scope
             task_status.started()
             await self.timers.run()
+
+    async def _run_root(self, task_status: trio.TaskStatus[ActorRef] = trio.TASK_STATUS_IGNORED
+                        ) -> None:
+        # The tree is shielded from the enclosing scope: when that scope is cancelled,
+        # `__aexit__` stops the actors in reverse start order with their stop hooks, instead
+        # of trio cancelling every task at once in scheduler order.
+        assert self.root is not None
+        with trio.CancelScope(shield=True):
+            await self.root.run(task_status)
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
         assert self._stack is not None and self.root is not None
@@ -97,12 +108,16 @@ class ActorSystem:
             self.running = False
             self._stopped.set()
         try:
-            return await self._stack.__aexit__(exc_type, exc, tb)
+            # The tree and the timers are done: the nursery only collects an escalation.
+            # The body's own exception (or cancellation) is not passed in, so it propagates
+            # unchanged rather than wrapped in an ExceptionGroup.
+            await self._stack.__aexit__(None, None, None)
         except BaseExceptionGroup as group:
             escalations = [e for e in _leaves(group) if isinstance(e, EscalationError)]
             if escalations:
                 raise escalations[0] from None
             raise
+        return None
 
     async def _stop_tree(self) -> None:
         root = self.root
@@ -154,7 +169,11 @@ class ActorSystem:
 
     async def stop(self, ref: ActorRef) -> None:
         """Stop a top-level actor for good."""
-        await self._root().terminate_child(ref.name)
+        root = self._root()
+        if ref.path != f"/{ref.name}":  # else a top-level namesake would be stopped instead
+            raise ActorError(f"{ref.path} is not a top-level actor; stop it through its "
+                             f"supervisor")
+        await root.terminate_child(ref.name)
 
     # -- registry, clock, watch, dead letters ------------------------------------------------
     def now(self) -> float:
@@ -197,7 +216,13 @@ class ActorSystem:
             return
         message = Terminated(cell.ref, reason)
         for watcher in watchers.values():
-            watcher.tell(message)
+            # Not `tell`: a watcher's full mailbox must neither lose the notification nor
+            # raise MailboxFull into whoever is stopping `cell` (a supervisor, a finally).
+            target = watcher._live_cell()
+            if target is None:
+                self.dead_letter(watcher.path, message, "watcher is stopped")
+            else:
+                target.mailbox.put_unbounded((message, None, None))
 
     def dead_letter(self, path: str, message: Any, why: str) -> None:
         self.dead_letters += 1

@@ -1,0 +1,272 @@
+"""`WatchHub`: etcd's watch guarantees as a sans-I/O fan-out of each revision's events.
+
+etcd promises that a watch is *ordered* (by revision), *unique* (an event is never
+delivered twice), *reliable* (no event is skipped), *atomic* (a revision's events are never
+split) and *resumable* (a watcher that saw revision R restarts from R + 1 and misses
+nothing, unless that history was compacted). Here:
+
+* the hub is fed every revision exactly once, in order (`notify` / `sync`), and refuses a
+  gap, so each watcher sees each matching revision once and in order;
+* each revision produces at most one `WatchResponse` per watcher holding all the events of
+  that revision that match it;
+* a new watcher first receives, synchronously, one response per matching revision from
+  ``start_revision`` out of the store's retained history, then live revisions: there is no
+  window between catch-up and live delivery because both happen in the same actor step;
+* a ``start_revision`` below the compaction point fails with `Compacted` (carrying the
+  compact revision, so the client can re-list), one in the future simply waits.
+
+An `Event` object is shared by every watcher it goes to; watchers that did not ask for
+``prev_kv`` get one shared stripped copy per event instead.
+
+Fan-out cost: exact-key watchers sit in a dict by key (one lookup per event); range and
+prefix watchers are grouped by their interval, so an event is tested once per *distinct*
+interval (Kubernetes has one per resource type), not once per watcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from kactors.store.errors import InvalidRequest
+from kactors.store.keys import ALL_KEYS, check_range, in_range
+from kactors.store.kv import Event
+from kactors.store.mvcc import MVCCStore
+
+
+@attrs.frozen
+class WatchResponse:
+    """What one watcher receives for one revision, or a progress / cancel notice.
+
+    ``header_revision`` is the revision the watcher is now up to date with: the events'
+    revision, or for a progress notification (``progress=True``, no events) the hub's
+    current revision. ``compact_revision > 0`` with ``canceled=True`` means the watcher
+    fell behind compacted history and was dropped; re-list and watch from there.
+    """
+
+    watch_id: int
+    events: tuple[Event, ...]
+    header_revision: int
+    compact_revision: int = 0
+    progress: bool = False
+    canceled: bool = False
+
+
+@attrs.frozen
+class WatchCreated:
+    """The new watcher's id and its catch-up responses (oldest first)."""
+
+    watch_id: int
+    responses: tuple[WatchResponse, ...]
+
+
+@attrs.define
+class _Watcher:
+    watch_id: int
+    key: str
+    range_end: str | None
+    prev_kv: bool
+    progress_notify: bool
+    start_revision: int
+    """Lowest revision still to deliver live; earlier ones came from catch-up."""
+
+
+def _strip(event: Event) -> Event:
+    return Event(event.type, event.kv, None) if event.prev_kv is not None else event
+
+
+class WatchHub:
+    """Watchers of one store replica, fed with each applied revision's events."""
+
+    def __init__(self, store: MVCCStore) -> None:
+        self._store = store
+        self.revision = store.revision
+        """Last revision fanned out."""
+        self._watchers: dict[int, _Watcher] = {}
+        self._exact: dict[str, dict[int, _Watcher]] = {}
+        self._ranges: dict[tuple[str, str], dict[int, _Watcher]] = {}
+        self._next_id = 1
+
+    def __len__(self) -> int:
+        return len(self._watchers)
+
+    def __contains__(self, watch_id: object) -> bool:
+        return watch_id in self._watchers
+
+    def watch(
+        self,
+        key: str,
+        range_end: str | None = None,
+        start_revision: int = 0,
+        prev_kv: bool = False,
+        progress_notify: bool = False,
+    ) -> WatchCreated:
+        """Watch ``key`` or ``[key, range_end)`` from ``start_revision`` (0: from now on).
+
+        Raises `Compacted` if ``start_revision`` is below the compaction point, `EmptyKey` /
+        `InvalidRange` for a bad interval. The hub must be in sync with its store (the
+        state machine syncs it after every apply).
+        """
+        end = check_range(key, range_end)
+        if start_revision.__class__ is not int or start_revision < 0:
+            raise InvalidRequest(f"start revision must be a non-negative int: {start_revision!r}")
+        store = self._store
+        if self.revision != store.revision:
+            raise RuntimeError(
+                f"watch hub is at revision {self.revision}, store at {store.revision}: sync first"
+            )
+        watcher = _Watcher(self._next_id, key, end, prev_kv, progress_notify, 0)
+        responses: list[WatchResponse] = []
+        if 0 < start_revision <= store.revision:
+            for rev, events in store.history(start_revision):  # raises Compacted
+                response = self._filter(watcher, rev, events)
+                if response is not None:
+                    responses.append(response)
+        watcher.start_revision = max(start_revision, store.revision + 1)
+        self._next_id += 1
+        self._add(watcher)
+        return WatchCreated(watcher.watch_id, tuple(responses))
+
+    def cancel(self, watch_id: int) -> bool:
+        """Stop a watcher; False if it did not exist (already canceled)."""
+        watcher = self._watchers.pop(watch_id, None)
+        if watcher is None:
+            return False
+        if watcher.range_end is None:
+            group = self._exact[watcher.key]
+            del group[watch_id]
+            if not group:
+                del self._exact[watcher.key]
+        else:
+            interval = (watcher.key, watcher.range_end)
+            group = self._ranges[interval]
+            del group[watch_id]
+            if not group:
+                del self._ranges[interval]
+        return True
+
+    def notify(self, revision: int, events: Iterable[Event]) -> list[WatchResponse]:
+        """Fan out the events of ``revision``, which must follow the last one fed.
+
+        Returns one response per interested watcher, in a deterministic order. Feeding a
+        revision already fed returns nothing (unique delivery); skipping one is a bug in
+        the caller and raises ``ValueError``.
+        """
+        if revision <= self.revision:
+            return []
+        if revision != self.revision + 1:
+            raise ValueError(f"watch hub at revision {self.revision} cannot jump to {revision}")
+        self.revision = revision
+        if not self._watchers:
+            return []
+        matched: dict[int, list[Event]] = {}
+        exact = self._exact
+        ranges = self._ranges
+        for event in events:
+            key = event.kv.key
+            group = exact.get(key)
+            if group is not None:
+                for watch_id, watcher in group.items():
+                    if revision >= watcher.start_revision:
+                        matched.setdefault(watch_id, []).append(event)
+            for (start, end), group in ranges.items():
+                if key >= start and (end == ALL_KEYS or key < end):
+                    for watch_id, watcher in group.items():
+                        if revision >= watcher.start_revision:
+                            matched.setdefault(watch_id, []).append(event)
+        if not matched:
+            return []
+        stripped: dict[int, Event] = {}
+        responses = []
+        for watch_id, evs in matched.items():
+            if not self._watchers[watch_id].prev_kv:
+                out = []
+                for event in evs:
+                    copy = stripped.get(id(event))
+                    if copy is None:
+                        copy = stripped[id(event)] = _strip(event)
+                    out.append(copy)
+                evs = out
+            responses.append(WatchResponse(watch_id, tuple(evs), revision))
+        return responses
+
+    def sync(self) -> list[WatchResponse]:
+        """Fan out every revision the store has and the hub has not, from the store's log.
+
+        After a snapshot restore the store may have jumped past revisions whose events are
+        no longer retained: watchers that needed them are canceled with the compact
+        revision (etcd's answer to a watcher behind compaction); the others continue.
+        A store that went *back* (restored from an older snapshot) cancels every watcher.
+        """
+        store = self._store
+        if not self._watchers:
+            self.revision = store.revision  # nobody to tell: the common case, kept cheap
+            return []
+        responses: list[WatchResponse] = []
+        if store.revision < self.revision:
+            for watch_id in list(self._watchers):
+                self.cancel(watch_id)
+                responses.append(WatchResponse(watch_id, (), store.revision, canceled=True))
+            self.revision = store.revision
+            return responses
+        first = self.revision + 1
+        if first < store.first_revision <= store.revision:
+            missing_until = store.first_revision - 1
+            for watch_id, watcher in list(self._watchers.items()):
+                if watcher.start_revision <= missing_until:
+                    self.cancel(watch_id)
+                    responses.append(
+                        WatchResponse(
+                            watch_id,
+                            (),
+                            store.revision,
+                            compact_revision=store.compact_revision,
+                            canceled=True,
+                        )
+                    )
+            self.revision = missing_until
+        for rev in range(self.revision + 1, store.revision + 1):
+            responses.extend(self.notify(rev, store.events_at(rev)))
+        return responses
+
+    def rebind(self, store: MVCCStore) -> list[WatchResponse]:
+        """Switch to a store restored from a snapshot and catch the watchers up (`sync`)."""
+        self._store = store
+        return self.sync()
+
+    def progress(self, watch_ids: Iterable[int] | None = None) -> list[WatchResponse]:
+        """Progress notifications (bookmarks) carrying the hub's current revision.
+
+        With no ids: every watcher created with ``progress_notify`` (the periodic ticker);
+        with ids: exactly those watchers (an explicit progress request), unknown ids
+        ignored. A progress response promises that no event below its revision is still
+        to come, which holds because the hub is always fully delivered up to
+        ``self.revision``.
+        """
+        if watch_ids is None:
+            ids = [wid for wid, w in self._watchers.items() if w.progress_notify]
+        else:
+            ids = [wid for wid in watch_ids if wid in self._watchers]
+        return [WatchResponse(wid, (), self.revision, progress=True) for wid in ids]
+
+    def _add(self, watcher: _Watcher) -> None:
+        self._watchers[watcher.watch_id] = watcher
+        if watcher.range_end is None:
+            self._exact.setdefault(watcher.key, {})[watcher.watch_id] = watcher
+        else:
+            interval = (watcher.key, watcher.range_end)
+            self._ranges.setdefault(interval, {})[watcher.watch_id] = watcher
+
+    @staticmethod
+    def _filter(
+        watcher: _Watcher, revision: int, events: tuple[Event, ...]
+    ) -> WatchResponse | None:
+        selected = tuple(
+            event if watcher.prev_kv else _strip(event)
+            for event in events
+            if in_range(event.kv.key, watcher.key, watcher.range_end)
+        )
+        if not selected:
+            return None
+        return WatchResponse(watcher.watch_id, selected, revision)
