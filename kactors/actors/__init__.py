@@ -3,7 +3,7 @@
 Knows nothing about Kubernetes.
 """
 
-from .actor import Actor, ActorContext
+from .actor import Actor, ActorContext, ReplyHandle
 from .errors import (
     ActorError,
     ActorStopped,
@@ -36,6 +36,7 @@ from .system import ActorSystem
 from .timers import TimerHandle
 
 __all__ = [
+    "ReplyHandle",
     "RemoteRef",
     "Network",
     "LinkFaults",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from .supervision import ChildSpec, SupervisionPolicy
 from .timers import TimerHandle
@@ -44,6 +44,24 @@ class Actor:
         self.ctx.log.warning("actor.unhandled", message=type(message).__name__)
         return None
 
+
+class ReplyHandle(Protocol):
+    """Settles an ask exactly once; later calls are ignored."""
+
+    def set(self, value: Any) -> None: ...
+
+    def fail(self, error: BaseException) -> None: ...
+
+
+class _NoReply:
+    def set(self, value: Any) -> None:
+        pass
+
+    def fail(self, error: BaseException) -> None:
+        pass
+
+
+NO_REPLY: ReplyHandle = _NoReply()
 
 _ASYNC_RECEIVE: dict[type, bool] = {}
 
@@ -122,6 +140,21 @@ class ActorContext:
     def parent(self) -> ActorRef | None:
         parent = self._cell.parent
         return parent.ref if parent is not None else None
+
+    def defer_reply(self) -> ReplyHandle:
+        """Take over the reply to the ask being handled, to settle it later.
+
+        Like OTP's `{noreply, State}` + `gen_server:reply/2`: the handler returns at once
+        (the actor goes on with other messages) and calls `.set(value)` or `.fail(exc)` on
+        the handle when the answer exists, e.g. after a Raft commit. For a tell the handle
+        does nothing. A handle that is never settled ends in the asker's timeout.
+        """
+        cell = self._cell
+        reply = cell._current_reply
+        if reply is None:
+            return NO_REPLY
+        cell._current_reply = None
+        return reply
 
     def stop(self) -> None:
         """Stop this actor normally once the current message is handled."""

@@ -165,8 +165,8 @@ class ActorCell:
                     if reply is not None:
                         reply.fail(exc)
                     return ExitReason(ExitKind.CRASHED, exc)
-                self._current_reply = None
-                if reply is not None:
+                if self._current_reply is not None:  # None: the handler deferred it
+                    self._current_reply = None
                     reply.set(result)
                 handled += 1
             self.processed += handled

@@ -314,3 +314,43 @@ async def test_queued_messages_of_an_actor_that_stops_become_dead_letters(
         assert [(e["to"], e["message"], e["why"]) for e in events(system, "deadletter")] == [
             ("/counter", "str", "actor stopped"), ("/counter", "float", "actor stopped")]
         assert counter._cell.processed == 2
+
+
+async def test_deferred_reply_is_settled_later_while_the_actor_goes_on(autojump_clock):
+    """defer_reply: the handler returns at once; the answer comes with a later message."""
+    from kactors.actors import Actor, ActorSystem
+
+    class Batcher(Actor):
+        def __init__(self) -> None:
+            self.pending = []
+
+        def receive(self, message):
+            if message == "flush":
+                for n, handle in self.pending:
+                    handle.set(n * 10)
+                self.pending.clear()
+                return len(self.pending)
+            if message == "fail":
+                self.ctx.defer_reply().fail(KeyError("nope"))
+                return None
+            self.pending.append((message, self.ctx.defer_reply()))
+            return "ignored: deferred"
+
+    async with ActorSystem(seed=1, log_to_stdout=False) as system:
+        ref = await system.start(Batcher, name="batcher")
+        results = {}
+
+        async def ask(n):
+            results[n] = await ref.ask(n, timeout=1.0)
+
+        async with trio.open_nursery() as nursery:
+            for n in (1, 2, 3):
+                nursery.start_soon(ask, n)
+            await trio.sleep(0.1)
+            assert results == {}  # all three parked, the actor free
+            ref.tell("flush")
+        assert results == {1: 10, 2: 20, 3: 30}
+        with pytest.raises(KeyError, match="nope"):
+            await ref.ask("fail")
+        ref.tell(4)  # a tell's deferred handle is a no-op
+        assert await ref.ask("flush") == 0
