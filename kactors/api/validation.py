@@ -1,0 +1,222 @@
+"""String validators of Kubernetes names, with apimachinery's exact error messages.
+
+Each ``is_*`` function returns the list of problems (empty when valid) rather than
+raising, exactly like ``k8s.io/apimachinery/pkg/util/validation``: callers usually
+collect several field errors before failing, and the apiserver reports them all at once.
+
+The ``field_*`` helpers render errors the way ``field.Error.Error()`` does
+(``<path>: Invalid value: "x": <detail>``) and :func:`aggregate` joins several of them
+like ``utilerrors.NewAggregate``; label selector parsing needs both to reproduce
+Kubernetes' messages verbatim.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+DNS1123_LABEL_MAX_LENGTH = 63
+DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + "(\\." + DNS1123_LABEL_FMT + ")*"
+DNS1123_SUBDOMAIN_MAX_LENGTH = 253
+DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
+DNS1035_LABEL_MAX_LENGTH = 63
+QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+QUALIFIED_NAME_MAX_LENGTH = 63
+LABEL_VALUE_FMT = "(" + QUALIFIED_NAME_FMT + ")?"
+LABEL_VALUE_MAX_LENGTH = 63
+
+_DNS1123_LABEL_ERR = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+    "and must start and end with an alphanumeric character"
+)
+_DNS1123_SUBDOMAIN_ERR = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+    "'-' or '.', and must start and end with an alphanumeric character"
+)
+_DNS1035_LABEL_ERR = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
+    "start with an alphabetic character, and end with an alphanumeric character"
+)
+_QUALIFIED_NAME_ERR = (
+    "must consist of alphanumeric characters, '-', '_' or '.', "
+    "and must start and end with an alphanumeric character"
+)
+_LABEL_VALUE_ERR = (
+    "a valid label must be an empty string or consist of alphanumeric characters, "
+    "'-', '_' or '.', and must start and end with an alphanumeric character"
+)
+
+# re.fullmatch instead of Go's "^...$" anchors: Python's "$" would also accept a
+# trailing newline, which Kubernetes rejects.
+_DNS1123_LABEL_RE = re.compile(DNS1123_LABEL_FMT)
+_DNS1123_SUBDOMAIN_RE = re.compile(DNS1123_SUBDOMAIN_FMT)
+_DNS1035_LABEL_RE = re.compile(DNS1035_LABEL_FMT)
+_QUALIFIED_NAME_RE = re.compile(QUALIFIED_NAME_FMT)
+_LABEL_VALUE_RE = re.compile(LABEL_VALUE_FMT)
+
+
+def max_len_error(length: int) -> str:
+    """Kubernetes' "too long" wording (``validation.MaxLenError``)."""
+    return f"must be no more than {length} characters"
+
+
+def empty_error() -> str:
+    """Kubernetes' "empty" wording (``validation.EmptyError``)."""
+    return "must be non-empty"
+
+
+def regex_error(msg: str, fmt: str, *examples: str) -> str:
+    """Kubernetes' ``validation.RegexError``, double spaces before "or" included."""
+    if not examples:
+        return f"{msg} (regex used for validation is '{fmt}')"
+    msg += " (e.g. "
+    for index, example in enumerate(examples):
+        if index > 0:
+            msg += " or "
+        msg += f"'{example}', "
+    return msg + f"regex used for validation is '{fmt}')"
+
+
+def is_dns1123_label(value: str) -> list[str]:
+    """Problems with ``value`` as an RFC 1123 label (namespace names, for instance)."""
+    errors: list[str] = []
+    if len(value) > DNS1123_LABEL_MAX_LENGTH:
+        errors.append(max_len_error(DNS1123_LABEL_MAX_LENGTH))
+    if not _DNS1123_LABEL_RE.fullmatch(value):
+        if _DNS1123_SUBDOMAIN_RE.fullmatch(value):
+            errors.append("must not contain dots")
+        else:
+            errors.append(regex_error(_DNS1123_LABEL_ERR, DNS1123_LABEL_FMT, "my-name", "123-abc"))
+    return errors
+
+
+def is_dns1123_subdomain(value: str) -> list[str]:
+    """Problems with ``value`` as an RFC 1123 subdomain (most object names)."""
+    errors: list[str] = []
+    if len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
+        errors.append(max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
+    if not _DNS1123_SUBDOMAIN_RE.fullmatch(value):
+        errors.append(regex_error(_DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, "example.com"))
+    return errors
+
+
+def is_dns1035_label(value: str) -> list[str]:
+    """Problems with ``value`` as an RFC 1035 label (Service names)."""
+    errors: list[str] = []
+    if len(value) > DNS1035_LABEL_MAX_LENGTH:
+        errors.append(max_len_error(DNS1035_LABEL_MAX_LENGTH))
+    if not _DNS1035_LABEL_RE.fullmatch(value):
+        errors.append(regex_error(_DNS1035_LABEL_ERR, DNS1035_LABEL_FMT, "my-name", "abc-123"))
+    return errors
+
+
+def is_path_segment_name(value: str) -> list[str]:
+    """Problems with ``value`` as a URL path segment (RBAC object names)."""
+    for illegal in (".", ".."):
+        if value == illegal:
+            return [f"may not be '{illegal}'"]
+    return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in value]
+
+
+def is_qualified_name(value: str) -> list[str]:
+    """Problems with ``value`` as a qualified name: a label or annotation key.
+
+    ``[prefix/]name`` where the optional prefix is a DNS subdomain and the name at most
+    63 alphanumerics, ``-``, ``_`` or ``.``.
+    """
+    errors: list[str] = []
+    parts = value.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            errors.append("prefix part " + empty_error())
+        else:
+            errors.extend("prefix part " + msg for msg in is_dns1123_subdomain(prefix))
+    else:
+        return [
+            "a qualified name "
+            + regex_error(_QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
+    if not name:
+        errors.append("name part " + empty_error())
+    elif len(name) > QUALIFIED_NAME_MAX_LENGTH:
+        errors.append("name part " + max_len_error(QUALIFIED_NAME_MAX_LENGTH))
+    if not _QUALIFIED_NAME_RE.fullmatch(name):
+        errors.append(
+            "name part "
+            + regex_error(_QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+        )
+    return errors
+
+
+def is_label_value(value: str) -> list[str]:
+    """Problems with ``value`` as a label value (may be empty)."""
+    errors: list[str] = []
+    if len(value) > LABEL_VALUE_MAX_LENGTH:
+        errors.append(max_len_error(LABEL_VALUE_MAX_LENGTH))
+    if not _LABEL_VALUE_RE.fullmatch(value):
+        errors.append(
+            regex_error(_LABEL_VALUE_ERR, LABEL_VALUE_FMT, "MyValue", "my_value", "12345")
+        )
+    return errors
+
+
+def go_quote(value: str) -> str:
+    """Render ``value`` like Go's ``%q`` verb (close enough for printable input)."""
+    out = ['"']
+    for char in value:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif char == "\r":
+            out.append("\\r")
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def render_bad_value(value: object) -> str:
+    """Render a rejected value the way ``field.Error.ErrorBody`` does."""
+    if isinstance(value, str):
+        return go_quote(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"))
+
+
+def field_invalid(path: str, value: object, detail: str) -> str:
+    """``field.Invalid(path, value, detail).Error()``."""
+    body = f"Invalid value: {render_bad_value(value)}"
+    return f"{path}: {body}: {detail}" if detail else f"{path}: {body}"
+
+
+def field_not_supported(path: str, value: object, supported: Sequence[str]) -> str:
+    """``field.NotSupported(path, value, supported).Error()``."""
+    body = f"Unsupported value: {render_bad_value(value)}"
+    if supported:
+        body += ": supported values: " + ", ".join(go_quote(item) for item in supported)
+    return f"{path}: {body}"
+
+
+def aggregate(messages: Sequence[str]) -> str:
+    """Join error messages like ``utilerrors.NewAggregate(...).Error()``."""
+    unique: list[str] = []
+    for message in messages:
+        if message not in unique:
+            unique.append(message)
+    if len(unique) <= 1:
+        return unique[0] if unique else ""
+    return "[" + ", ".join(unique) + "]"
