@@ -1,0 +1,69 @@
+"""Sans-I/O Raft core in the style of etcd-io/raft.
+
+`RaftCore` is a pure state machine driven by `tick()`, `step(msg)` and local requests; its
+output is a `Ready` record the caller persists to `MemoryStorage`, sends and applies, then
+acknowledges with `advance()`. See `kactors.raft.core` for the full contract.
+"""
+
+from .confchange import ConfChange, ConfChangeType, ConfState, apply_conf_change
+from .config import Config, ReadOnlyOption
+from .core import Proposed, RaftCore
+from .entry import Entry, EntryType
+from .errors import (
+    CompactedError,
+    ConfChangeError,
+    ConfigError,
+    LeaderTransferError,
+    LeaderTransferInProgressError,
+    NotLeaderError,
+    ProposalDroppedError,
+    RaftError,
+    SnapshotOutOfDateError,
+    StorageError,
+    UnavailableError,
+    UsageError,
+)
+from .messages import CAMPAIGN_TRANSFER, Message, MessageType
+from .progress import Progress, ProgressState
+from .ready import Ready
+from .snapshot import Snapshot, SnapshotMetadata
+from .state import HardState, ReadState, Role, SoftState
+from .storage import MemoryStorage
+
+__all__ = [
+    "CAMPAIGN_TRANSFER",
+    "CompactedError",
+    "ConfChange",
+    "ConfChangeError",
+    "ConfChangeType",
+    "ConfState",
+    "Config",
+    "ConfigError",
+    "Entry",
+    "EntryType",
+    "HardState",
+    "LeaderTransferError",
+    "LeaderTransferInProgressError",
+    "MemoryStorage",
+    "Message",
+    "MessageType",
+    "NotLeaderError",
+    "Progress",
+    "ProgressState",
+    "ProposalDroppedError",
+    "Proposed",
+    "RaftCore",
+    "RaftError",
+    "ReadOnlyOption",
+    "ReadState",
+    "Ready",
+    "Role",
+    "SnapshotMetadata",
+    "Snapshot",
+    "SnapshotOutOfDateError",
+    "SoftState",
+    "StorageError",
+    "UnavailableError",
+    "UsageError",
+    "apply_conf_change",
+]

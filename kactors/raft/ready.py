@@ -1,0 +1,33 @@
+"""The `Ready` record: everything the caller must do after driving the core."""
+
+from __future__ import annotations
+
+import attrs
+
+from .entry import Entry
+from .messages import Message
+from .snapshot import Snapshot
+from .state import HardState, ReadState, SoftState
+
+
+@attrs.frozen
+class Ready:
+    """Work handed to the caller by `RaftCore.ready()`; see `RaftCore` for the contract.
+
+    - `soft_state`: new leader/role, or None if unchanged (not persisted).
+    - `hard_state`: new term/vote/commit to persist, or None if unchanged.
+    - `entries`: entries to append to stable storage (may overwrite a conflicting suffix).
+    - `snapshot`: a snapshot received from the leader to persist and restore the state machine
+      from, or None.
+    - `committed_entries`: entries to apply to the state machine, in order, each exactly once.
+    - `messages`: to send (each has `to`) only after the above is persisted.
+    - `read_states`: linearizable reads; serve each once `applied index >= rs.index`.
+    """
+
+    soft_state: SoftState | None = None
+    hard_state: HardState | None = None
+    entries: tuple[Entry, ...] = ()
+    snapshot: Snapshot | None = None
+    committed_entries: tuple[Entry, ...] = ()
+    messages: tuple[Message, ...] = ()
+    read_states: tuple[ReadState, ...] = ()

@@ -1,0 +1,97 @@
+"""`LocalStore`: the store state machine in one actor, without Raft.
+
+The baseline that Raft's cost is measured against (bench/raft.py) and a fast backend for
+tests of the layers above; it speaks `kactors.store.protocol` like a Raft member. Lease
+expiry runs from the actor's own clock, since there is no leader to decide it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import attrs
+
+from kactors.actors import Actor
+from kactors.store.commands import LeaseExpire
+from kactors.store.errors import StoreError
+from kactors.store.protocol import (
+    MemberStatus,
+    Status,
+    StoreRequest,
+    WatchCancel,
+    WatchCreate,
+    WatchNotice,
+    WatchStarted,
+)
+from kactors.store.state_machine import StoreStateMachine
+from kactors.store.watch import WatchResponse
+
+
+@attrs.frozen
+class _ExpireLeases:
+    pass
+
+
+class LocalStore(Actor):
+    def __init__(self, name: str = "local", lease_check_interval: float = 0.5) -> None:
+        self.name = name
+        self.machine = StoreStateMachine()
+        self.index = itertools.count(1)
+        self.lease_check_interval = lease_check_interval
+        self.watchers: dict[int, tuple[Any, Any]] = {}  # hub watch id -> (tag, deliver_to)
+        self.by_tag: dict[Any, int] = {}
+
+    async def started(self) -> None:
+        self.ctx.every(self.lease_check_interval, _ExpireLeases())
+
+    def receive(self, message: Any) -> Any:
+        if isinstance(message, StoreRequest):
+            result = self.machine.apply(next(self.index), message.command)
+            self._route_watch_responses()
+            return result
+        if isinstance(message, WatchCreate):
+            return self._watch(message)
+        if isinstance(message, WatchCancel):
+            watch_id = self.by_tag.pop(message.tag, None)
+            if watch_id is not None:
+                self.machine.hub.cancel(watch_id)
+                self.watchers.pop(watch_id, None)
+            return watch_id is not None
+        if isinstance(message, _ExpireLeases):
+            now = self.ctx.now()
+            if self.machine.store.leases.expired(now):
+                self.machine.apply(next(self.index), LeaseExpire(now))
+                self._route_watch_responses()
+            return None
+        if isinstance(message, Status):
+            return MemberStatus(self.name, self.name, 1, self.machine.applied_index,
+                                self.machine.applied_index, self.machine.store.revision,
+                                "leader")
+        return super().receive(message)
+
+    def _watch(self, message: WatchCreate) -> Any:
+        try:
+            created = self.machine.hub.watch(
+                message.key, message.range_end, message.start_revision,
+                prev_kv=message.prev_kv, progress_notify=message.progress_notify)
+        except StoreError as error:
+            return error
+        self.watchers[created.watch_id] = (message.tag, message.deliver_to)
+        self.by_tag[message.tag] = created.watch_id
+        for response in created.responses:
+            message.deliver_to.tell(WatchNotice(message.tag, self.name, response))
+        return WatchStarted(message.tag, self.name, self.machine.store.revision)
+
+    def _route_watch_responses(self) -> None:
+        route_watch_responses(self.name, self.machine.take_watch_responses(), self.watchers)
+
+
+def route_watch_responses(member: str, responses: list[WatchResponse],
+                          watchers: dict[int, tuple[Any, Any]]) -> None:
+    """Deliver each response to the actor that registered the watch, by its tag."""
+    for response in responses:
+        entry = watchers.get(response.watch_id)
+        if entry is not None:
+            tag, deliver_to = entry
+            deliver_to.tell(WatchNotice(tag, member, response))

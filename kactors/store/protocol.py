@@ -1,0 +1,87 @@
+"""Messages between store clients and store servers (a Raft member, or `LocalStore`).
+
+Every server speaks the same protocol, so the apiserver cannot tell a three-member Raft
+cluster from the single-replica `LocalStore` used as a baseline and in fast tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from kactors.store.commands import Command
+from kactors.store.watch import WatchResponse
+
+
+@attrs.frozen
+class StoreRequest:
+    """Apply `command`; the reply is its result, a `StoreError` value, or `NotLeader`.
+
+    Reads are linearizable (ReadIndex on the leader) unless `serializable`, in which case
+    any member answers from its own applied state, which may be stale.
+    """
+
+    command: Command
+    serializable: bool = False
+
+
+@attrs.frozen
+class NotLeader:
+    """The member cannot serve the request; `leader` is the member it believes leads."""
+
+    member: str
+    leader: str | None
+
+
+@attrs.frozen
+class WatchCreate:
+    """Start a watch; responses go to `deliver_to` as `WatchNotice(tag, response)`.
+
+    The reply is `WatchStarted` or a `StoreError` value (e.g. `Compacted`).
+    """
+
+    tag: Any
+    key: str
+    range_end: str | None
+    start_revision: int
+    deliver_to: Any  # ActorRef of the watching actor
+    prev_kv: bool = False
+    progress_notify: bool = False
+
+
+@attrs.frozen
+class WatchStarted:
+    tag: Any
+    member: str
+    revision: int
+
+
+@attrs.frozen
+class WatchCancel:
+    tag: Any
+
+
+@attrs.frozen
+class WatchNotice:
+    """One `WatchResponse` for the watch the client registered under `tag`."""
+
+    tag: Any
+    member: str
+    response: WatchResponse
+
+
+@attrs.frozen
+class Status:
+    """Ask a member who it is and what it knows (leader, term, indexes, revision)."""
+
+
+@attrs.frozen
+class MemberStatus:
+    member: str
+    leader: str | None
+    term: int
+    commit_index: int
+    applied_index: int
+    revision: int
+    role: str
