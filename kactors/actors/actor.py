@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from .supervision import ChildSpec, SupervisionPolicy
@@ -140,6 +140,16 @@ class ActorContext:
     def parent(self) -> ActorRef | None:
         parent = self._cell.parent
         return parent.ref if parent is not None else None
+
+    def start_soon(self, fn: Callable[..., Awaitable[Any]], *args: Any,
+                   name: str | None = None) -> None:
+        """Run `fn(*args)` as a task of this actor, concurrently with its message loop.
+
+        For work that waits (a request that awaits the store) while the actor goes on with
+        its mailbox. The task is cancelled when the actor stops (after `stopping`); an
+        exception escaping it crashes the actor, as one escaping `receive` would.
+        """
+        self._cell.start_task(fn, args, name)
 
     def defer_reply(self) -> ReplyHandle:
         """Take over the reply to the ask being handled, to settle it later.

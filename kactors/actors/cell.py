@@ -67,6 +67,7 @@ class ActorCell:
         self.exit_reason: ExitReason | None = None
         self._scope: trio.CancelScope | None = None
         self._nursery: trio.Nursery | None = None
+        self._tasks: trio.Nursery | None = None
         self._done: trio.Event | None = None
         self._timers: dict[int, TimerHandle] = {}
         self._current_reply: Any = None
@@ -97,9 +98,16 @@ class ActorCell:
                 self._scope = scope
                 async with trio.open_nursery() as nursery:
                     self._nursery = nursery
-                    failure = await self._start(task_status)
-                    reported = True
-                    reason = failure if failure is not None else await self._live()
+                    async with trio.open_nursery() as tasks:
+                        self._tasks = tasks
+                        failure = await self._start(task_status)
+                        reported = True
+                        reason = failure if failure is not None else await self._live()
+                        self.state = State.STOPPING
+                        if self.actor is not None:
+                            await self._hook(self.actor.stopping)
+                        tasks.cancel_scope.cancel()
+                    self._tasks = None
                     await self._wind_down(reason)
             if scope.cancelled_caught:
                 reason = KILLED
@@ -174,10 +182,8 @@ class ActorCell:
                 await trio.lowlevel.checkpoint()
 
     async def _wind_down(self, reason: ExitReason) -> None:
-        self.state = State.STOPPING
+        """Children stop in reverse start order, then the `stopped` hook runs."""
         actor = self.actor
-        if actor is not None:
-            await self._hook(actor.stopping)
         for child in reversed(list(self.children.values())):
             await self._stop_incarnation(child, SHUTDOWN)
             child._terminate(child.exit_reason or SHUTDOWN)
@@ -267,6 +273,17 @@ class ActorCell:
                 self.system.log_event(self, "timer.dropped", message=type(message).__name__,
                                       reason="mailbox full", level="warning")
 
+    def start_task(self, fn: Any, args: tuple[Any, ...], name: str | None) -> None:
+        if self._tasks is None or self.state not in (State.STARTING, State.RUNNING):
+            raise ActorError(f"{self.path or '/'} cannot start tasks while {self.state.value}")
+        self._tasks.start_soon(self._task, fn, args, name=name or f"{self.path}:task")
+
+    async def _task(self, fn: Any, args: tuple[Any, ...]) -> None:
+        try:
+            await fn(*args)
+        except Exception as exc:
+            self.mailbox.put_system(("task_failed", exc))
+
     # -- children --------------------------------------------------------------------------
     def _new_child(self, spec: ChildSpec) -> ActorCell:
         if self._nursery is None or self.state not in (State.STARTING, State.RUNNING):
@@ -324,6 +341,8 @@ class ActorCell:
         kind = message[0]
         if kind == "stop":
             return message[1]
+        if kind == "task_failed":
+            return ExitReason(ExitKind.CRASHED, message[1])
         if kind == "child_exit":
             return await self._child_exited(message[1], message[2], message[3])
         if kind == "restart":

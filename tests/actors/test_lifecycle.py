@@ -397,3 +397,59 @@ async def test_a_top_level_actor_crashing_twice_in_five_seconds_stops_the_system
     assert str(info.value) == (
         "/ failed; / gave up on /crashy; root cause: RuntimeError: crash 2")
     assert trio.current_time() == pytest.approx(1.0)
+
+
+async def test_start_soon_tasks_run_concurrently_and_die_with_the_actor(autojump_clock):
+    """Tasks started with ctx.start_soon run beside the mailbox loop; they are cancelled
+    when the actor stops (after `stopping`), and a failing task crashes the actor."""
+    from kactors.actors import Actor, ActorSystem
+
+    events: list[str] = []
+
+    class Worker(Actor):
+        async def slow(self, n, handle):
+            await trio.sleep(n)
+            handle.set(f"slept {n}")
+
+        async def forever(self):
+            try:
+                await trio.sleep_forever()
+            finally:
+                events.append("task cancelled")
+
+        async def stopping(self):
+            events.append("stopping")
+
+        async def receive(self, message):
+            if message == "forever":
+                self.ctx.start_soon(self.forever)
+                return None
+            if message == "fail":
+                async def boom():
+                    raise RuntimeError("task failed")
+                self.ctx.start_soon(boom)
+                return None
+            if message == "ping":
+                return "pong"
+            self.ctx.start_soon(self.slow, message, self.ctx.defer_reply())
+            return None
+
+    async with ActorSystem(seed=1, log_to_stdout=False, capture_logs=True) as system:
+        ref = await system.start(Worker, name="worker")
+        async with trio.open_nursery() as nursery:
+            results = []
+
+            async def ask(n):
+                results.append(await ref.ask(n, timeout=10))
+
+            nursery.start_soon(ask, 2)
+            nursery.start_soon(ask, 1)
+            await trio.sleep(0.5)
+            assert await ref.ask("ping") == "pong"  # the loop is free meanwhile
+        assert sorted(results) == ["slept 1", "slept 2"]
+        ref.tell("forever")
+        ref.tell("fail")
+        await trio.sleep(0.1)
+        crashed = [r for r in system.records if r["event"] == "actor.crashed"]
+        assert crashed and "task failed" in crashed[0]["reason"]
+        assert events == ["stopping", "task cancelled"]
