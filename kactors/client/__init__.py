@@ -1,0 +1,1 @@
+"""Client-side machinery for controllers: rate limiters, the work queue, reconcile results."""
