@@ -33,8 +33,15 @@ class _ExpireLeases:
     pass
 
 
+@attrs.frozen
+class _Progress:
+    pass
+
+
 class LocalStore(Actor):
-    def __init__(self, name: str = "local", lease_check_interval: float = 0.5) -> None:
+    def __init__(self, name: str = "local", lease_check_interval: float = 0.5,
+                 progress_interval: float = 5.0) -> None:
+        self.progress_interval = progress_interval
         self.name = name
         self.machine = StoreStateMachine()
         self.index = itertools.count(1)
@@ -44,6 +51,7 @@ class LocalStore(Actor):
 
     async def started(self) -> None:
         self.ctx.every(self.lease_check_interval, _ExpireLeases())
+        self.ctx.every(self.progress_interval, _Progress())
 
     def receive(self, message: Any) -> Any:
         if isinstance(message, StoreRequest):
@@ -63,6 +71,9 @@ class LocalStore(Actor):
             if self.machine.store.leases.expired(now):
                 self.machine.apply(next(self.index), LeaseExpire(now))
                 self._route_watch_responses()
+            return None
+        if isinstance(message, _Progress):
+            route_watch_responses(self.name, self.machine.hub.progress(), self.watchers)
             return None
         if isinstance(message, Status):
             return MemberStatus(self.name, self.name, 1, self.machine.applied_index,

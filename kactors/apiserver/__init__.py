@@ -1,0 +1,1 @@
+"""The apiserver: the only component that talks to the store."""

@@ -1,0 +1,169 @@
+"""Admission: what the apiserver does to an object between authorization and storage.
+
+Mutating first (defaults, ServiceAccount, Service ClusterIP), then validation of the
+object (Kubernetes' rules and wording, 422 Invalid with the field paths), then the
+validating plugins that need cluster state: NamespaceLifecycle (no creation in a missing
+or terminating namespace) and, for custom resources, the CRD's structural schema.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from typing import Any
+
+from kactors.api import fielderrors as fe
+from kactors.api import status as st
+from kactors.api.defaults import apply_defaults
+from kactors.api.kinds import Registry, ResourceInfo
+from kactors.api.objvalidation import validate_create, validate_update
+from kactors.api.schema import (
+    apply_schema_defaults,
+    prune,
+    schema_for_version,
+    validate_custom_resource,
+    validate_schema,
+)
+from kactors.apiserver.config import ApiServerConfig
+from kactors.apiserver.objects import Obj
+from kactors.apiserver.strategy import ClusterIPAllocator
+from kactors.apiserver.watchcache import WatchCache
+
+#: objects the namespace lifecycle check never blocks (the namespace itself, events of it)
+_LIFECYCLE_EXEMPT = {("", "Namespace"), ("", "Event"), ("authorization.k8s.io", "SubjectAccessReview")}
+
+
+class Admission:
+    def __init__(self, config: ApiServerConfig, caches: dict[str, WatchCache],
+                 registry: Registry, rng: random.Random) -> None:
+        self.config = config
+        self.caches = caches
+        self.registry = registry
+        self.rng = rng
+        self.cluster_ips = ClusterIPAllocator(config.service_cidr)
+        self.namespace_phase: dict[str, str] = {}
+        self.schemas: dict[tuple[str, str, str], Any] = {}
+
+    # -- keeping current -----------------------------------------------------------------------
+    def resync(self, prefix: str, objects: Iterable[Obj]) -> None:
+        for obj in objects:
+            self._observe(prefix, obj, None)
+
+    def observe(self, prefix: str, events: Iterable[Any]) -> None:
+        for event in events:
+            self._observe(prefix, event.obj if event.type != "DELETED" else None, event.prev)
+
+    def _observe(self, prefix: str, obj: Obj | None, prev: Obj | None) -> None:
+        resource = prefix.rsplit("/", 1)[-1]
+        if resource == "namespaces":
+            target = obj or prev
+            assert target is not None
+            name = target["metadata"]["name"]
+            if obj is None:
+                self.namespace_phase.pop(name, None)
+            else:
+                terminating = bool(obj["metadata"].get("deletionTimestamp")) or \
+                    (obj.get("status") or {}).get("phase") == "Terminating"
+                self.namespace_phase[name] = "Terminating" if terminating else "Active"
+        elif resource == "services":
+            if prev is not None and obj is None:
+                ip = (prev.get("spec") or {}).get("clusterIP")
+                if ip and ip != "None":
+                    self.cluster_ips.release(ip)
+            elif obj is not None:
+                ip = (obj.get("spec") or {}).get("clusterIP")
+                if ip and ip != "None":
+                    self.cluster_ips.reserve(ip)
+
+    # -- the plugins -----------------------------------------------------------------------------
+    def set_schemas(self, crd: Obj) -> None:
+        """Remember the openAPIV3Schema of every served version of a CRD."""
+        group = (crd.get("spec") or {}).get("group", "")
+        kind = ((crd.get("spec") or {}).get("names") or {}).get("kind", "")
+        for version in (crd.get("spec") or {}).get("versions") or []:
+            self.schemas[(group, version.get("name", ""), kind)] = schema_for_version(
+                crd, version.get("name", ""))
+
+    def forget_schemas(self, crd: Obj) -> None:
+        group = (crd.get("spec") or {}).get("group", "")
+        kind = ((crd.get("spec") or {}).get("names") or {}).get("kind", "")
+        for key in [k for k in self.schemas if k[0] == group and k[2] == kind]:
+            del self.schemas[key]
+
+    def _custom(self, info: ResourceInfo, obj: Obj) -> Obj:
+        """A custom resource: unknown fields pruned, schema defaults applied."""
+        schema = self.schemas.get((info.group, info.version, info.kind))
+        if schema is None:
+            return obj
+        return apply_schema_defaults(prune(obj, schema), schema)
+
+    def admit_create(self, info: ResourceInfo, obj: Obj, user: Any) -> Obj:
+        if info.custom:
+            obj = self._custom(info, obj)
+            schema = self.schemas.get((info.group, info.version, info.kind))
+            errors = validate_custom_resource(obj, info, schema)
+            if errors:
+                raise st.StatusError(st.invalid(info, obj["metadata"].get("name", ""), errors))
+            return self._namespace_lifecycle(info, obj)
+        obj = apply_defaults(obj)
+        obj = self._namespace_lifecycle(info, obj)
+        if info.kind == "Service" and info.group == "":
+            obj = self._allocate_cluster_ip(obj)
+        errors = validate_create(obj, info)
+        if errors:
+            raise st.StatusError(st.invalid(info, obj["metadata"].get("name", ""), errors))
+        return obj
+
+    def _namespace_lifecycle(self, info: ResourceInfo, obj: Obj) -> Obj:
+        if info.namespaced and (info.group, info.kind) not in _LIFECYCLE_EXEMPT:
+            namespace = obj["metadata"].get("namespace", "")
+            phase = self.namespace_phase.get(namespace)
+            if phase is None:
+                raise st.StatusError(st.not_found(("", "namespaces"), namespace))
+            if phase == "Terminating":
+                raise st.StatusError(st.forbidden(
+                    info, obj["metadata"].get("name", ""),
+                    f"unable to create new content in namespace {namespace} because it is "
+                    f"being terminated"))
+        return obj
+
+    def admit_update(self, info: ResourceInfo, new: Obj, old: Obj, user: Any) -> Obj:
+        if info.custom:
+            new = self._custom(info, new)
+            schema = self.schemas.get((info.group, info.version, info.kind))
+            errors = validate_update(new, old, info)
+            if schema is not None:
+                errors += validate_schema(new, schema)
+            if errors:
+                raise st.StatusError(st.invalid(info, new["metadata"].get("name", ""), errors))
+            return new
+        new = apply_defaults(new, create=False)
+        if info.kind == "Service" and info.group == "":
+            spec = dict(new.get("spec") or {})
+            old_ip = (old.get("spec") or {}).get("clusterIP")
+            if not spec.get("clusterIP") and old_ip:
+                spec["clusterIP"] = old_ip
+                spec["clusterIPs"] = [old_ip]
+                new = {**new, "spec": spec}
+        errors = validate_update(new, old, info)
+        if errors:
+            raise st.StatusError(st.invalid(info, new["metadata"].get("name", ""), errors))
+        return new
+
+    def _allocate_cluster_ip(self, obj: Obj) -> Obj:
+        spec = dict(obj.get("spec") or {})
+        if spec.get("type") == "ExternalName":
+            return obj
+        ip = spec.get("clusterIP")
+        if ip in (None, ""):
+            ip = self.cluster_ips.allocate()
+        elif ip != "None":
+            if ip in self.cluster_ips.used:
+                raise st.StatusError(st.invalid(("", "Service"), obj["metadata"].get("name", ""), [
+                    fe.invalid("spec.clusterIPs", [ip],
+                                          f"failed to allocate IP {ip}: provided IP is already "
+                                          f"allocated")]))
+            self.cluster_ips.reserve(ip)
+        spec["clusterIP"] = ip
+        spec["clusterIPs"] = [ip]
+        return {**obj, "spec": spec}

@@ -1,0 +1,42 @@
+"""What an ApiServer is configured with (from cluster.toml, or by a test)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import attrs
+
+from kactors.apiserver.objects import DEFAULT_EPOCH
+
+
+@attrs.frozen
+class TokenUser:
+    """A static bearer token (like kube-apiserver's --token-auth-file)."""
+
+    name: str
+    token: str = attrs.field(repr=False)
+    groups: tuple[str, ...] = ()
+    uid: str = ""
+
+
+@attrs.frozen
+class ApiServerConfig:
+    users: tuple[TokenUser, ...] = ()
+    #: kubelet credentials: node name -> token (the user becomes system:node:<name>)
+    node_tokens: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    #: key that signs service-account tokens
+    service_account_key: str = attrs.field(default="kactors-service-account-key", repr=False)
+    anonymous: bool = True
+    #: cluster time 0 as a wall-clock moment, for creationTimestamp and friends
+    epoch: datetime.datetime = DEFAULT_EPOCH
+    namespaces: tuple[str, ...] = ("default", "kube-system", "kube-public", "kube-node-lease")
+    service_cidr: str = "10.96.0.0/12"
+    watch_cache_size: int = 4096
+    store_timeout: float = 5.0
+    #: no notice from the store watch for this long: re-establish it on another member
+    store_watch_stall: float = 30.0
+    tick: float = 1.0
+    #: how the apiserver reads container logs (pods/log) from the kubelets, if any
+    pod_logs: Callable[[dict[str, Any], Any], Awaitable[Any]] | None = None

@@ -1,0 +1,61 @@
+"""Messages between clients and the ApiServer actor.
+
+An `ApiRequest` is what an HTTP request to the Kubernetes API becomes: a verb, a
+resource path and options with Kubernetes' own names. The reply is an object, a list
+object, or a `Status` dict for any failure (never an exception). A watch is answered with
+`WatchAccepted`; its events then arrive at `watcher` as `ApiWatchEvent` messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
+
+
+@attrs.frozen
+class ApiRequest:
+    verb: str
+    resource: str
+    group: str = ""
+    version: str = ""
+    namespace: str | None = None
+    name: str | None = None
+    subresource: str | None = None
+    body: Any = None
+    #: Kubernetes query parameters: labelSelector, fieldSelector, limit, continue,
+    #: resourceVersion, resourceVersionMatch, allowWatchBookmarks, timeoutSeconds,
+    #: propagationPolicy, gracePeriodSeconds, dryRun; and patchType for patches.
+    options: Mapping[str, Any] = attrs.field(factory=dict)
+    token: str | None = attrs.field(default=None, repr=False)
+    watcher: Any = None  # ActorRef that receives ApiWatchEvent messages
+
+
+@attrs.frozen
+class WatchAccepted:
+    watch_id: int
+    resource_version: str
+
+
+@attrs.frozen
+class ApiWatchEvent:
+    """`type` is ADDED, MODIFIED, DELETED, BOOKMARK or ERROR (object is then a Status)."""
+
+    watch_id: int
+    type: str
+    object: Any
+
+
+@attrs.frozen
+class ApiWatchClosed:
+    """The server ended the watch (timeoutSeconds elapsed, or the server is stopping)."""
+
+    watch_id: int
+
+
+@attrs.frozen
+class StopWatch:
+    watch_id: int

@@ -1,0 +1,476 @@
+"""The REST semantics of one resource over the store: get, list, create, update, patch,
+delete, deletecollection, and the subresources status, binding and scale.
+
+Optimistic concurrency is a store transaction ("compare mod_revision, then put"), never a
+read-then-write race; `resourceVersion` is the store revision; creation is "compare
+create_revision == 0, then put". Every failure is raised as `StatusError` carrying the
+Kubernetes Status, which the server turns into a reply value.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from kactors.api import fielderrors as fe
+from kactors.api import status as st
+from kactors.api.errors import PatchError, SelectorError
+from kactors.api.fields import parse_field_selector
+from kactors.api.kinds import ResourceInfo, storage_key, storage_prefix
+from kactors.api.labels import parse_selector
+from kactors.api.patch import apply_patch
+from kactors.apiserver import strategy
+from kactors.apiserver.objects import (
+    Obj,
+    for_storage,
+    generated_name,
+    new_uid,
+    timestamp,
+    with_resource_version,
+)
+from kactors.apiserver.watchcache import WatchCache
+from kactors.store import Compacted, Put, Range, prefix_end
+from kactors.store.commands import DeleteRange
+from kactors.store.compare import CompareResult, compare_create, compare_mod
+
+MAX_CONFLICT_RETRIES = 5
+
+
+@attrs.define
+class ListFilter:
+    """Label and field selectors of a list or watch, parsed once."""
+
+    labels: Any = None
+    fields: Any = None
+
+    @classmethod
+    def parse(cls, info: ResourceInfo, options: Mapping[str, Any]) -> ListFilter:
+        try:
+            labels = parse_selector(options["labelSelector"]) if options.get(
+                "labelSelector") else None
+            fields = None
+            if options.get("fieldSelector"):
+                fields = parse_field_selector(options["fieldSelector"])
+                fields = fields.validate_for_kind(info.kind) or fields
+        except (SelectorError, ValueError) as error:
+            raise st.StatusError(st.bad_request(str(error))) from None
+        return cls(labels, fields)
+
+    def matches(self, obj: Obj | None) -> bool:
+        if obj is None:
+            return False
+        if self.labels is not None:
+            meta = obj.get("metadata") or {}
+            if not self.labels.matches(meta.get("labels") or {}):
+                return False
+        return self.fields is None or self.fields.matches(obj)
+
+    @property
+    def empty(self) -> bool:
+        return self.labels is None and self.fields is None
+
+
+class Rest:
+    """Resource operations for the ApiServer actor (it owns the caches this reads)."""
+
+    def __init__(self, store: Any, caches: dict[str, WatchCache], rng: Any,
+                 now: Callable[[], float], epoch: Any,
+                 admit_create: Callable[[ResourceInfo, Obj, Any], Obj],
+                 admit_update: Callable[[ResourceInfo, Obj, Obj, Any], Obj],
+                 wait_cache: Callable[[ResourceInfo, int], Any]) -> None:
+        self.store = store
+        self.caches = caches
+        self.rng = rng
+        self.now = now
+        self.epoch = epoch
+        self.admit_create = admit_create
+        self.admit_update = admit_update
+        self.wait_cache = wait_cache
+
+    # -- reads -------------------------------------------------------------------------------
+    async def read(self, info: ResourceInfo, namespace: str | None, name: str) -> Obj:
+        key = storage_key(info, name, namespace)
+        kv = await self.store.get(key)
+        if kv is None:
+            raise st.StatusError(st.not_found(info, name))
+        return with_resource_version(kv.value, kv.mod_revision)
+
+    async def get(self, info: ResourceInfo, namespace: str | None, name: str,
+                  options: Mapping[str, Any]) -> Obj:
+        if str(options.get("resourceVersion", "")) == "0":
+            cache = self.caches[info.storage_prefix]
+            obj = cache.objects.get(storage_key(info, name, namespace))
+            if obj is None:
+                raise st.StatusError(st.not_found(info, name))
+            return obj
+        return await self.read(info, namespace, name)
+
+    async def list(self, info: ResourceInfo, namespace: str | None,
+                   options: Mapping[str, Any]) -> Obj:
+        selector = ListFilter.parse(info, options)
+        limit = int(options.get("limit") or 0)
+        token = options.get("continue")
+        prefix = storage_prefix(info, namespace)
+        if limit <= 0 and not token:
+            cache = self.caches[info.storage_prefix]
+            if str(options.get("resourceVersion", "")) != "0":
+                current = await self.store.range(prefix, prefix_end(prefix), count_only=True)
+                await self.wait_cache(info, current.revision)
+            items = cache.list(prefix)
+            if not selector.empty:
+                items = [obj for obj in items if selector.matches(obj)]
+            return self._list_object(info, items, cache.revision, None)
+        return await self._list_pages(info, prefix, selector, max(limit, 0), token)
+
+    async def _list_pages(self, info: ResourceInfo, prefix: str, selector: ListFilter,
+                          limit: int, token: str | None) -> Obj:
+        revision = 0
+        start = prefix
+        if token:
+            try:
+                decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
+                revision, start = int(decoded["rv"]), str(decoded["start"])
+            except (ValueError, KeyError, TypeError):
+                raise st.StatusError(st.bad_request(
+                    "continue key is not valid: incorrect encoded start resourceVersion "
+                    "(version meta.k8s.io/v1)")) from None
+            if not start.startswith(prefix):
+                raise st.StatusError(st.bad_request("continue key is not valid: wrong prefix"))
+        end = prefix_end(prefix)
+        items: list[Obj] = []
+        more = False
+        last_key = None
+        while True:
+            want = (limit - len(items)) if limit else 0
+            try:
+                result = await self.store.range(start, end, limit=want + 1 if want else 0,
+                                                revision=revision)
+            except Compacted:
+                raise st.StatusError(st.gone(
+                    "The provided continue parameter is too old to display a consistent list "
+                    "result. You can start a new list without the continue parameter.")) from None
+            if not revision:
+                revision = result.revision
+            kvs = result.kvs
+            page_more = bool(want) and len(kvs) > want
+            if page_more:
+                kvs = kvs[:want]
+            for kv in kvs:
+                obj = with_resource_version(kv.value, kv.mod_revision)
+                last_key = kv.key
+                if selector.matches(obj):
+                    items.append(obj)
+            if not page_more:
+                break
+            start = last_key + "\0"
+            if limit and len(items) >= limit:
+                more = True
+                break
+        next_token = None
+        if more and last_key is not None:
+            next_token = base64.urlsafe_b64encode(json.dumps(
+                {"rv": revision, "start": last_key + "\0"}).encode()).decode()
+        return self._list_object(info, items, revision, next_token)
+
+    @staticmethod
+    def _list_object(info: ResourceInfo, items: list[Obj], revision: int,
+                     token: str | None) -> Obj:
+        meta: dict[str, Any] = {"resourceVersion": str(revision)}
+        if token:
+            meta["continue"] = token
+        return {"kind": info.list_kind, "apiVersion": info.api_version, "metadata": meta,
+                "items": items}
+
+    # -- create --------------------------------------------------------------------------------
+    async def create(self, info: ResourceInfo, namespace: str | None, body: Any, user: Any,
+                     options: Mapping[str, Any]) -> Obj:
+        obj = self._check_body(info, namespace, body, name=None)
+        meta = dict(obj.get("metadata") or {})
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = generated_name(str(meta["generateName"]), self.rng)
+        if namespace:
+            meta["namespace"] = namespace
+        meta["uid"] = new_uid(self.rng)
+        meta["creationTimestamp"] = timestamp(self.epoch, self.now())
+        meta.pop("resourceVersion", None)
+        obj = {**obj, "metadata": meta}
+        obj = strategy.prepare_for_create(info, obj)
+        obj = self.admit_create(info, obj, user)
+        name = obj["metadata"]["name"]
+        if options.get("dryRun"):
+            return obj
+        return await self.put_new(info, namespace, name, obj)
+
+    async def put_new(self, info: ResourceInfo, namespace: str | None, name: str,
+                      obj: Obj) -> Obj:
+        key = storage_key(info, name, namespace)
+        result = await self.store.txn((compare_create(key, CompareResult.EQUAL, 0),),
+                                      (Put(key, for_storage(obj)),), ())
+        if not result.succeeded:
+            raise st.StatusError(st.already_exists(info, name))
+        return with_resource_version(obj, result.revision)
+
+    def _check_body(self, info: ResourceInfo, namespace: str | None, body: Any,
+                    name: str | None) -> Obj:
+        if not isinstance(body, dict):
+            raise st.StatusError(st.bad_request(
+                f"the body of the request was in an unknown format - expected an object, "
+                f"got {type(body).__name__}"))
+        api_version, kind = body.get("apiVersion"), body.get("kind")
+        if kind is not None and (kind != info.kind or api_version not in (None, info.api_version)):
+            raise st.StatusError(st.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API "
+                f"version ({info.api_version})" if kind == info.kind else
+                f"{kind} in version \"{info.version}\" cannot be handled as a {info.kind}"))
+        meta = body.get("metadata")
+        if meta is not None and not isinstance(meta, dict):
+            raise st.StatusError(st.bad_request("metadata must be an object"))
+        meta = meta or {}
+        body_ns = meta.get("namespace")
+        if info.namespaced and body_ns and namespace and body_ns != namespace:
+            raise st.StatusError(st.bad_request(
+                "the namespace of the provided object does not match the namespace sent on "
+                "the request"))
+        if name is not None and meta.get("name") not in (None, name):
+            raise st.StatusError(st.bad_request(
+                "the name of the object ({}) does not match the name on the URL ({})".format(
+                    meta.get("name"), name)))
+        obj = {**body, "apiVersion": info.api_version, "kind": info.kind, "metadata": dict(meta)}
+        if name is not None:
+            obj["metadata"]["name"] = name
+        return obj
+
+    # -- update and patch ------------------------------------------------------------------------
+    async def update(self, info: ResourceInfo, namespace: str | None, name: str, body: Any,
+                     user: Any, subresource: str | None, options: Mapping[str, Any]) -> Obj:
+        new = self._check_body(info, namespace, body, name=name)
+        wanted_rv = (new.get("metadata") or {}).get("resourceVersion")
+        old = await self.read(info, namespace, name)
+        if wanted_rv and str(wanted_rv) != old["metadata"]["resourceVersion"]:
+            raise st.StatusError(st.conflict(info, name))
+        return await self._write_update(info, namespace, name, new, old, user, subresource,
+                                        options)
+
+    async def _write_update(self, info: ResourceInfo, namespace: str | None, name: str,
+                            new: Obj, old: Obj, user: Any, subresource: str | None,
+                            options: Mapping[str, Any]) -> Obj:
+        if subresource == "status":
+            obj = strategy.prepare_for_status_update(new, old)
+        else:
+            obj = strategy.prepare_for_update(info, new, old)
+            obj = self.admit_update(info, obj, old, user)
+        if options.get("dryRun"):
+            return with_resource_version(obj, int(old["metadata"]["resourceVersion"]))
+        return await self.swap(info, namespace, name, obj, old)
+
+    async def swap(self, info: ResourceInfo, namespace: str | None, name: str, obj: Obj,
+                   old: Obj) -> Obj:
+        """Write `obj` if the stored object is still `old`; 409 Conflict otherwise. An object
+        being deleted whose last finalizer is gone is deleted instead."""
+        key = storage_key(info, name, namespace)
+        rv = int(old["metadata"]["resourceVersion"])
+        meta = obj.get("metadata") or {}
+        if meta.get("deletionTimestamp") and not meta.get("finalizers") and \
+                not int(meta.get("deletionGracePeriodSeconds") or 0):
+            op: Any = DeleteRange(key)
+        else:
+            op = Put(key, for_storage(obj))
+        result = await self.store.txn((compare_mod(key, CompareResult.EQUAL, rv),), (op,),
+                                      (Range(key),))
+        if not result.succeeded:
+            raise st.StatusError(st.conflict(info, name))
+        return with_resource_version(obj, result.revision)
+
+    async def patch(self, info: ResourceInfo, namespace: str | None, name: str, body: Any,
+                    user: Any, subresource: str | None, options: Mapping[str, Any]) -> Obj:
+        patch_type = options.get("patchType") or "application/merge-patch+json"
+        for _ in range(MAX_CONFLICT_RETRIES):
+            old = await self.read(info, namespace, name)
+            try:
+                patched = apply_patch(old, body, patch_type)
+            except PatchError as error:
+                raise st.StatusError(st.new_status(422, "Invalid", str(error))) from None
+            except (ValueError, TypeError) as error:
+                raise st.StatusError(st.bad_request(str(error))) from None
+            new = self._check_body(info, namespace, patched, name=name)
+            wanted_rv = (new.get("metadata") or {}).get("resourceVersion")
+            if wanted_rv and str(wanted_rv) != old["metadata"]["resourceVersion"]:
+                raise st.StatusError(st.conflict(info, name))
+            try:
+                return await self._write_update(info, namespace, name, new, old, user,
+                                                subresource, options)
+            except st.StatusError as error:
+                if error.code != 409 or wanted_rv:
+                    raise
+        raise st.StatusError(st.conflict(info, name))
+
+    # -- delete ------------------------------------------------------------------------------------
+    async def delete(self, info: ResourceInfo, namespace: str | None, name: str,
+                     options: Mapping[str, Any]) -> Obj:
+        body = options.get("body") or {}
+        grace = options.get("gracePeriodSeconds", body.get("gracePeriodSeconds"))
+        policy = options.get("propagationPolicy", body.get("propagationPolicy"))
+        preconditions = body.get("preconditions") or {}
+        for _ in range(MAX_CONFLICT_RETRIES):
+            old = await self.read(info, namespace, name)
+            meta = old["metadata"]
+            if preconditions.get("uid") and preconditions["uid"] != meta.get("uid"):
+                raise st.StatusError(st.conflict(
+                    info, name,
+                    f"Precondition failed: UID in precondition: {preconditions['uid']}, "
+                    f"UID in object meta: {meta.get('uid')}"))
+            if preconditions.get("resourceVersion") and \
+                    str(preconditions["resourceVersion"]) != meta["resourceVersion"]:
+                raise st.StatusError(st.conflict(info, name))
+            try:
+                return await self._delete_once(info, namespace, name, old, grace, policy,
+                                               options)
+            except st.StatusError as error:
+                if error.code != 409:
+                    raise
+        raise st.StatusError(st.conflict(info, name))
+
+    async def _delete_once(self, info: ResourceInfo, namespace: str | None, name: str,
+                           old: Obj, grace: Any, policy: Any, options: Mapping[str, Any]
+                           ) -> Obj:
+        meta = dict(old["metadata"])
+        finalizers = list(meta.get("finalizers") or [])
+        if policy == "Foreground" and "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
+        elif policy == "Orphan" and "orphan" not in finalizers:
+            finalizers.append("orphan")
+        if info.kind == "Namespace" and info.group == "":
+            spec_finalizers = (old.get("spec") or {}).get("finalizers") or []
+            if spec_finalizers or finalizers:
+                meta.setdefault("deletionTimestamp", timestamp(self.epoch, self.now()))
+                meta["finalizers"] = finalizers
+                obj = {**old, "metadata": meta,
+                       "status": {**(old.get("status") or {}), "phase": "Terminating"}}
+                if options.get("dryRun"):
+                    return obj
+                return await self.swap(info, namespace, name, obj, old)
+        seconds = strategy.graceful_seconds(info, old, None if grace is None else int(grace))
+        if finalizers or seconds > 0:
+            if "deletionTimestamp" not in meta or (
+                    seconds < int(meta.get("deletionGracePeriodSeconds") or 0)):
+                meta["deletionTimestamp"] = timestamp(self.epoch, self.now() + seconds)
+                meta["deletionGracePeriodSeconds"] = seconds
+            meta["finalizers"] = finalizers
+            if not finalizers:
+                meta.pop("finalizers")
+            obj = {**old, "metadata": meta}
+            if options.get("dryRun"):
+                return obj
+            return await self.swap(info, namespace, name, obj, old)
+        key = storage_key(info, name, namespace)
+        if options.get("dryRun"):
+            return old
+        rv = int(old["metadata"]["resourceVersion"])
+        result = await self.store.txn((compare_mod(key, CompareResult.EQUAL, rv),),
+                                      (DeleteRange(key),), ())
+        if not result.succeeded:
+            raise st.StatusError(st.conflict(info, name))
+        return old
+
+    async def delete_collection(self, info: ResourceInfo, namespace: str | None,
+                                options: Mapping[str, Any]) -> Obj:
+        listed = await self.list(info, namespace, {
+            key: options[key] for key in ("labelSelector", "fieldSelector") if key in options})
+        deleted = []
+        for obj in listed["items"]:
+            try:
+                deleted.append(await self.delete(info, namespace, obj["metadata"]["name"],
+                                                 options))
+            except st.StatusError as error:
+                if error.code != 404:
+                    raise
+        return self._list_object(info, deleted, int(listed["metadata"]["resourceVersion"]),
+                                 None)
+
+    # -- subresources ------------------------------------------------------------------------------
+    async def bind(self, info: ResourceInfo, namespace: str, name: str, body: Any) -> Obj:
+        """pods/binding: set spec.nodeName once, and the PodScheduled condition."""
+        target = (body or {}).get("target") or {} if isinstance(body, dict) else {}
+        node = target.get("name")
+        if not node:
+            raise st.StatusError(st.invalid(("", "Binding"), name, [fe.required("target.name")]))
+        for _ in range(MAX_CONFLICT_RETRIES):
+            pod = await self.read(info, namespace, name)
+            spec = pod.get("spec") or {}
+            if pod["metadata"].get("deletionTimestamp"):
+                raise st.StatusError(st.conflict(info, name,
+                                                 f"pod {name} is being deleted, cannot be assigned to a host"))
+            if spec.get("nodeName"):
+                raise st.StatusError(st.conflict(info, name,
+                                                 f"pod {name} is already assigned to node "
+                                                 f"\"{spec['nodeName']}\""))
+            status = dict(pod.get("status") or {})
+            conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+            conditions.append({"type": "PodScheduled", "status": "True",
+                               "lastProbeTime": None,
+                               "lastTransitionTime": timestamp(self.epoch, self.now())})
+            status["conditions"] = conditions
+            new = {**pod, "spec": {**spec, "nodeName": node}, "status": status}
+            try:
+                await self.swap(info, namespace, name, new, pod)
+            except st.StatusError as error:
+                if error.code != 409:
+                    raise
+                continue
+            return st.success()
+        raise st.StatusError(st.conflict(info, name))
+
+    async def get_scale(self, info: ResourceInfo, namespace: str, name: str) -> Obj:
+        obj = await self.read(info, namespace, name)
+        return scale_of(obj)
+
+    async def update_scale(self, info: ResourceInfo, namespace: str, name: str, body: Any,
+                           user: Any, patch_type: str | None) -> Obj:
+        for _ in range(MAX_CONFLICT_RETRIES):
+            obj = await self.read(info, namespace, name)
+            scale = scale_of(obj)
+            if patch_type:
+                try:
+                    scale = apply_patch(scale, body, patch_type)
+                except (PatchError, ValueError, TypeError) as error:
+                    raise st.StatusError(st.bad_request(str(error))) from None
+            elif isinstance(body, dict):
+                scale = body
+            replicas = (scale.get("spec") or {}).get("replicas")
+            if not isinstance(replicas, int) or replicas < 0:
+                raise st.StatusError(st.invalid(("autoscaling", "Scale"), name, [fe.invalid(
+                    "spec.replicas", replicas, "must be greater than or equal to 0")]))
+            wanted_rv = (scale.get("metadata") or {}).get("resourceVersion")
+            if wanted_rv and str(wanted_rv) != obj["metadata"]["resourceVersion"]:
+                raise st.StatusError(st.conflict(info, name))
+            new = {**obj, "spec": {**(obj.get("spec") or {}), "replicas": replicas}}
+            try:
+                written = await self._write_update(info, namespace, name, new, obj, user, None,
+                                                   {})
+            except st.StatusError as error:
+                if error.code != 409 or wanted_rv:
+                    raise
+                continue
+            return scale_of(written)
+        raise st.StatusError(st.conflict(info, name))
+
+
+def scale_of(obj: Obj) -> Obj:
+    meta = obj["metadata"]
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    selector = spec.get("selector") or {}
+    labels = selector.get("matchLabels") or {}
+    return {
+        "kind": "Scale", "apiVersion": "autoscaling/v1",
+        "metadata": {"name": meta["name"], "namespace": meta.get("namespace"),
+                     "uid": meta.get("uid"), "resourceVersion": meta.get("resourceVersion"),
+                     "creationTimestamp": meta.get("creationTimestamp")},
+        "spec": {"replicas": spec.get("replicas", 1)},
+        "status": {"replicas": status.get("replicas", 0),
+                   "selector": ",".join(f"{k}={v}" for k, v in sorted(labels.items()))},
+    }

@@ -1,0 +1,538 @@
+"""The ApiServer actor: the request pipeline and the watch caches.
+
+    ApiRequest -> authenticate -> authorize (RBAC, node) -> admission (defaults, validation,
+    namespace lifecycle) -> Rest (store transactions) -> reply (object or Status)
+
+Each request runs as a task of the actor (`ctx.start_soon`), so slow store round trips
+overlap while the actor's own loop stays free for watch notices; the watch caches and
+watcher registry are touched only by the actor's loop, which is what keeps "list then
+watch" gap-free. One store watch per resource feeds its cache, and the cache fans events
+out to every watcher (informers) through the simulated network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+import trio
+
+from kactors.actors import Actor, ActorRef, Terminated
+from kactors.api import status as st
+from kactors.api.kinds import (
+    DEFAULT_REGISTRY,
+    Registry,
+    ResourceInfo,
+    resource_infos_from_crd,
+    storage_prefix,
+)
+from kactors.api.status import new_status
+from kactors.apiserver.admission import Admission
+from kactors.apiserver.auth import Attributes, UserInfo
+from kactors.apiserver.config import ApiServerConfig
+from kactors.apiserver.messages import (
+    ApiRequest,
+    ApiWatchClosed,
+    ApiWatchEvent,
+    StopWatch,
+    WatchAccepted,
+)
+from kactors.apiserver.objects import timestamp
+from kactors.apiserver.rest import ListFilter, Rest
+from kactors.apiserver.security import Security
+from kactors.apiserver.watchcache import (
+    ADDED,
+    BOOKMARK,
+    DELETED,
+    MODIFIED,
+    TooOldResourceVersion,
+    WatchCache,
+)
+from kactors.store import Compacted, prefix_end
+from kactors.store.client import StoreClient
+from kactors.store.errors import Unavailable
+from kactors.store.protocol import WatchNotice
+
+
+def _not_found_resource() -> dict[str, Any]:
+    return new_status(404, "NotFound", "the server could not find the requested resource",
+                      {})
+
+
+@attrs.frozen
+class _Tick:
+    pass
+
+
+@attrs.frozen
+class _Relist:
+    pass
+
+
+REGISTRY = "/registry/"
+
+
+@attrs.define
+class _Watcher:
+    watch_id: int
+    info: ResourceInfo
+    prefix: str
+    filter: ListFilter
+    ref: ActorRef
+    remote: Any
+    bookmarks: bool
+    deadline: float | None
+
+
+class ApiServer(Actor):
+    def __init__(self, config: ApiServerConfig, store_endpoints: Callable[[], Sequence[ActorRef]],
+                 registry: Registry = DEFAULT_REGISTRY) -> None:
+        self.config = config
+        self.store_endpoints = store_endpoints
+        self.registry = registry
+        self.caches: dict[str, WatchCache] = {}
+        self.infos: dict[tuple[str, str], ResourceInfo] = {}
+        self.watchers: dict[int, _Watcher] = {}
+        self.by_prefix: dict[str, dict[int, _Watcher]] = {}
+        self.by_ref: dict[str, list[int]] = {}
+        self.next_watch_id = 0
+        self.cache_waiters: list[tuple[int, trio.Event]] = []
+        self.last_notice = 0.0
+        self.in_flight = 0
+
+    # -- start -------------------------------------------------------------------------------
+    async def started(self) -> None:
+        ctx = self.ctx
+        self.store = StoreClient(ctx, list(self.store_endpoints()),
+                                 timeout=self.config.store_timeout)
+        self.security = Security(self.config)
+        self.admission = Admission(self.config, self.caches, self.registry, ctx.random)
+        self.rest = Rest(self.store, self.caches, ctx.random, ctx.now, self.config.epoch,
+                         self.admission.admit_create, self.admission.admit_update,
+                         self._wait_cache)
+        self.crd_prefix = self.registry.by_resource(
+            "customresourcedefinitions", "apiextensions.k8s.io").storage_prefix
+        for info in self.registry:
+            self.infos.setdefault((info.group, info.resource), info)
+            if info.storage_prefix not in self.caches and info.kind not in ("Binding",):
+                self.caches[info.storage_prefix] = WatchCache(info.storage_prefix + "/",
+                                                              self.config.watch_cache_size)
+        await self._relist()
+        await self._bootstrap()
+        ctx.every(self.config.tick, _Tick())
+        self.last_notice = ctx.now()
+        ctx.log.info("apiserver.ready", resources=len(self.caches),
+                     revision=max(c.revision for c in self.caches.values()))
+
+    async def _relist(self) -> None:
+        """List everything under /registry/ into the caches, then watch from there.
+
+        One store watch feeds every cache: each notice then advances all of them to the
+        same revision, which is what lets a list wait until its cache has caught up with
+        the store ("consistent reads from cache") even for a resource nobody writes.
+        """
+        result = await self.store.range(REGISTRY, prefix_end(REGISTRY))
+        grouped: dict[str, list[Any]] = {prefix: [] for prefix in self.caches}
+        for kv in result.kvs:
+            prefix = self._prefix_of(kv.key)
+            if prefix is not None:
+                grouped[prefix].append(kv)
+        for prefix, cache in self.caches.items():
+            cache.replace(grouped[prefix], result.revision)
+            self._index_cache(prefix)
+        await self.store.cancel_watch(REGISTRY)
+        await self.store.watch(REGISTRY, REGISTRY, prefix_end(REGISTRY),
+                               start_revision=result.revision + 1, progress_notify=True)
+
+    def _prefix_of(self, key: str) -> str | None:
+        """The cache a store key belongs to: /registry/<resource> or /registry/<g>/<r>."""
+        caches = self.caches
+        parts = key.split("/", 4)
+        if len(parts) > 3:
+            two = "/".join(parts[:3])
+            if two in caches:
+                return two
+            three = "/".join(parts[:4])
+            if three in caches:
+                return three
+        return None
+
+    async def _bootstrap(self) -> None:
+        """Objects every cluster starts with: the system namespaces and default RBAC."""
+        for obj in self.security.bootstrap_objects(self.config.namespaces):
+            info = self.registry.for_object(obj)
+            name = obj["metadata"]["name"]
+            namespace = obj["metadata"].get("namespace")
+            cache = self.caches[info.storage_prefix]
+            key = f"{storage_prefix(info, namespace)}{name}"
+            if key in cache.objects:
+                continue
+            try:
+                await self.rest.create(info, namespace, obj, self.security.system_user, {})
+            except st.StatusError as error:
+                if error.code != 409:
+                    raise
+
+    # -- messages ----------------------------------------------------------------------------
+    def receive(self, message: Any) -> Any:
+        if isinstance(message, ApiRequest):
+            reply = self.ctx.defer_reply()
+            self.ctx.start_soon(self._serve, message, reply)
+            return None
+        if isinstance(message, WatchNotice):
+            self._on_store_events(message)
+            return None
+        if isinstance(message, StopWatch):
+            self._remove_watcher(message.watch_id)
+            return None
+        if isinstance(message, Terminated):
+            for watch_id in self.by_ref.pop(message.ref.path, []):
+                self._remove_watcher(watch_id)
+            return None
+        if isinstance(message, _Tick):
+            self._tick()
+            return None
+        if isinstance(message, _Relist):
+            self.ctx.start_soon(self._relist)
+            return None
+        return super().receive(message)
+
+    # -- the pipeline ------------------------------------------------------------------------
+    async def _serve(self, request: ApiRequest, reply: Any) -> None:
+        self.in_flight += 1
+        try:
+            result = await self._handle(request)
+        except st.StatusError as error:
+            result = error.status
+        except Exception as exc:  # a bug must not take the apiserver down: 500, logged
+            self.ctx.log.error("apiserver.internal_error", verb=request.verb,
+                               resource=request.resource, error=repr(exc))
+            result = st.internal_error(f"{type(exc).__name__}: {exc}")
+        finally:
+            self.in_flight -= 1
+        reply.set(result)
+
+    async def _handle(self, request: ApiRequest) -> Any:
+        info = self.infos.get((request.group, request.resource))
+        if info is None or (request.version and request.version != info.version):
+            info = self._resolve(request)
+        user = self.security.authenticate(request.token)
+        verb = request.verb
+        subresource = request.subresource
+        if subresource and info.subresource(subresource) is None:
+            raise st.StatusError(_not_found_resource())
+        attributes = Attributes(user=user, verb=verb, resource_request=True,
+                                api_group=info.group, api_version=info.version,
+                                resource=info.resource, subresource=subresource or "",
+                                namespace=request.namespace or "", name=request.name or "")
+        self.security.authorize(attributes)
+        namespace = request.namespace if info.namespaced else None
+        if info.namespaced and not namespace and verb not in ("list", "watch"):
+            raise st.StatusError(st.bad_request(
+                "the server could not find the requested resource (namespace is required)"))
+        rest, options, name = self.rest, request.options, request.name
+        if verb == "get":
+            if subresource == "scale":
+                return await rest.get_scale(info, namespace, name)
+            if subresource == "log":
+                return await self._pod_log(info, namespace, name, options)
+            return await rest.get(info, namespace, name, options)
+        if verb == "list":
+            return await rest.list(info, namespace, options)
+        if verb == "watch":
+            return self._start_watch(info, namespace, request)
+        if verb == "create":
+            if subresource == "binding":
+                return await rest.bind(info, namespace, name, request.body)
+            return await rest.create(info, namespace, request.body, user, options)
+        if verb == "update":
+            if subresource == "scale":
+                return await rest.update_scale(info, namespace, name, request.body, user, None)
+            return await rest.update(info, namespace, name, request.body, user, subresource,
+                                     options)
+        if verb == "patch":
+            if subresource == "scale":
+                return await rest.update_scale(info, namespace, name, request.body, user,
+                                               options.get("patchType") or
+                                               "application/merge-patch+json")
+            return await rest.patch(info, namespace, name, request.body, user, subresource,
+                                    options)
+        if verb == "delete":
+            return await rest.delete(info, namespace, name, options)
+        if verb == "deletecollection":
+            return await rest.delete_collection(info, namespace, options)
+        raise st.StatusError(st.method_not_supported(info, verb))
+
+    def _resolve(self, request: ApiRequest) -> ResourceInfo:
+        try:
+            return self.registry.by_resource(request.resource, request.group,
+                                             request.version or None)
+        except LookupError:
+            raise st.StatusError(_not_found_resource()) from None
+
+    async def _pod_log(self, info: ResourceInfo, namespace: str, name: str,
+                       options: Any) -> Any:
+        pod = await self.rest.read(info, namespace, name)
+        logs = self.config.pod_logs
+        if logs is None:
+            raise st.StatusError(st.bad_request(f"no logs available for pod {name}"))
+        return await logs(pod, options)
+
+    async def _wait_cache(self, info: ResourceInfo, revision: int) -> None:
+        cache = self.caches[info.storage_prefix]
+        if cache.revision >= revision:
+            return
+        event = trio.Event()
+        self.cache_waiters.append((revision, event))
+        with trio.move_on_after(self.config.store_timeout):
+            await event.wait()
+        if cache.revision < revision:
+            raise st.StatusError(st.timeout("Too large resource version: the watch cache is "
+                                            f"at {cache.revision}, {revision} requested"))
+
+    # -- watch caches ------------------------------------------------------------------------
+    def _on_store_events(self, notice: WatchNotice) -> None:
+        if notice.tag != REGISTRY:
+            return
+        response = notice.response
+        self.last_notice = self.ctx.now()
+        if response.canceled:
+            self.ctx.log.warning("apiserver.cache_relist", compact_revision=response.compact_revision)
+            self.ctx.self.tell(_Relist())
+            return
+        revision = response.header_revision
+        if response.events:
+            by_prefix: dict[str, list[Any]] = {}
+            for event in response.events:
+                prefix = self._prefix_of(event.kv.key)
+                if prefix is not None:
+                    by_prefix.setdefault(prefix, []).append(event)
+            for prefix, events in by_prefix.items():
+                cache = self.caches[prefix]
+                if revision <= cache.revision:
+                    continue  # a duplicate after a re-watch
+                applied = cache.apply(events, revision)
+                self._index_events(prefix, applied)
+                watchers = self.by_prefix.get(prefix)
+                if watchers:
+                    self._fan_out(applied, watchers)
+        for cache in self.caches.values():
+            cache.advance(revision)
+        if self.cache_waiters:
+            still = []
+            for wanted, event in self.cache_waiters:
+                if revision >= wanted:
+                    event.set()
+                else:
+                    still.append((wanted, event))
+            self.cache_waiters = still
+
+    def _index_cache(self, prefix: str) -> None:
+        cache = self.caches[prefix]
+        self.security.resync(prefix, cache.objects.values())
+        self.admission.resync(prefix, cache.objects.values())
+
+    def _index_events(self, prefix: str, events: list[Any]) -> None:
+        self.security.observe(prefix, events)
+        self.admission.observe(prefix, events)
+        if prefix == self.crd_prefix:
+            for event in events:
+                if event.type == DELETED:
+                    self._unserve_crd(event.prev or event.obj)
+                else:
+                    self._serve_crd(event.obj)
+
+    # -- custom resources --------------------------------------------------------------------
+    def _serve_crd(self, crd: dict[str, Any]) -> None:
+        """Serve a CRD's resources as soon as it exists; mark it Established."""
+        try:
+            infos = resource_infos_from_crd(crd)
+        except LookupError as error:
+            self.ctx.log.warning("apiserver.crd_rejected", crd=crd["metadata"]["name"],
+                                 error=str(error))
+            return
+        if not infos:
+            return
+        first = infos[0]
+        old = [i for i in self.registry if (i.group, i.resource) == (first.group,
+                                                                      first.resource)]
+        if old != list(infos):
+            registry = self.registry.without_resource(first.group, first.resource)
+            self.registry = registry.with_resources(*infos)
+            for info in old:
+                self.infos.pop((info.group, info.resource), None)
+            for info in infos:
+                self.infos.setdefault((info.group, info.resource), info)
+            if first.storage_prefix not in self.caches:
+                cache = WatchCache(first.storage_prefix + "/", self.config.watch_cache_size)
+                cache.replace((), max(c.revision for c in self.caches.values()))
+                self.caches[first.storage_prefix] = cache
+            self.admission.set_schemas(crd)
+            self.ctx.log.info("apiserver.crd_served", crd=crd["metadata"]["name"],
+                              versions=[i.version for i in infos])
+        conditions = (crd.get("status") or {}).get("conditions") or []
+        if not any(c.get("type") == "Established" and c.get("status") == "True"
+                   for c in conditions):
+            self.ctx.start_soon(self._establish, crd)
+
+    async def _establish(self, crd: dict[str, Any]) -> None:
+        info = self.infos[("apiextensions.k8s.io", "customresourcedefinitions")]
+        now = timestamp(self.config.epoch, self.ctx.now())
+        status = {
+            "conditions": [
+                {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
+                 "message": "no conflicts found", "lastTransitionTime": now},
+                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+                 "message": "the initial names have been accepted", "lastTransitionTime": now},
+            ],
+            "acceptedNames": (crd.get("spec") or {}).get("names") or {},
+            "storedVersions": [v["name"] for v in (crd.get("spec") or {}).get("versions") or []
+                               if v.get("storage")],
+        }
+        try:
+            current = await self.rest.read(info, None, crd["metadata"]["name"])
+            await self.rest.update(info, None, crd["metadata"]["name"],
+                                   {**current, "status": status}, self.security.system_user,
+                                   "status", {})
+        except st.StatusError as error:
+            self.ctx.log.warning("apiserver.crd_status_failed", error=str(error))
+
+    def _unserve_crd(self, crd: dict[str, Any]) -> None:
+        try:
+            infos = resource_infos_from_crd(crd)
+        except LookupError:
+            return
+        if not infos:
+            return
+        first = infos[0]
+        self.registry = self.registry.without_resource(first.group, first.resource)
+        for info in infos:
+            self.infos.pop((info.group, info.resource), None)
+        self.admission.forget_schemas(crd)
+        prefix = first.storage_prefix
+        cache = self.caches.pop(prefix, None)
+        for watch_id in list(self.by_prefix.pop(prefix, {})):
+            self._remove_watcher(watch_id)
+        if cache is not None and cache.objects:
+            key = prefix + "/"
+            self.ctx.start_soon(self.store.delete_range, key, prefix_end(key))
+        self.ctx.log.info("apiserver.crd_unserved", crd=crd["metadata"]["name"])
+
+    def _fan_out(self, events: list[Any], watchers: dict[int, _Watcher]) -> None:
+        for event in events:
+            key = event.key
+            for watcher in list(watchers.values()):
+                if watcher.prefix and not key.startswith(watcher.prefix):
+                    continue
+                kind = event.type
+                selector = watcher.filter
+                if not selector.empty:
+                    new_match = kind != DELETED and selector.matches(event.obj)
+                    old_match = event.prev is not None and selector.matches(event.prev)
+                    if kind == MODIFIED:
+                        if new_match and not old_match:
+                            kind = ADDED
+                        elif old_match and not new_match:
+                            kind = DELETED
+                        elif not new_match:
+                            continue
+                    elif kind == ADDED and not new_match:
+                        continue
+                    elif kind == DELETED and not old_match:
+                        continue
+                watcher.remote.tell(ApiWatchEvent(watcher.watch_id, kind, event.obj))
+
+    # -- watchers ----------------------------------------------------------------------------
+    def _start_watch(self, info: ResourceInfo, namespace: str | None, request: ApiRequest
+                     ) -> Any:
+        ref = request.watcher
+        if ref is None:
+            raise st.StatusError(st.bad_request("a watch needs a watcher to deliver events to"))
+        selector = ListFilter.parse(info, request.options)
+        cache = self.caches[info.storage_prefix]
+        options = request.options
+        rv_text = str(options.get("resourceVersion") or "")
+        if rv_text in ("", "0"):
+            initial = [(ADDED, obj) for obj in cache.list(storage_prefix(info, namespace))
+                       if selector.matches(obj)]
+        else:
+            try:
+                rv = int(rv_text)
+            except ValueError:
+                raise st.StatusError(st.bad_request(
+                    f"invalid resource version: {rv_text}")) from None
+            try:
+                events = cache.events_after(rv)
+            except TooOldResourceVersion as error:
+                raise st.StatusError(st.gone(str(error))) from None
+            prefix = storage_prefix(info, namespace) if namespace else ""
+            initial = []
+            for event in events:
+                if prefix and not event.key.startswith(prefix):
+                    continue
+                new_match = event.type != DELETED and selector.matches(event.obj)
+                old_match = event.prev is not None and selector.matches(event.prev)
+                if event.type == DELETED:
+                    if old_match:
+                        initial.append((DELETED, event.obj))
+                elif new_match:
+                    initial.append((ADDED if not old_match else event.type, event.obj))
+                elif old_match:
+                    initial.append((DELETED, event.obj))
+        self.next_watch_id += 1
+        watch_id = self.next_watch_id
+        timeout = options.get("timeoutSeconds")
+        watcher = _Watcher(
+            watch_id, info, storage_prefix(info, namespace) if namespace else "", selector, ref,
+            self.ctx.remote(ref), bool(options.get("allowWatchBookmarks")),
+            self.ctx.now() + float(timeout) if timeout else None)
+        self.watchers[watch_id] = watcher
+        self.by_prefix.setdefault(info.storage_prefix, {})[watch_id] = watcher
+        if ref.path not in self.by_ref:
+            self.ctx.watch(ref)
+        self.by_ref.setdefault(ref.path, []).append(watch_id)
+        for kind, obj in initial:
+            watcher.remote.tell(ApiWatchEvent(watch_id, kind, obj))
+        return WatchAccepted(watch_id, str(cache.revision))
+
+    def _remove_watcher(self, watch_id: int) -> None:
+        watcher = self.watchers.pop(watch_id, None)
+        if watcher is None:
+            return
+        self.by_prefix.get(watcher.info.storage_prefix, {}).pop(watch_id, None)
+        ids = self.by_ref.get(watcher.ref.path)
+        if ids and watch_id in ids:
+            ids.remove(watch_id)
+
+    def _tick(self) -> None:
+        now = self.ctx.now()
+        for watcher in list(self.watchers.values()):
+            if watcher.deadline is not None and now >= watcher.deadline:
+                watcher.remote.tell(ApiWatchClosed(watcher.watch_id))
+                self._remove_watcher(watcher.watch_id)
+            elif watcher.bookmarks:
+                cache = self.caches[watcher.info.storage_prefix]
+                watcher.remote.tell(ApiWatchEvent(watcher.watch_id, BOOKMARK, {
+                    "kind": watcher.info.kind, "apiVersion": watcher.info.api_version,
+                    "metadata": {"resourceVersion": str(cache.revision)}}))
+        if now - self.last_notice > self.config.store_watch_stall:
+            self.ctx.log.warning("apiserver.store_watch_stalled", seconds=now - self.last_notice)
+            self.last_notice = now
+            self.ctx.start_soon(self._rewatch)
+
+    async def _rewatch(self) -> None:
+        """Watch again from where the caches are, on whichever member answers; re-list if
+        that history was compacted meanwhile."""
+        revision = min(cache.revision for cache in self.caches.values())
+        try:
+            await self.store.cancel_watch(REGISTRY)
+            await self.store.watch(REGISTRY, REGISTRY, prefix_end(REGISTRY),
+                                   start_revision=revision + 1, progress_notify=True)
+        except Compacted:
+            await self._relist()
+        except (Unavailable, TimeoutError) as error:
+            self.ctx.log.warning("apiserver.rewatch_failed", error=repr(error))
+
+
+__all__ = ["ApiServer", "UserInfo"]

@@ -1,0 +1,135 @@
+"""What differs per kind when the apiserver writes an object (Kubernetes' "strategies").
+
+Pure functions over JSON-shaped objects: what status a new object starts with, which
+fields an update may change, when `generation` moves, and which kinds delete gracefully.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from kactors.api.kinds import ResourceInfo
+from kactors.apiserver.objects import Obj
+
+#: Kinds whose status is owned by a controller or kubelet: reset on create.
+_RESET_STATUS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "Pod"}
+_NOT_SPEC = ("apiVersion", "kind", "metadata", "status")
+
+
+def has_status(info: ResourceInfo) -> bool:
+    return info.subresource("status") is not None
+
+
+def spec_part(obj: Obj) -> dict[str, Any]:
+    """Everything that is neither metadata nor status: a change here bumps generation."""
+    return {key: value for key, value in obj.items() if key not in _NOT_SPEC}
+
+
+def pod_qos_class(pod: Obj) -> str:
+    """BestEffort, Guaranteed or Burstable, from the containers' requests and limits."""
+    containers = (pod.get("spec") or {}).get("containers") or []
+    requests_any = limits_any = False
+    guaranteed = True
+    for container in containers:
+        resources = container.get("resources") or {}
+        requests = resources.get("requests") or {}
+        limits = resources.get("limits") or {}
+        requests_any = requests_any or bool(requests)
+        limits_any = limits_any or bool(limits)
+        for name in ("cpu", "memory"):
+            if name not in limits or str(requests.get(name, limits[name])) != str(limits[name]):
+                guaranteed = False
+    if not requests_any and not limits_any:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+def prepare_for_create(info: ResourceInfo, obj: Obj) -> Obj:
+    kind = info.kind
+    meta = dict(obj.get("metadata") or {})
+    meta["generation"] = 1
+    meta.pop("deletionTimestamp", None)
+    meta.pop("deletionGracePeriodSeconds", None)
+    obj = {**obj, "metadata": meta}
+    if kind in _RESET_STATUS:
+        obj["status"] = {"phase": "Pending", "qosClass": pod_qos_class(obj)} if kind == "Pod" else {}
+    elif kind == "Namespace":
+        obj["status"] = {"phase": "Active"}
+    return obj
+
+
+def prepare_for_update(info: ResourceInfo, new: Obj, old: Obj) -> Obj:
+    """A main-resource update: status stays as it was (when status is a subresource);
+    identity and deletion fields cannot be changed; spec changes bump generation."""
+    meta = dict(new.get("metadata") or {})
+    old_meta = old.get("metadata") or {}
+    for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                  "namespace", "name"):
+        if field in old_meta:
+            meta[field] = old_meta[field]
+        else:
+            meta.pop(field, None)
+    generation = old_meta.get("generation", 1)
+    result = {**new, "metadata": meta}
+    if has_status(info):
+        if "status" in old:
+            result["status"] = old["status"]
+        else:
+            result.pop("status", None)
+    if spec_part(result) != spec_part(old):
+        generation += 1
+    meta["generation"] = generation
+    return result
+
+
+def prepare_for_status_update(new: Obj, old: Obj) -> Obj:
+    """The status subresource changes status only; a status write never bumps generation."""
+    result = dict(old)
+    if "status" in new:
+        result["status"] = new["status"]
+    else:
+        result.pop("status", None)
+    return result
+
+
+def graceful_seconds(info: ResourceInfo, obj: Obj, requested: int | None) -> int:
+    """Pods bound to a node get their grace period so the kubelet can stop them;
+    everything else (and an unscheduled pod) is deleted at once."""
+    if info.kind != "Pod" or info.group != "":
+        return 0
+    if not (obj.get("spec") or {}).get("nodeName"):
+        return 0
+    if requested is not None:
+        return max(0, int(requested))
+    spec_grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds")
+    return int(spec_grace) if spec_grace is not None else 30
+
+
+class ClusterIPAllocator:
+    """Hands out Service ClusterIPs from a range, lowest free first (deterministic).
+
+    Rebuilt from the Services in the store when the apiserver starts, so a restart never
+    hands out an address twice.
+    """
+
+    def __init__(self, cidr: str = "10.96.0.0/12") -> None:
+        self.network = ipaddress.ip_network(cidr)
+        self.used: dict[str, None] = {}
+        self._next = 1
+
+    def reserve(self, ip: str) -> None:
+        self.used[ip] = None
+
+    def release(self, ip: str) -> None:
+        self.used.pop(ip, None)
+
+    def allocate(self) -> str:
+        size = self.network.num_addresses - 2
+        for _ in range(size):
+            candidate = str(self.network.network_address + self._next)
+            self._next = self._next % size + 1
+            if candidate not in self.used:
+                self.used[candidate] = None
+                return candidate
+        raise RuntimeError(f"no ClusterIP left in {self.network}")

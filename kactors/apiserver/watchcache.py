@@ -1,0 +1,137 @@
+"""The apiserver's watch cache for one resource: current objects plus recent events.
+
+One store watch per resource feeds it; every list and watch of that resource is served
+from it, so a thousand informers cost one store watch (as in Kubernetes' cacher).
+Sans-I/O: the apiserver actor feeds it store events and asks it questions.
+
+* `objects` holds the current state at `revision`, keys kept sorted for ordered lists and
+  namespace ranges.
+* `events` keeps the last `capacity` changes; a watch from a resourceVersion older than
+  the oldest kept event is answered 410 Gone, and the client re-lists.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from kactors.apiserver.objects import Obj, with_resource_version
+
+ADDED, MODIFIED, DELETED, BOOKMARK, ERROR = "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"
+
+
+@attrs.frozen
+class CacheEvent:
+    """One change, shared by every watcher it goes to. `prev` is the object before it."""
+
+    type: str
+    key: str
+    obj: Obj
+    prev: Obj | None
+    revision: int
+
+
+class TooOldResourceVersion(Exception):
+    def __init__(self, requested: int, oldest: int) -> None:
+        super().__init__(f"too old resource version: {requested} ({oldest})")
+        self.requested = requested
+        self.oldest = oldest
+
+
+class WatchCache:
+    def __init__(self, prefix: str, capacity: int = 4096) -> None:
+        self.prefix = prefix
+        self.capacity = capacity
+        self.objects: dict[str, Obj] = {}
+        self._keys: list[str] = []
+        self.events: deque[CacheEvent] = deque(maxlen=capacity)
+        self.revision = 0
+        self.ready = False
+        #: the oldest revision a watch may start after without missing events
+        self.oldest = 0
+
+    def replace(self, kvs: Iterable[Any], revision: int) -> None:
+        """Reset from a full list at `revision` (start, or after the store watch failed)."""
+        self.objects = {kv.key: with_resource_version(kv.value, kv.mod_revision) for kv in kvs}
+        self._keys = sorted(self.objects)
+        self.events.clear()
+        self.revision = revision
+        self.oldest = revision
+        self.ready = True
+
+    def apply(self, events: Iterable[Any], revision: int) -> list[CacheEvent]:
+        """Apply one store revision's events; return the cache events to fan out."""
+        out: list[CacheEvent] = []
+        objects = self.objects
+        for event in events:
+            kv = event.kv
+            key = kv.key
+            prev = objects.get(key)
+            if event.type.name == "DELETE":
+                if prev is None:
+                    continue
+                del objects[key]
+                index = bisect.bisect_left(self._keys, key)
+                if index < len(self._keys) and self._keys[index] == key:
+                    del self._keys[index]
+                gone = with_resource_version(prev, kv.mod_revision)
+                out.append(CacheEvent(DELETED, key, gone, prev, kv.mod_revision))
+            else:
+                obj = with_resource_version(kv.value, kv.mod_revision)
+                objects[key] = obj
+                if prev is None:
+                    bisect.insort(self._keys, key)
+                out.append(CacheEvent(ADDED if prev is None else MODIFIED, key, obj, prev,
+                                      kv.mod_revision))
+        if len(self.events) + len(out) > self.capacity and self.events:
+            overflow = len(self.events) + len(out) - self.capacity
+            for _ in range(min(overflow, len(self.events))):
+                self.oldest = self.events.popleft().revision
+        self.events.extend(out)
+        self.revision = max(self.revision, revision)
+        return out
+
+    def advance(self, revision: int) -> None:
+        """A progress notification: nothing of ours changed up to `revision`."""
+        self.revision = max(self.revision, revision)
+
+    def list(self, prefix: str | None = None, start_after: str | None = None) -> list[Obj]:
+        """Current objects under `prefix` (a namespace), in key order."""
+        keys = self._keys
+        low = prefix or self.prefix
+        start = bisect.bisect_left(keys, low)
+        if start_after is not None:
+            start = max(start, bisect.bisect_right(keys, start_after))
+        objects = self.objects
+        out = []
+        for index in range(start, len(keys)):
+            key = keys[index]
+            if not key.startswith(low):
+                break
+            out.append(objects[key])
+        return out
+
+    def keys_in(self, prefix: str | None = None, start_after: str | None = None) -> list[str]:
+        keys = self._keys
+        low = prefix or self.prefix
+        start = bisect.bisect_left(keys, low)
+        if start_after is not None:
+            start = max(start, bisect.bisect_right(keys, start_after))
+        out = []
+        for index in range(start, len(keys)):
+            if not keys[index].startswith(low):
+                break
+            out.append(keys[index])
+        return out
+
+    def events_after(self, revision: int) -> list[CacheEvent]:
+        """Events with revision > `revision`; 410 if some of them were dropped already."""
+        if revision < self.oldest:
+            raise TooOldResourceVersion(revision, self.oldest)
+        if not self.events or self.events[-1].revision <= revision:
+            return []
+        return [event for event in self.events if event.revision > revision]
