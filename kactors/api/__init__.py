@@ -12,9 +12,16 @@ must be treated as immutable. Submodules, one concept each:
 * :mod:`~kactors.api.manifests` - YAML/JSON manifests in and out;
 * :mod:`~kactors.api.patch` - JSON patch, JSON merge patch, strategic merge patch;
 * :mod:`~kactors.api.validation` - name validators with Kubernetes' messages;
-* :mod:`~kactors.api.errors` - the domain exceptions.
+* :mod:`~kactors.api.errors` - the domain exceptions;
+* :mod:`~kactors.api.fielderrors` - field-level validation errors and field paths;
+* :mod:`~kactors.api.status` - ``Status`` objects (API errors) and :class:`StatusError`;
+* :mod:`~kactors.api.defaults` - per-kind defaulting (pod specs in ``defaults_pod``);
+* :mod:`~kactors.api.objvalidation` - per-kind create/update validation, dispatching to
+  the ``validate_*`` modules (one per kind family, on top of ``validate_meta``);
+* :mod:`~kactors.api.schema` - custom resources against their CRD schema.
 """
 
+from .defaults import apply_defaults, generate_job_selector
 from .errors import (
     ApiError,
     KindError,
@@ -23,6 +30,7 @@ from .errors import (
     QuantityError,
     SelectorError,
 )
+from .fielderrors import ErrorType, FieldError, FieldPath
 from .fields import FieldSelector, parse_field_selector, selectable_fields
 from .kinds import (
     DEFAULT_REGISTRY,
@@ -35,12 +43,18 @@ from .kinds import (
 )
 from .labels import Selector, parse_selector, selector_from_label_selector, selector_from_set
 from .manifests import dump_json, dump_yaml, load_manifest_file, load_manifests
+from .objvalidation import invalid_status, validate_create, validate_update
 from .patch import PatchType, apply_patch, json_merge_patch, json_patch, strategic_merge_patch
 from .quantity import Quantity, QuantityFormat, parse_quantity
+from .schema import apply_schema_defaults, prune, validate_custom_resource, validate_schema
+from .status import StatusError, is_status
 
 __all__ = [
     "DEFAULT_REGISTRY",
     "ApiError",
+    "ErrorType",
+    "FieldError",
+    "FieldPath",
     "FieldSelector",
     "KindError",
     "ManifestError",
@@ -53,9 +67,15 @@ __all__ = [
     "ResourceInfo",
     "Selector",
     "SelectorError",
+    "StatusError",
+    "apply_defaults",
     "apply_patch",
+    "apply_schema_defaults",
     "dump_json",
     "dump_yaml",
+    "generate_job_selector",
+    "invalid_status",
+    "is_status",
     "json_merge_patch",
     "json_patch",
     "load_manifest_file",
@@ -64,6 +84,7 @@ __all__ = [
     "parse_field_selector",
     "parse_quantity",
     "parse_selector",
+    "prune",
     "resource_infos_from_crd",
     "selectable_fields",
     "selector_from_label_selector",
@@ -71,4 +92,8 @@ __all__ = [
     "storage_key",
     "storage_prefix",
     "strategic_merge_patch",
+    "validate_create",
+    "validate_custom_resource",
+    "validate_schema",
+    "validate_update",
 ]

@@ -12,6 +12,7 @@ Kubernetes' messages verbatim.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Sequence
@@ -220,3 +221,182 @@ def aggregate(messages: Sequence[str]) -> str:
     if len(unique) <= 1:
         return unique[0] if unique else ""
     return "[" + ", ".join(unique) + "]"
+
+
+# -- additions: more field-error renderers and string validators -----------------------------
+#
+# The renderers below complete ``field_invalid``/``field_not_supported`` with the other
+# ``field.ErrorType`` wordings; :class:`kactors.api.fielderrors.FieldError` renders through
+# them so that there is a single source for each wording.
+
+#: ``apimachineryvalidation.FieldImmutableErrorMsg``.
+FIELD_IMMUTABLE_ERROR_MSG = "field is immutable"
+#: ``apimachineryvalidation.IsNegativeErrorMsg``.
+IS_NEGATIVE_ERROR_MSG = "must be greater than or equal to 0"
+
+
+def _with_detail(body: str, detail: str) -> str:
+    return f"{body}: {detail}" if detail else body
+
+
+def field_required(path: str, detail: str = "") -> str:
+    """``field.Required(path, detail).Error()``: ``<path>: Required value[: detail]``."""
+    return f"{path}: " + _with_detail("Required value", detail)
+
+
+def field_forbidden(path: str, detail: str = "") -> str:
+    """``field.Forbidden(path, detail).Error()``: ``<path>: Forbidden[: detail]``."""
+    return f"{path}: " + _with_detail("Forbidden", detail)
+
+
+def field_duplicate(path: str, value: object) -> str:
+    """``field.Duplicate(path, value).Error()``."""
+    return f"{path}: Duplicate value: {render_bad_value(value)}"
+
+
+def field_not_found(path: str, value: object, detail: str = "") -> str:
+    """``field.NotFound(path, value).Error()`` (a detail may be attached, as k8s does)."""
+    return f"{path}: " + _with_detail(f"Not found: {render_bad_value(value)}", detail)
+
+
+def too_long_detail(max_length: int) -> str:
+    """The detail of ``field.TooLong``: ``may not be more than N bytes``."""
+    if max_length < 0:
+        return "value is too long"
+    return f"may not be more than {max_length} {'byte' if max_length == 1 else 'bytes'}"
+
+
+def field_too_long(path: str, max_length: int) -> str:
+    """``field.TooLong(path, _, max).Error()``; the value itself is never shown."""
+    return f"{path}: Too long: {too_long_detail(max_length)}"
+
+
+def too_many_detail(max_items: int) -> str:
+    """The detail of ``field.TooMany``: ``must have at most N items``."""
+    if max_items < 0:
+        return "has too many items"
+    return f"must have at most {max_items} {'item' if max_items == 1 else 'items'}"
+
+
+def field_too_many(path: str, actual: int, max_items: int) -> str:
+    """``field.TooMany(path, actual, max).Error()`` (a negative ``actual`` is omitted)."""
+    body = "Too many" if actual < 0 else f"Too many: {actual}"
+    return f"{path}: {body}: {too_many_detail(max_items)}"
+
+
+def field_immutable(path: str, value: object) -> str:
+    """``ValidateImmutableField`` failure: ``<path>: Invalid value: ...: field is immutable``."""
+    return field_invalid(path, value, FIELD_IMMUTABLE_ERROR_MSG)
+
+
+def inclusive_range_error(lo: int, hi: int) -> str:
+    """``validation.InclusiveRangeError``."""
+    return f"must be between {lo} and {hi}, inclusive"
+
+
+def is_valid_port_num(port: int) -> list[str]:
+    """Problems with ``port`` as a TCP/UDP port number (``IsValidPortNum``)."""
+    if 1 <= port <= 65535:
+        return []
+    return [inclusive_range_error(1, 65535)]
+
+
+_PORT_NAME_CHARSET_RE = re.compile("[-a-z0-9]+")
+_PORT_NAME_ONE_LETTER_RE = re.compile("[a-z]")
+
+
+def is_valid_port_name(port: str) -> list[str]:
+    """Problems with ``port`` as an IANA_SVC_NAME (``IsValidPortName``)."""
+    errors: list[str] = []
+    if len(port) > 15:
+        errors.append(max_len_error(15))
+    if not _PORT_NAME_CHARSET_RE.fullmatch(port):
+        errors.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not _PORT_NAME_ONE_LETTER_RE.search(port):
+        errors.append("must contain at least one letter (a-z)")
+    if "--" in port:
+        errors.append("must not contain consecutive hyphens")
+    if port and (port[0] == "-" or port[-1] == "-"):
+        errors.append("must not begin or end with a hyphen")
+    return errors
+
+
+def _has_chdir_prefix(value: str) -> list[str]:
+    if value == ".":
+        return ["must not be '.'"]
+    if value == "..":
+        return ["must not be '..'"]
+    if value.startswith(".."):
+        return ["must not start with '..'"]
+    return []
+
+
+ENV_VAR_NAME_FMT = "[-._a-zA-Z][-._a-zA-Z0-9]*"
+_ENV_VAR_NAME_RE = re.compile(ENV_VAR_NAME_FMT)
+_ENV_VAR_NAME_ERR = (
+    "a valid environment variable name must consist of alphabetic characters, digits, "
+    "'_', '-', or '.', and must not start with a digit"
+)
+
+
+def is_env_var_name(value: str) -> list[str]:
+    """Problems with ``value`` as an environment variable name (``IsEnvVarName``)."""
+    errors: list[str] = []
+    if not _ENV_VAR_NAME_RE.fullmatch(value):
+        errors.append(
+            regex_error(
+                _ENV_VAR_NAME_ERR, ENV_VAR_NAME_FMT, "my.env-name", "MY_ENV.NAME", "MyEnvName1"
+            )
+        )
+    return errors + _has_chdir_prefix(value)
+
+
+CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+"
+_CONFIG_MAP_KEY_RE = re.compile(CONFIG_MAP_KEY_FMT)
+_CONFIG_MAP_KEY_ERR = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
+
+
+def is_config_map_key(value: str) -> list[str]:
+    """Problems with ``value`` as a ConfigMap/Secret data key (``IsConfigMapKey``)."""
+    errors: list[str] = []
+    if len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
+        errors.append(max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
+    if not _CONFIG_MAP_KEY_RE.fullmatch(value):
+        errors.append(
+            regex_error(_CONFIG_MAP_KEY_ERR, CONFIG_MAP_KEY_FMT, "key.name", "KEY_NAME", "key-name")
+        )
+    return errors + _has_chdir_prefix(value)
+
+
+PERCENT_FMT = "[0-9]+%"
+_PERCENT_RE = re.compile(PERCENT_FMT)
+_PERCENT_ERR = "a valid percent string must be a numeric string followed by an ending '%'"
+
+
+def is_valid_percent(value: str) -> list[str]:
+    """Problems with ``value`` as a percentage like ``25%`` (``IsValidPercent``)."""
+    if _PERCENT_RE.fullmatch(value):
+        return []
+    return [regex_error(_PERCENT_ERR, PERCENT_FMT, "1%", "93%")]
+
+
+_IPV4_RE = re.compile(
+    r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}"
+)
+
+
+def is_valid_ip(value: str) -> list[str]:
+    """Problems with ``value`` as an IPv4 or IPv6 address (``IsValidIP``'s wording).
+
+    Like Kubernetes' strict parser, IPv4 octets with leading zeros are rejected.
+    """
+    if _IPV4_RE.fullmatch(value):
+        return []
+    if ":" in value:
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            pass
+        else:
+            return []
+    return ["must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"]
