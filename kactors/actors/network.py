@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import ActorError, ActorStopped, AskTimeout, InvalidChildSpec
+from .errors import ActorError, ActorStopped, InvalidChildSpec
 from .reply import Reply
 
 if TYPE_CHECKING:
@@ -241,7 +241,7 @@ class Network:
         reply = Reply()
         self._transmit(src, dst, target, (message, _NetReply(self, src, dst, reply)))
         reply.timer = self.system.timers.call_later(
-            timeout, reply.fail, AskTimeout(target.path, timeout, message))
+            timeout, reply.time_out, target.path, timeout, message)
         return await reply.wait()
 
     def _transmit(self, src: str, dst: str, target: ActorRef | None, payload: Any) -> None:

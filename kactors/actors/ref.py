@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import ActorStopped, AskTimeout, InvalidChildSpec, SystemStopped
+from .errors import ActorStopped, InvalidChildSpec, SystemStopped
 from .reply import Reply
 
 if TYPE_CHECKING:
@@ -92,6 +92,6 @@ class ActorRef:
         reply = Reply()
         cell.mailbox.put_nowait((message, reply, system.sender_path()))
         reply.timer = system.timers.call_later(
-            timeout, reply.fail, AskTimeout(self.path, timeout, message)
+            timeout, reply.time_out, self.path, timeout, message
         )
         return await reply.wait()

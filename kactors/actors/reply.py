@@ -10,6 +10,8 @@ from typing import Any
 
 import trio
 
+from .errors import AskTimeout
+
 _PENDING = object()
 
 
@@ -37,6 +39,12 @@ class Reply:
             return
         self._error = error
         self._wake()
+
+    def time_out(self, path: str, timeout: float, message: Any) -> None:
+        """The ask's timer fired: fail with AskTimeout (built only now: it formats text)."""
+        if self._value is _PENDING and self._error is None:
+            self.timer = None
+            self.fail(AskTimeout(path, timeout, message))
 
     def _wake(self) -> None:
         if self.timer is not None:
