@@ -1,0 +1,146 @@
+"""ConfigMaps and Secrets a pod consumes, checked the way the kubelet does before use.
+
+Two different failures, as in Kubernetes:
+
+* **environment** (``env[].valueFrom`` and ``envFrom``) is resolved when the container is
+  created: a missing object or key makes the container wait with
+  ``CreateContainerConfigError`` and a message such as ``configmap "x" not found`` or
+  ``couldn't find key k in ConfigMap default/x``;
+* **volumes** (``configMap``/``secret``) are mounted before the pod's sandbox exists: a
+  missing object leaves the whole pod ``ContainerCreating`` with ``FailedMount`` events
+  (``MountVolume.SetUp failed for volume "cfg" : configmap "x" not found``).
+
+``optional: true`` references are skipped when missing. ``projected`` volumes (the
+service-account token volume among them), ``emptyDir``, ``hostPath`` and the other
+sources are accepted as they are.
+
+The runtime never sees a Secret's values: :func:`resolve_env` returns variable *names*
+only, which is all the simulated images need (``POSTGRES_PASSWORD`` set or not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = ["ConfigLookup", "EnvResult", "check_volumes", "resolve_env"]
+
+#: ``lookup(kind, namespace, name)`` -> the object (``kind`` is ``"ConfigMap"`` or
+#: ``"Secret"``), or ``None`` when it does not exist.
+ConfigLookup = Callable[[str, str, str], Mapping[str, Any] | None]
+
+_LOWER = {"ConfigMap": "configmap", "Secret": "secret"}
+
+
+@attrs.frozen
+class EnvResult:
+    """The names of the container's environment variables, or why it cannot be created."""
+
+    names: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def _keys(kind: str, obj: Mapping[str, Any]) -> set[str]:
+    keys: set[str] = set()
+    for field in ("data", "binaryData") if kind == "ConfigMap" else ("data", "stringData"):
+        value = obj.get(field)
+        if isinstance(value, Mapping):
+            keys.update(str(key) for key in value)
+    return keys
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def resolve_env(container: Mapping[str, Any], namespace: str, lookup: ConfigLookup) -> EnvResult:
+    """The variables ``container`` would get (``envFrom`` first, then ``env``), or the error."""
+    names: dict[str, None] = {}
+    cache: dict[tuple[str, str], Mapping[str, Any] | None] = {}
+
+    def get(kind: str, name: str) -> Mapping[str, Any] | None:
+        if (kind, name) not in cache:
+            cache[kind, name] = lookup(kind, namespace, name)
+        return cache[kind, name]
+
+    for source in _dicts(container.get("envFrom")):
+        prefix = str(source.get("prefix") or "")
+        for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            ref = source.get(field)
+            if not isinstance(ref, Mapping):
+                continue
+            name = str(ref.get("name") or "")
+            obj = get(kind, name)
+            if obj is None:
+                if ref.get("optional") is True:
+                    continue
+                return EnvResult(error=f'{_LOWER[kind]} "{name}" not found')
+            for key in sorted(_keys(kind, obj)):
+                names[prefix + key] = None
+    for env in _dicts(container.get("env")):
+        name = str(env.get("name") or "")
+        value_from = env.get("valueFrom")
+        if isinstance(value_from, Mapping):
+            for field, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = value_from.get(field)
+                if not isinstance(ref, Mapping):
+                    continue
+                ref_name, key = str(ref.get("name") or ""), str(ref.get("key") or "")
+                optional = ref.get("optional") is True
+                obj = get(kind, ref_name)
+                if obj is None:
+                    if optional:
+                        break
+                    return EnvResult(error=f'{_LOWER[kind]} "{ref_name}" not found')
+                if key not in _keys(kind, obj):
+                    if optional:
+                        break
+                    return EnvResult(
+                        error=f"couldn't find key {key} in {kind} {namespace}/{ref_name}"
+                    )
+                names[name] = None
+                break
+            else:
+                names[name] = None  # fieldRef, resourceFieldRef
+        else:
+            names[name] = None
+    names.pop("", None)
+    return EnvResult(tuple(names))
+
+
+def check_volumes(
+    volumes: Sequence[Mapping[str, Any]], namespace: str, lookup: ConfigLookup
+) -> list[tuple[str, str]]:
+    """``(volume name, error)`` for each configMap/secret volume that cannot be mounted."""
+    errors: list[tuple[str, str]] = []
+    for volume in volumes:
+        if not isinstance(volume, Mapping):
+            continue
+        for field, kind, name_key in (
+            ("configMap", "ConfigMap", "name"),
+            ("secret", "Secret", "secretName"),
+        ):
+            source = volume.get(field)
+            if not isinstance(source, Mapping):
+                continue
+            name = str(source.get(name_key) or "")
+            optional = source.get("optional") is True
+            obj = lookup(kind, namespace, name)
+            if obj is None:
+                if not optional:
+                    errors.append((str(volume.get("name")), f'{_LOWER[kind]} "{name}" not found'))
+                continue
+            keys = _keys(kind, obj)
+            for item in _dicts(source.get("items")):
+                key = str(item.get("key") or "")
+                if key not in keys and not optional:
+                    message = (
+                        f"configmap references non-existent config key: {key}"
+                        if kind == "ConfigMap"
+                        else f"references non-existent secret key: {key}"
+                    )
+                    errors.append((str(volume.get("name")), message))
+                    break
+    return errors
