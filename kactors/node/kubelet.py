@@ -1,0 +1,346 @@
+"""The kubelet: one actor per node, between the apiserver and the node's container runtime.
+
+It registers its Node (capacity, allocatable, labels, taints), renews its Lease in
+`kube-node-lease` and posts node status, and watches only the pods bound to it (an
+informer with `spec.nodeName=<node>`). Each pod change goes to the simulated runtime; what
+the runtime reports back becomes Kubernetes Events and pod status writes (status
+subresource). A pod being deleted is stopped with its grace period, then removed from
+the API with grace 0, as the real kubelet does. It authenticates as `system:node:<name>`,
+so the node authorizer limits it to its own Node and the pods bound to it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from kactors.actors import Actor, ActorRef
+from kactors.apiserver.auth import pod_references
+from kactors.apiserver.objects import DEFAULT_EPOCH, timestamp
+from kactors.client.client import ApiClient
+from kactors.client.errors import ApiError, Conflict, NotFound
+from kactors.client.indexer import Indexer
+from kactors.client.informer import Informer, InformerEvent, Subscribe
+from kactors.controllers.events import EventRecorder
+from kactors.node.events import EventKind, RuntimeEvent
+from kactors.node.images import ImageCatalog
+from kactors.node.runtime import ContainerRuntime, LogsUnavailable, render_times
+
+KUBELET_VERSION = "v1.32.0-kactors"
+LEASE_DURATION = 40
+NODE_LEASE_NAMESPACE = "kube-node-lease"
+
+
+@attrs.frozen
+class NodeSpecConfig:
+    """What a node looks like: from a cluster.toml node group."""
+
+    name: str
+    cpu: str = "2"
+    memory: str = "4Gi"
+    pods: int = 110
+    labels: Mapping[str, str] = attrs.field(factory=dict)
+    taints: tuple[Mapping[str, str], ...] = ()
+    pod_cidr: str = "10.244.0.0/24"
+    host_ip: str = "10.0.0.10"
+
+
+@attrs.frozen
+class GetLogs:
+    namespace: str
+    name: str
+    container: str | None = None
+    tail: int | None = None
+    previous: bool = False
+
+
+@attrs.frozen
+class _Wake:
+    pass
+
+
+@attrs.frozen
+class _Heartbeat:
+    pass
+
+
+def microtime(epoch: Any, seconds: float) -> str:
+    base = timestamp(epoch, seconds)[:-1]
+    return f"{base}.{int((seconds % 1) * 1_000_000):06d}Z"
+
+
+class Kubelet(Actor):
+    def __init__(self, node: NodeSpecConfig, apiserver: ActorRef, token: str,
+                 images: ImageCatalog, *, heartbeat: float = 10.0,
+                 epoch: Any = DEFAULT_EPOCH) -> None:
+        self.node = node
+        self.apiserver = apiserver
+        self.token = token
+        self.images = images
+        self.heartbeat = heartbeat
+        self.epoch = epoch
+        self.indexer = Indexer()
+        self.pods: dict[str, dict[str, Any]] = {}  # uid -> latest pod object
+        self.config: dict[tuple[str, str, str], Any] = {}
+        self.wake_at: float | None = None
+        self.wake_handle: Any = None
+        self.deleting: dict[str, None] = {}
+
+    # -- start -------------------------------------------------------------------------------
+    async def started(self) -> None:
+        ctx = self.ctx
+        self.client = ApiClient(ctx, self.apiserver, self.token)
+        self.events = EventRecorder(self.client, "kubelet", ctx.now, host=self.node.name)
+        self.runtime = ContainerRuntime(self.node.name, self.images,
+                                        random.Random(ctx.random.getrandbits(64)),
+                                        pod_cidr=self.node.pod_cidr, host_ip=self.node.host_ip)
+        await self._register()
+        informer = ctx.spawn(lambda: Informer(
+            self.apiserver, self.token, "pods", self.indexer,
+            field_selector=f"spec.nodeName={self.node.name}"), name="pods")
+        await informer.ask(Subscribe(ctx.self))
+        ctx.every(self.heartbeat, _Heartbeat())
+
+    def _time(self, seconds: float) -> str:
+        return timestamp(self.epoch, seconds)
+
+    def _node_object(self) -> dict[str, Any]:
+        node = self.node
+        now = self._time(self.ctx.now())
+        capacity = {"cpu": node.cpu, "memory": node.memory, "pods": str(node.pods),
+                    "ephemeral-storage": "100Gi"}
+        labels = {"kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux",
+                  "kubernetes.io/arch": "amd64", **node.labels}
+        spec: dict[str, Any] = {"podCIDR": node.pod_cidr, "podCIDRs": [node.pod_cidr]}
+        if node.taints:
+            spec["taints"] = [dict(t) for t in node.taints]
+        return {
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": node.name, "labels": labels},
+            "spec": spec,
+            "status": {
+                "capacity": capacity, "allocatable": dict(capacity),
+                "conditions": self._conditions(now, now),
+                "addresses": [{"type": "InternalIP", "address": node.host_ip},
+                              {"type": "Hostname", "address": node.name}],
+                "nodeInfo": {"kubeletVersion": KUBELET_VERSION, "operatingSystem": "linux",
+                             "architecture": "amd64",
+                             "containerRuntimeVersion": "kactors://simulated"},
+            },
+        }
+
+    @staticmethod
+    def _conditions(now: str, since: str) -> list[dict[str, Any]]:
+        def condition(type_: str, status: str, reason: str, message: str) -> dict[str, Any]:
+            return {"type": type_, "status": status, "reason": reason, "message": message,
+                    "lastHeartbeatTime": now, "lastTransitionTime": since}
+        return [
+            condition("MemoryPressure", "False", "KubeletHasSufficientMemory",
+                      "kubelet has sufficient memory available"),
+            condition("DiskPressure", "False", "KubeletHasNoDiskPressure",
+                      "kubelet has no disk pressure"),
+            condition("PIDPressure", "False", "KubeletHasSufficientPID",
+                      "kubelet has sufficient PID available"),
+            condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+        ]
+
+    async def _register(self) -> None:
+        """Create our Node, or take it over again after a restart (status from scratch)."""
+        node = self._node_object()
+        try:
+            await self.client.create(node)
+            self.ctx.log.info("node.registered", node=self.node.name, cpu=self.node.cpu,
+                              memory=self.node.memory, pods=self.node.pods)
+        except ApiError as error:
+            if error.code != 409:
+                raise
+            await self.client.patch("nodes", self.node.name, {"status": node["status"]},
+                                    subresource="status")
+            self.ctx.log.info("node.reregistered", node=self.node.name)
+        self.since = self._time(self.ctx.now())
+        await self._renew_lease()
+
+    async def _renew_lease(self) -> None:
+        now = microtime(self.epoch, self.ctx.now())
+        lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": self.node.name, "namespace": NODE_LEASE_NAMESPACE},
+                 "spec": {"holderIdentity": self.node.name,
+                          "leaseDurationSeconds": LEASE_DURATION, "renewTime": now}}
+        try:
+            await self.client.patch("leases", self.node.name, {"spec": lease["spec"]},
+                                    NODE_LEASE_NAMESPACE)
+        except NotFound:
+            try:
+                await self.client.create(lease)
+            except ApiError as error:
+                self.ctx.log.warning("node.lease_failed", error=str(error))
+        except ApiError as error:
+            self.ctx.log.warning("node.lease_failed", error=str(error))
+
+    async def _post_node_status(self) -> None:
+        now = self._time(self.ctx.now())
+        try:
+            await self.client.patch("nodes", self.node.name, {"status": {
+                "conditions": self._conditions(now, self.since)}}, subresource="status")
+        except NotFound:
+            await self._register()
+        except ApiError as error:
+            self.ctx.log.warning("node.status_failed", error=str(error))
+
+    # -- messages ----------------------------------------------------------------------------
+    async def receive(self, message: Any) -> Any:
+        if isinstance(message, InformerEvent):
+            await self._pod_changed(message)
+        elif isinstance(message, _Wake):
+            self.wake_at = None
+            await self._advance()
+        elif isinstance(message, _Heartbeat):
+            self.ctx.start_soon(self._renew_lease)
+            self.ctx.start_soon(self._post_node_status)
+        elif isinstance(message, GetLogs):
+            return self._logs(message)
+        else:
+            return super().receive(message)
+        return None
+
+    async def _pod_changed(self, event: InformerEvent) -> None:
+        pod = event.obj
+        uid = pod["metadata"]["uid"]
+        if event.type == "delete":
+            if uid in self.pods:
+                self.runtime.kill_pod(uid, 0, self.ctx.now())
+                self.pods.pop(uid, None)
+                await self._advance()
+            return
+        first = uid not in self.pods
+        self.pods[uid] = pod
+        if first:
+            self.ctx.log.info("pod.admitted", pod=_key(pod), node=self.node.name)
+            await self._fetch_config(pod)
+        lookup = self.config.get
+        self.runtime.sync_pod(pod, self.ctx.now(),
+                              lambda kind, ns, name: lookup((kind, ns, name)))
+        await self._advance()
+
+    async def _fetch_config(self, pod: Mapping[str, Any]) -> None:
+        """The ConfigMaps and Secrets a pod consumes, fetched before it starts."""
+        namespace = pod["metadata"]["namespace"]
+        for kind, ns, name in sorted(pod_references(pod)):
+            if kind not in ("configmap", "secret", "ConfigMap", "Secret"):
+                continue
+            resource = "configmaps" if kind.lower() == "configmap" else "secrets"
+            try:
+                obj = await self.client.get(resource, name, ns or namespace)
+            except ApiError:
+                obj = None
+            self.config[("ConfigMap" if resource == "configmaps" else "Secret",
+                         ns or namespace, name)] = obj
+
+    async def _advance(self) -> None:
+        now = self.ctx.now()
+        events = self.runtime.advance(now)
+        changed: dict[str, None] = {}
+        for event in events:
+            changed[event.pod_uid] = None
+            self._narrate(event)
+            if event.record:
+                pod = self.pods.get(event.pod_uid)
+                if pod is not None:
+                    self._record(pod, event)
+            if event.kind is EventKind.TERMINATED:
+                self.ctx.start_soon(self._finish_deletion, event.pod_uid)
+        for uid in changed:
+            pod = self.pods.get(uid)
+            if pod is not None and uid not in self.deleting:
+                status = render_times(self.runtime.pod_status(pod, now), self._time)
+                self.ctx.start_soon(self._write_status, pod, status)
+        self._schedule_wake()
+
+    def _narrate(self, event: RuntimeEvent) -> None:
+        fields: dict[str, Any] = {"pod": f"{event.namespace}/{event.pod_name}",
+                                  "node": self.node.name}
+        if event.container:
+            fields["container"] = event.container
+        if event.message:
+            fields["message"] = event.message
+        if event.exit_code is not None:
+            fields["exit_code"] = event.exit_code
+        self.ctx.log.info(event.kind.value if event.kind is not EventKind.PHASE else
+                          "pod.phase", **fields)
+
+    def _record(self, pod: Mapping[str, Any], event: RuntimeEvent) -> None:
+        obj = {"apiVersion": "v1", "kind": "Pod", "metadata": pod["metadata"]}
+        self.ctx.start_soon(self.events.record, obj, event.type, event.reason, event.message)
+
+    async def _write_status(self, pod: Mapping[str, Any], status: dict[str, Any]) -> None:
+        meta = pod["metadata"]
+        try:
+            await self.client.patch("pods", meta["name"], {"status": status},
+                                    meta["namespace"], subresource="status")
+        except (NotFound, Conflict):
+            pass
+        except ApiError as error:
+            self.ctx.log.warning("pod.status_failed", pod=_key(pod), error=str(error))
+
+    async def _finish_deletion(self, uid: str) -> None:
+        """The pod's containers are gone: delete it for good (grace 0), free its IP."""
+        pod = self.pods.get(uid)
+        self.deleting[uid] = None
+        if pod is not None:
+            meta = pod["metadata"]
+            if meta.get("deletionTimestamp"):
+                try:
+                    await self.client.delete("pods", meta["name"], meta["namespace"],
+                                             grace_period_seconds=0,
+                                             preconditions={"uid": uid})
+                    self.ctx.log.info("pod.deleted", pod=_key(pod), node=self.node.name)
+                except (NotFound, Conflict):
+                    pass
+                except ApiError as error:
+                    self.ctx.log.warning("pod.delete_failed", pod=_key(pod), error=str(error))
+                    self.deleting.pop(uid, None)
+                    return
+            else:
+                status = render_times(self.runtime.pod_status(pod, self.ctx.now()), self._time)
+                await self._write_status(pod, status)
+                return
+        self.pods.pop(uid, None)
+        self.deleting.pop(uid, None)
+        self.runtime.remove_pod(uid)
+
+    def _schedule_wake(self) -> None:
+        next_at = self.runtime.next_wakeup()
+        if next_at is None:
+            return
+        if self.wake_at is not None and self.wake_at <= next_at:
+            return
+        if self.wake_handle is not None:
+            self.wake_handle.cancel()
+        self.wake_at = next_at
+        self.wake_handle = self.ctx.send_after(max(0.0, next_at - self.ctx.now()), _Wake())
+
+    def _logs(self, request: GetLogs) -> Any:
+        for uid, pod in self.pods.items():
+            meta = pod["metadata"]
+            if meta["name"] == request.name and meta["namespace"] == request.namespace:
+                containers = [c["name"] for c in (pod.get("spec") or {}).get("containers", [])]
+                container = request.container or (containers[0] if len(containers) == 1
+                                                   else None)
+                if container is None:
+                    return LogsUnavailable(
+                        f"a container name must be specified for pod {request.name}, choose "
+                        f"one of: [{' '.join(containers)}]")
+                try:
+                    return self.runtime.logs(uid, container, request.tail,
+                                             previous=request.previous, now=self.ctx.now())
+                except LogsUnavailable as error:
+                    return error
+        return LogsUnavailable(f"pod {request.name} is not running on node {self.node.name}")
+
+
+def _key(pod: Mapping[str, Any]) -> str:
+    meta = pod["metadata"]
+    return f"{meta.get('namespace')}/{meta.get('name')}"
