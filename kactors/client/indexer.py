@@ -53,14 +53,18 @@ class Indexer:
 
     # -- writes (the informer only) ------------------------------------------------------------
     def upsert(self, obj: Obj) -> Obj | None:
+        """Insert or replace `obj`; returns the object it replaced, if any."""
         key = object_key(obj)
         old = self.items.get(key)
-        if old is not None:
-            self._unindex(key, old)
         self.items[key] = obj
         for name, fn in self.indexers.items():
             index = self.indices[name]
-            for value in fn(obj):
+            values = list(fn(obj))
+            if old is not None:
+                for value in fn(old):
+                    if value not in values:
+                        self._unindex_value(index, value, key)
+            for value in values:
                 index.setdefault(value, {})[key] = None
         return old
 
@@ -83,24 +87,38 @@ class Indexer:
         for name, fn in self.indexers.items():
             index = self.indices[name]
             for value in fn(obj):
-                bucket = index.get(value)
-                if bucket is not None:
-                    bucket.pop(key, None)
-                    if not bucket:
-                        del index[value]
+                self._unindex_value(index, value, key)
+
+    @staticmethod
+    def _unindex_value(index: dict[str, dict[str, None]], value: str, key: str) -> None:
+        bucket = index.get(value)
+        if bucket is not None:
+            bucket.pop(key, None)
+            if not bucket:
+                del index[value]
 
     # -- reads (listers) -------------------------------------------------------------------------
     def get(self, key: str) -> Obj | None:
         return self.items.get(key)
 
+    def keys(self) -> list[str]:
+        """Every cached key, sorted."""
+        return sorted(self.items)
+
     def by_index(self, name: str, value: str) -> list[Obj]:
+        """The objects whose index function `name` gives `value`, in key order."""
         keys = self.indices[name].get(value) or {}
         items = self.items
-        return [items[key] for key in keys]
+        return [items[key] for key in sorted(keys)]
 
     def list(self, namespace: str | None = None, selector: Selector | None = None) -> list[Obj]:
-        objs = self.by_index("namespace", namespace) if namespace is not None else list(
-            self.items.values())
+        """The objects of `namespace` (every one if None) matching `selector`, in key
+        order (the apiserver's list order)."""
+        if namespace is not None:
+            objs = self.by_index("namespace", namespace)
+        else:
+            items = self.items
+            objs = [items[key] for key in sorted(items)]
         if selector is not None and not selector.empty:
             objs = [o for o in objs if selector.matches((o.get("metadata") or {}).get("labels")
                                                         or {})]
@@ -122,6 +140,9 @@ class Lister:
 
     def by_index(self, name: str, value: str) -> list[Obj]:
         return self._indexer.by_index(name, value)
+
+    def keys(self) -> list[str]:
+        return self._indexer.keys()
 
     @property
     def synced(self) -> bool:

@@ -1,0 +1,1 @@
+"""Tests of the Controller library API, its helpers, events and the test harness."""
