@@ -24,6 +24,8 @@ from kactors.api.schema import (
     validate_custom_resource,
     validate_schema,
 )
+from kactors.api.validation import go_quote
+from kactors.apiserver.auth import node_name_of
 from kactors.apiserver.config import ApiServerConfig
 from kactors.apiserver.objects import Obj
 from kactors.apiserver.strategy import ClusterIPAllocator
@@ -31,6 +33,12 @@ from kactors.apiserver.watchcache import WatchCache
 
 #: objects the namespace lifecycle check never blocks (the namespace itself, events of it)
 _LIFECYCLE_EXEMPT = {("", "Namespace"), ("", "Event"), ("authorization.k8s.io", "SubjectAccessReview")}
+
+
+class CacheDependent(st.StatusError):
+    """A refusal based on what the watch caches say (no such namespace, an address in
+    use), which a cache lagging behind the store could get wrong: the caller may catch up
+    with the store and ask again (Kubernetes' NamespaceLifecycle does a live lookup)."""
 
 
 class Admission:
@@ -41,6 +49,8 @@ class Admission:
         self.registry = registry
         self.rng = rng
         self.cluster_ips = ClusterIPAllocator(config.service_cidr)
+        #: the ClusterIPs of the Services in the store (the rest are being created)
+        self.stored_ips: dict[str, None] = {}
         self.namespace_phase: dict[str, str] = {}
         self.schemas: dict[tuple[str, str, str], Any] = {}
 
@@ -66,13 +76,16 @@ class Admission:
                     (obj.get("status") or {}).get("phase") == "Terminating"
                 self.namespace_phase[name] = "Terminating" if terminating else "Active"
         elif resource == "services":
-            if prev is not None and obj is None:
-                ip = (prev.get("spec") or {}).get("clusterIP")
-                if ip and ip != "None":
-                    self.cluster_ips.release(ip)
-            elif obj is not None:
-                ip = (obj.get("spec") or {}).get("clusterIP")
-                if ip and ip != "None":
+            if prev is not None:
+                ip = _cluster_ip(prev)
+                if ip and ip in self.stored_ips:
+                    del self.stored_ips[ip]
+                    if obj is None:
+                        self.cluster_ips.release(ip)
+            if obj is not None:
+                ip = _cluster_ip(obj)
+                if ip:
+                    self.stored_ips[ip] = None
                     self.cluster_ips.reserve(ip)
 
     # -- the plugins -----------------------------------------------------------------------------
@@ -98,6 +111,7 @@ class Admission:
         return apply_schema_defaults(prune(obj, schema), schema)
 
     def admit_create(self, info: ResourceInfo, obj: Obj, user: Any) -> Obj:
+        self._node_restriction(info, obj, user)
         if info.custom:
             obj = self._custom(info, obj)
             schema = self.schemas.get((info.group, info.version, info.kind))
@@ -107,19 +121,46 @@ class Admission:
             return self._namespace_lifecycle(info, obj)
         obj = apply_defaults(obj)
         obj = self._namespace_lifecycle(info, obj)
-        if info.kind == "Service" and info.group == "":
-            obj = self._allocate_cluster_ip(obj)
         errors = validate_create(obj, info)
         if errors:
             raise st.StatusError(st.invalid(info, obj["metadata"].get("name", ""), errors))
+        if info.kind == "Service" and info.group == "":
+            obj = self._allocate_cluster_ip(obj)
         return obj
+
+    def abort_create(self, info: ResourceInfo, obj: Obj) -> None:
+        """An admitted object was not stored after all (it existed, the store failed, a
+        dry run): give back what admission allocated for it (its ClusterIP)."""
+        if info.kind == "Service" and info.group == "":
+            ip = (obj.get("spec") or {}).get("clusterIP")
+            if ip and ip != "None" and ip not in self.stored_ips:
+                self.cluster_ips.release(ip)
+
+    @staticmethod
+    def _node_restriction(info: ResourceInfo, obj: Obj, user: Any) -> None:
+        """NodeRestriction's checks of a create, which the node authorizer cannot make
+        (it does not see the name of an object being created): a kubelet may create its
+        own Node and its own heartbeat Lease only."""
+        node = node_name_of(user) if user is not None else None
+        if not node:
+            return
+        name = obj["metadata"].get("name", "")
+        if info.group == "" and info.resource == "nodes" and name != node:
+            raise st.StatusError(st.forbidden(
+                info, name, f"node {go_quote(node)} is not allowed to modify node "
+                            f"{go_quote(name)}"))
+        if info.group == "coordination.k8s.io" and info.resource == "leases" and \
+                name != node:
+            raise st.StatusError(st.forbidden(
+                info, name, "can only access node lease with the same name as the "
+                            "requesting node"))
 
     def _namespace_lifecycle(self, info: ResourceInfo, obj: Obj) -> Obj:
         if info.namespaced and (info.group, info.kind) not in _LIFECYCLE_EXEMPT:
             namespace = obj["metadata"].get("namespace", "")
             phase = self.namespace_phase.get(namespace)
             if phase is None:
-                raise st.StatusError(st.not_found(("", "namespaces"), namespace))
+                raise CacheDependent(st.not_found(("", "namespaces"), namespace))
             if phase == "Terminating":
                 raise st.StatusError(st.forbidden(
                     info, obj["metadata"].get("name", ""),
@@ -156,14 +197,28 @@ class Admission:
             return obj
         ip = spec.get("clusterIP")
         if ip in (None, ""):
-            ip = self.cluster_ips.allocate()
+            try:
+                ip = self.cluster_ips.allocate()
+            except RuntimeError as error:
+                raise st.StatusError(st.new_status(500, "InternalError", str(error))) from None
         elif ip != "None":
+            name = obj["metadata"].get("name", "")
+            if not self.cluster_ips.contains(ip):
+                raise st.StatusError(st.invalid(("", "Service"), name, [fe.invalid(
+                    "spec.clusterIPs", [ip],
+                    f"failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid "
+                    f"range. The range of valid IPs is {self.cluster_ips.network}")]))
             if ip in self.cluster_ips.used:
-                raise st.StatusError(st.invalid(("", "Service"), obj["metadata"].get("name", ""), [
-                    fe.invalid("spec.clusterIPs", [ip],
-                                          f"failed to allocate IP {ip}: provided IP is already "
-                                          f"allocated")]))
+                raise CacheDependent(st.invalid(("", "Service"), name, [fe.invalid(
+                    "spec.clusterIPs", [ip],
+                    f"failed to allocate IP {ip}: provided IP is already allocated")]))
             self.cluster_ips.reserve(ip)
         spec["clusterIP"] = ip
         spec["clusterIPs"] = [ip]
         return {**obj, "spec": spec}
+
+
+def _cluster_ip(service: Obj) -> str | None:
+    spec = service.get("spec")
+    ip = spec.get("clusterIP") if isinstance(spec, dict) else None
+    return ip if isinstance(ip, str) and ip and ip != "None" else None

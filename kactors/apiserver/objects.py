@@ -49,3 +49,129 @@ def timestamp(epoch: datetime.datetime, cluster_seconds: float) -> str:
 
 def parse_timestamp(text: str) -> datetime.datetime:
     return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+
+
+# -- decoding: what Go's JSON decoder would refuse ----------------------------------------------
+
+_STRING, _INT, _TIME = "string", "int64", "v1.Time"
+_MAP_STRING = "map[string]string"
+#: ObjectMeta fields and the Go type each must decode into
+_META_TYPES: dict[str, str] = {
+    "name": _STRING, "generateName": _STRING, "namespace": _STRING, "selfLink": _STRING,
+    "uid": "types.UID", "resourceVersion": _STRING, "generation": _INT,
+    "creationTimestamp": _TIME, "deletionTimestamp": _TIME,
+    "deletionGracePeriodSeconds": _INT, "labels": _MAP_STRING, "annotations": _MAP_STRING,
+    "ownerReferences": "[]v1.OwnerReference", "finalizers": "[]string",
+    "managedFields": "[]v1.ManagedFieldsEntry",
+}
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a value, as Go's decoder names it in its errors."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def not_json(value: Any, path: str = "", depth: int = 0) -> str | None:
+    """Where `value` is not JSON data (dict with string keys, list, string, finite number,
+    bool, null), or None if it all is."""
+    if depth > 100:
+        return f"{path}: nested too deeply"
+    if value is None or isinstance(value, str | bool | int):
+        return None
+    if isinstance(value, float):
+        return None if value == value and value not in (float("inf"), float("-inf")) else \
+            f"{path}: {value!r} is not a JSON number"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{path}: the key {key!r} is not a string"
+            found = not_json(item, f"{path}.{key}" if path else key, depth + 1)
+            if found:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = not_json(item, f"{path}[{index}]", depth + 1)
+            if found:
+                return found
+        return None
+    return f"{path or 'the object'}: a {type(value).__name__} is not JSON data"
+
+
+def _meta_type_error(field: str, value: Any, go_type: str) -> bool:
+    if value is None:
+        return False
+    if go_type in (_STRING, "types.UID", _TIME):
+        return not isinstance(value, str)
+    if go_type == _INT:
+        return isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
+    if go_type == _MAP_STRING:
+        return not isinstance(value, dict) or not all(
+            isinstance(item, str) for item in value.values())
+    if go_type == "[]string":
+        return not isinstance(value, list) or not all(isinstance(item, str) for item in value)
+    if go_type.startswith("[]"):
+        return not isinstance(value, list) or not all(isinstance(item, dict) for item in value)
+    return False
+
+
+def decode_error(kind: str, version: str, body: Any) -> str | None:
+    """Why the JSON decoder of the real apiserver would refuse `body` as a `kind`, with its
+    message (``Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal
+    string into Go struct field Pod.spec of type v1.PodSpec``), or None.
+
+    Only the shape every object shares is checked here (a JSON object whose metadata,
+    spec and status are objects, metadata fields of their Go types); what is inside spec
+    and status is for validation to judge.
+    """
+    prefix = f"{kind} in version {version!r} cannot be handled as a {kind}: ".replace(
+        "'", '"')
+    if not isinstance(body, dict):
+        return None  # reported by the caller (not an object at all)
+    found = not_json(body, "")
+    if found:
+        return prefix + found
+    for field in ("kind", "apiVersion"):
+        value = body.get(field)
+        if value is not None and not isinstance(value, str):
+            return (f"{prefix}json: cannot unmarshal {json_type(value)} into Go struct field "
+                    f"{kind}.{field} of type string")
+    meta = body.get("metadata")
+    if meta is not None:
+        if not isinstance(meta, dict):
+            return (f"{prefix}json: cannot unmarshal {json_type(meta)} into Go struct field "
+                    f"{kind}.metadata of type v1.ObjectMeta")
+        for field, go_type in _META_TYPES.items():
+            value = meta.get(field)
+            if not _meta_type_error(field, value, go_type):
+                continue
+            bad, bad_go = value, go_type
+            if go_type == _MAP_STRING and isinstance(value, dict):
+                bad, bad_go = next(i for i in value.values() if not isinstance(i, str)), _STRING
+            elif go_type.startswith("[]") and isinstance(value, list):
+                element = go_type[2:]
+                bad = next(i for i in value if not isinstance(
+                    i, str if element == _STRING else dict))
+                bad_go = element
+            bad_type = json_type(bad)
+            if bad_type == "number" and bad_go == _INT:
+                bad_type = f"number {bad}"
+            return (f"{prefix}json: cannot unmarshal {bad_type} into Go struct field "
+                    f"ObjectMeta.metadata.{field} of type {bad_go}")
+    for field, suffix in (("spec", "Spec"), ("status", "Status")):
+        value = body.get(field)
+        if value is not None and not isinstance(value, dict):
+            return (f"{prefix}json: cannot unmarshal {json_type(value)} into Go struct field "
+                    f"{kind}.{field} of type {version}.{kind}{suffix}")
+    return None

@@ -23,12 +23,17 @@ from kactors.api.fields import parse_field_selector
 from kactors.api.kinds import ResourceInfo, storage_key, storage_prefix
 from kactors.api.labels import parse_selector
 from kactors.api.patch import apply_patch
+from kactors.api.validation import go_quote
 from kactors.apiserver import strategy
+from kactors.apiserver.admission import CacheDependent
 from kactors.apiserver.objects import (
     Obj,
+    decode_error,
     for_storage,
     generated_name,
+    json_type,
     new_uid,
+    not_json,
     timestamp,
     with_resource_version,
 )
@@ -38,6 +43,122 @@ from kactors.store.commands import DeleteRange
 from kactors.store.compare import CompareResult, compare_create, compare_mod
 
 MAX_CONFLICT_RETRIES = 5
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+NAMESPACE_PURGING = ("The system is ensuring all content is removed from this namespace.  "
+                     "Upon completion, this namespace will automatically be purged by the "
+                     "system.")
+#: pods/binding: the resource Kubernetes names in a failed binding's Conflict
+BINDING = ("", "pods/binding")
+
+
+INCONSISTENT_CONTINUE = (
+    "The provided continue parameter is too old to display a consistent list result. You can "
+    "start a new list without the continue parameter, or use the continue token in this "
+    "response to retrieve the remainder of the results. Continuing with the provided token "
+    "results in an inconsistent list - objects that were created, modified, or deleted "
+    "between the time the first chunk was returned and now may show up in the list.")
+
+
+def encode_continue(revision: int, start: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps(
+        {"rv": revision, "start": start}).encode()).decode()
+
+
+def decode_continue(token: Any, prefix: str) -> tuple[int, str]:
+    """(revision, first key) of a continue token; 400 for anything else."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(str(token).encode()))
+        revision, start = int(decoded["rv"]), str(decoded["start"])
+    except (ValueError, KeyError, TypeError):
+        raise st.StatusError(st.bad_request(
+            "continue key is not valid: incorrect encoded start resourceVersion "
+            "(version meta.k8s.io/v1)")) from None
+    if revision == 0 or revision < -1:
+        raise st.StatusError(st.bad_request(
+            "continue key is not valid: incorrect encoded start resourceVersion "
+            "(version meta.k8s.io/v1)"))
+    if not start.startswith(prefix):
+        raise st.StatusError(st.bad_request("continue key is not valid: wrong prefix"))
+    return revision, start
+
+
+def _int_option(options: Mapping[str, Any], name: str) -> int:
+    value = options.get(name) or 0
+    if isinstance(value, bool):
+        value = int(value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise st.StatusError(st.bad_request(
+            f"invalid value for {name}: {value!r} is not an integer")) from None
+
+
+def patched(obj: Obj, patch: Any, patch_type: str) -> Any:
+    """`obj` with `patch` applied; 400 for a patch that is not JSON data or cannot be
+    decoded, 422 for one that does not apply (a failed JSON-patch test, a missing path)."""
+    problem = not_json(patch)
+    if problem:
+        raise st.StatusError(st.bad_request(f"the patch is not valid JSON data: {problem}"))
+    try:
+        return apply_patch(obj, patch, patch_type)
+    except PatchError as error:
+        raise st.StatusError(st.new_status(422, "Invalid", str(error))) from None
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError,
+            RecursionError) as error:
+        raise st.StatusError(st.bad_request(f"invalid patch: {error}")) from None
+
+
+PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
+
+
+def delete_options(options: Mapping[str, Any]) -> tuple[int | None, str | None,
+                                                          Mapping[str, Any]]:
+    """(gracePeriodSeconds, propagationPolicy, preconditions) of a delete, from the query
+    parameters or a DeleteOptions body; 400 when they do not decode, 422 when invalid."""
+    body = options.get("body")
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise st.StatusError(st.bad_request(
+            "the body of the request was in an unknown format - expected an object, got "
+            f"{json_type(body)}"))
+    grace = options.get("gracePeriodSeconds", body.get("gracePeriodSeconds"))
+    if grace is not None:
+        if isinstance(grace, bool) or not isinstance(grace, int | str | float):
+            grace = "invalid"
+        try:
+            grace = int(grace)
+        except (TypeError, ValueError):
+            raise st.StatusError(st.bad_request(
+                f"invalid value for gracePeriodSeconds: {grace!r} is not an integer")) from None
+    policy = options.get("propagationPolicy", body.get("propagationPolicy"))
+    if policy is not None and policy not in PROPAGATION_POLICIES:
+        raise st.StatusError(st.invalid(("meta.k8s.io", "DeleteOptions"), "", [
+            fe.not_supported("propagationPolicy", policy, list(PROPAGATION_POLICIES))]))
+    preconditions = body.get("preconditions")
+    if preconditions is None:
+        preconditions = {}
+    if not isinstance(preconditions, dict):
+        raise st.StatusError(st.bad_request(
+            "DeleteOptions in version \"v1\" cannot be handled as a DeleteOptions: json: "
+            f"cannot unmarshal {json_type(preconditions)} into Go struct field "
+            "DeleteOptions.preconditions of type v1.Preconditions"))
+    return grace, policy, preconditions
+
+
+class StaleObject(st.StatusError):
+    """The stored object changed between our read and our write (compare failed): a
+    Conflict the verbs that read for themselves retry."""
+
+
+def patch_types(info: ResourceInfo) -> list[str]:
+    """The patch content types a resource accepts: custom resources have no Go struct tags,
+    hence no strategic merge patch (415 Unsupported Media Type, as in Kubernetes)."""
+    if info.custom:
+        return [JSON_PATCH, MERGE_PATCH]
+    return [JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH]
 
 
 @attrs.define
@@ -81,7 +202,8 @@ class Rest:
                  now: Callable[[], float], epoch: Any,
                  admit_create: Callable[[ResourceInfo, Obj, Any], Obj],
                  admit_update: Callable[[ResourceInfo, Obj, Obj, Any], Obj],
-                 wait_cache: Callable[[ResourceInfo, int], Any]) -> None:
+                 wait_cache: Callable[[ResourceInfo, int], Any],
+                 abort_create: Callable[[ResourceInfo, Obj], None] | None = None) -> None:
         self.store = store
         self.caches = caches
         self.rng = rng
@@ -90,6 +212,7 @@ class Rest:
         self.admit_create = admit_create
         self.admit_update = admit_update
         self.wait_cache = wait_cache
+        self.abort_create = abort_create or (lambda info, obj: None)
 
     # -- reads -------------------------------------------------------------------------------
     async def read(self, info: ResourceInfo, namespace: str | None, name: str) -> Obj:
@@ -112,34 +235,32 @@ class Rest:
     async def list(self, info: ResourceInfo, namespace: str | None,
                    options: Mapping[str, Any]) -> Obj:
         selector = ListFilter.parse(info, options)
-        limit = int(options.get("limit") or 0)
+        limit = _int_option(options, "limit")
         token = options.get("continue")
         prefix = storage_prefix(info, namespace)
         if limit <= 0 and not token:
             cache = self.caches[info.storage_prefix]
             if str(options.get("resourceVersion", "")) != "0":
-                current = await self.store.range(prefix, prefix_end(prefix), count_only=True)
-                await self.wait_cache(info, current.revision)
+                await self.catch_up(info, prefix)
             items = cache.list(prefix)
             if not selector.empty:
                 items = [obj for obj in items if selector.matches(obj)]
             return self._list_object(info, items, cache.revision, None)
         return await self._list_pages(info, prefix, selector, max(limit, 0), token)
 
+    async def catch_up(self, info: ResourceInfo, prefix: str | None = None) -> None:
+        """Wait until the watch caches hold everything the store had committed when this
+        was called (a quorum read tells the revision): a consistent read from cache."""
+        key = prefix or storage_prefix(info, None)
+        current = await self.store.range(key, prefix_end(key), count_only=True)
+        await self.wait_cache(info, current.revision)
+
     async def _list_pages(self, info: ResourceInfo, prefix: str, selector: ListFilter,
                           limit: int, token: str | None) -> Obj:
         revision = 0
         start = prefix
         if token:
-            try:
-                decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
-                revision, start = int(decoded["rv"]), str(decoded["start"])
-            except (ValueError, KeyError, TypeError):
-                raise st.StatusError(st.bad_request(
-                    "continue key is not valid: incorrect encoded start resourceVersion "
-                    "(version meta.k8s.io/v1)")) from None
-            if not start.startswith(prefix):
-                raise st.StatusError(st.bad_request("continue key is not valid: wrong prefix"))
+            revision, start = decode_continue(token, prefix)
         end = prefix_end(prefix)
         items: list[Obj] = []
         more = False
@@ -147,13 +268,16 @@ class Rest:
         while True:
             want = (limit - len(items)) if limit else 0
             try:
+                # rv -1: the token of an expired list, continued at the latest revision
                 result = await self.store.range(start, end, limit=want + 1 if want else 0,
-                                                revision=revision)
+                                                revision=max(revision, 0))
             except Compacted:
-                raise st.StatusError(st.gone(
-                    "The provided continue parameter is too old to display a consistent list "
-                    "result. You can start a new list without the continue parameter.")) from None
-            if not revision:
+                # handleCompactedErrorForPaging: 410 Expired, with a token that continues
+                # at the latest revision for a client that accepts an inconsistent list
+                status = st.resource_expired(INCONSISTENT_CONTINUE)
+                status["metadata"] = {"continue": encode_continue(-1, start)}
+                raise st.StatusError(status) from None
+            if revision <= 0:
                 revision = result.revision
             kvs = result.kvs
             page_more = bool(want) and len(kvs) > want
@@ -172,8 +296,7 @@ class Rest:
                 break
         next_token = None
         if more and last_key is not None:
-            next_token = base64.urlsafe_b64encode(json.dumps(
-                {"rv": revision, "start": last_key + "\0"}).encode()).decode()
+            next_token = encode_continue(revision, last_key + "\0")
         return self._list_object(info, items, revision, next_token)
 
     @staticmethod
@@ -199,11 +322,21 @@ class Rest:
         meta.pop("resourceVersion", None)
         obj = {**obj, "metadata": meta}
         obj = strategy.prepare_for_create(info, obj)
-        obj = self.admit_create(info, obj, user)
+        try:
+            admitted = self.admit_create(info, obj, user)
+        except CacheDependent:
+            await self.catch_up(info)  # the caches may just be behind: read our writes
+            admitted = self.admit_create(info, obj, user)
+        obj = admitted
         name = obj["metadata"]["name"]
         if options.get("dryRun"):
+            self.abort_create(info, obj)
             return obj
-        return await self.put_new(info, namespace, name, obj)
+        try:
+            return await self.put_new(info, namespace, name, obj)
+        except BaseException:
+            self.abort_create(info, obj)
+            raise
 
     async def put_new(self, info: ResourceInfo, namespace: str | None, name: str,
                       obj: Obj) -> Obj:
@@ -219,7 +352,10 @@ class Rest:
         if not isinstance(body, dict):
             raise st.StatusError(st.bad_request(
                 f"the body of the request was in an unknown format - expected an object, "
-                f"got {type(body).__name__}"))
+                f"got {json_type(body)}"))
+        undecodable = decode_error(info.kind, info.version, body)
+        if undecodable:
+            raise st.StatusError(st.bad_request(undecodable))
         api_version, kind = body.get("apiVersion"), body.get("kind")
         if kind is not None and (kind != info.kind or api_version not in (None, info.api_version)):
             raise st.StatusError(st.bad_request(
@@ -229,7 +365,10 @@ class Rest:
         meta = body.get("metadata")
         if meta is not None and not isinstance(meta, dict):
             raise st.StatusError(st.bad_request("metadata must be an object"))
-        meta = meta or {}
+        # null is Go's zero value: as good as absent
+        meta = {key: value for key, value in (meta or {}).items() if value is not None}
+        if not info.namespaced:
+            meta.pop("namespace", None)  # cluster-scoped objects have none
         body_ns = meta.get("namespace")
         if info.namespaced and body_ns and namespace and body_ns != namespace:
             raise st.StatusError(st.bad_request(
@@ -252,6 +391,10 @@ class Rest:
         old = await self.read(info, namespace, name)
         if wanted_rv and str(wanted_rv) != old["metadata"]["resourceVersion"]:
             raise st.StatusError(st.conflict(info, name))
+        if not wanted_rv:
+            # an unconditional update (AllowUnconditionalUpdate): it applies to the latest
+            # version, as if the client had sent its resourceVersion
+            new = with_resource_version(new, int(old["metadata"]["resourceVersion"]))
         return await self._write_update(info, namespace, name, new, old, user, subresource,
                                         options)
 
@@ -260,6 +403,9 @@ class Rest:
                             options: Mapping[str, Any]) -> Obj:
         if subresource == "status":
             obj = strategy.prepare_for_status_update(new, old)
+        elif subresource == "finalize":
+            obj = strategy.prepare_for_finalize_update(new, old)
+            obj = self.admit_update(info, obj, old, user)
         else:
             obj = strategy.prepare_for_update(info, new, old)
             obj = self.admit_update(info, obj, old, user)
@@ -273,48 +419,45 @@ class Rest:
         being deleted whose last finalizer is gone is deleted instead."""
         key = storage_key(info, name, namespace)
         rv = int(old["metadata"]["resourceVersion"])
-        meta = obj.get("metadata") or {}
-        if meta.get("deletionTimestamp") and not meta.get("finalizers") and \
-                not int(meta.get("deletionGracePeriodSeconds") or 0):
+        if strategy.should_delete_during_update(info, obj):
             op: Any = DeleteRange(key)
         else:
             op = Put(key, for_storage(obj))
         result = await self.store.txn((compare_mod(key, CompareResult.EQUAL, rv),), (op,),
                                       (Range(key),))
         if not result.succeeded:
-            raise st.StatusError(st.conflict(info, name))
+            raise StaleObject(st.conflict(info, name))
         return with_resource_version(obj, result.revision)
 
     async def patch(self, info: ResourceInfo, namespace: str | None, name: str, body: Any,
                     user: Any, subresource: str | None, options: Mapping[str, Any]) -> Obj:
         patch_type = options.get("patchType") or "application/merge-patch+json"
+        accepted = patch_types(info)
+        if patch_type not in accepted:
+            raise st.StatusError(st.unsupported_media_type(accepted))
         for _ in range(MAX_CONFLICT_RETRIES):
             old = await self.read(info, namespace, name)
-            try:
-                patched = apply_patch(old, body, patch_type)
-            except PatchError as error:
-                raise st.StatusError(st.new_status(422, "Invalid", str(error))) from None
-            except (ValueError, TypeError) as error:
-                raise st.StatusError(st.bad_request(str(error))) from None
-            new = self._check_body(info, namespace, patched, name=name)
-            wanted_rv = (new.get("metadata") or {}).get("resourceVersion")
-            if wanted_rv and str(wanted_rv) != old["metadata"]["resourceVersion"]:
+            new = self._check_body(info, namespace, patched(old, body, patch_type), name=name)
+            # The patched object carries the resourceVersion read, unless the patch set
+            # one: then it is a precondition, which fails once the object moved on (so a
+            # retry after a conflict fails too, as in Kubernetes' GuaranteedUpdate).
+            patched_rv = (new.get("metadata") or {}).get("resourceVersion")
+            if patched_rv and str(patched_rv) != old["metadata"]["resourceVersion"]:
                 raise st.StatusError(st.conflict(info, name))
+            if not patched_rv:
+                new = with_resource_version(new, int(old["metadata"]["resourceVersion"]))
             try:
                 return await self._write_update(info, namespace, name, new, old, user,
                                                 subresource, options)
             except st.StatusError as error:
-                if error.code != 409 or wanted_rv:
+                if not isinstance(error, StaleObject):
                     raise
         raise st.StatusError(st.conflict(info, name))
 
     # -- delete ------------------------------------------------------------------------------------
     async def delete(self, info: ResourceInfo, namespace: str | None, name: str,
                      options: Mapping[str, Any]) -> Obj:
-        body = options.get("body") or {}
-        grace = options.get("gracePeriodSeconds", body.get("gracePeriodSeconds"))
-        policy = options.get("propagationPolicy", body.get("propagationPolicy"))
-        preconditions = body.get("preconditions") or {}
+        grace, policy, preconditions = delete_options(options)
         for _ in range(MAX_CONFLICT_RETRIES):
             old = await self.read(info, namespace, name)
             meta = old["metadata"]
@@ -330,7 +473,7 @@ class Rest:
                 return await self._delete_once(info, namespace, name, old, grace, policy,
                                                options)
             except st.StatusError as error:
-                if error.code != 409:
+                if not isinstance(error, StaleObject):
                     raise
         raise st.StatusError(st.conflict(info, name))
 
@@ -343,13 +486,22 @@ class Rest:
             finalizers.append("foregroundDeletion")
         elif policy == "Orphan" and "orphan" not in finalizers:
             finalizers.append("orphan")
-        if info.kind == "Namespace" and info.group == "":
+        if strategy.is_namespace(info):
+            # Kubernetes' namespace REST: the first delete marks it Terminating; while
+            # spec.finalizers remain (the namespace controller empties the namespace, then
+            # removes its finalizer through namespaces/finalize, which deletes it), a
+            # further delete is a Conflict.
             spec_finalizers = (old.get("spec") or {}).get("finalizers") or []
+            if spec_finalizers and meta.get("deletionTimestamp"):
+                raise st.StatusError(st.conflict(info, name, NAMESPACE_PURGING))
             if spec_finalizers or finalizers:
                 meta.setdefault("deletionTimestamp", timestamp(self.epoch, self.now()))
-                meta["finalizers"] = finalizers
+                if finalizers:
+                    meta["finalizers"] = finalizers
                 obj = {**old, "metadata": meta,
                        "status": {**(old.get("status") or {}), "phase": "Terminating"}}
+                if obj == old:
+                    return old
                 if options.get("dryRun"):
                     return obj
                 return await self.swap(info, namespace, name, obj, old)
@@ -363,6 +515,8 @@ class Rest:
             if not finalizers:
                 meta.pop("finalizers")
             obj = {**old, "metadata": meta}
+            if obj == old:  # already being deleted, nothing new asked: no write
+                return old
             if options.get("dryRun"):
                 return obj
             return await self.swap(info, namespace, name, obj, old)
@@ -373,7 +527,7 @@ class Rest:
         result = await self.store.txn((compare_mod(key, CompareResult.EQUAL, rv),),
                                       (DeleteRange(key),), ())
         if not result.succeeded:
-            raise st.StatusError(st.conflict(info, name))
+            raise StaleObject(st.conflict(info, name))
         return old
 
     async def delete_collection(self, info: ResourceInfo, namespace: str | None,
@@ -394,20 +548,26 @@ class Rest:
     # -- subresources ------------------------------------------------------------------------------
     async def bind(self, info: ResourceInfo, namespace: str, name: str, body: Any) -> Obj:
         """pods/binding: set spec.nodeName once, and the PodScheduled condition."""
-        target = (body or {}).get("target") or {} if isinstance(body, dict) else {}
-        node = target.get("name")
+        target = body.get("target") if isinstance(body, dict) else None
+        node = target.get("name") if isinstance(target, dict) else None
+        if node is not None and not isinstance(node, str):
+            raise st.StatusError(st.bad_request(
+                f"Binding in version \"v1\" cannot be handled as a Binding: json: cannot "
+                f"unmarshal {json_type(node)} into Go struct field ObjectReference.target.name "
+                f"of type string"))
         if not node:
             raise st.StatusError(st.invalid(("", "Binding"), name, [fe.required("target.name")]))
         for _ in range(MAX_CONFLICT_RETRIES):
             pod = await self.read(info, namespace, name)
             spec = pod.get("spec") or {}
+            # Kubernetes wraps these in NewConflict(Resource("pods/binding"), ...)
             if pod["metadata"].get("deletionTimestamp"):
-                raise st.StatusError(st.conflict(info, name,
-                                                 f"pod {name} is being deleted, cannot be assigned to a host"))
+                raise st.StatusError(st.conflict(
+                    BINDING, name, f"pod {name} is being deleted, cannot be assigned to a host"))
             if spec.get("nodeName"):
-                raise st.StatusError(st.conflict(info, name,
-                                                 f"pod {name} is already assigned to node "
-                                                 f"\"{spec['nodeName']}\""))
+                raise st.StatusError(st.conflict(
+                    BINDING, name,
+                    f"pod {name} is already assigned to node {go_quote(spec['nodeName'])}"))
             status = dict(pod.get("status") or {})
             conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
             conditions.append({"type": "PodScheduled", "status": "True",
@@ -418,7 +578,7 @@ class Rest:
             try:
                 await self.swap(info, namespace, name, new, pod)
             except st.StatusError as error:
-                if error.code != 409:
+                if not isinstance(error, StaleObject):
                     raise
                 continue
             return st.success()
@@ -434,14 +594,16 @@ class Rest:
             obj = await self.read(info, namespace, name)
             scale = scale_of(obj)
             if patch_type:
-                try:
-                    scale = apply_patch(scale, body, patch_type)
-                except (PatchError, ValueError, TypeError) as error:
-                    raise st.StatusError(st.bad_request(str(error))) from None
-            elif isinstance(body, dict):
+                scale = patched(scale, body, patch_type)
+            else:
                 scale = body
+            problem = decode_error("Scale", "v1", scale) if isinstance(scale, dict) else \
+                "the body of the request was in an unknown format - expected an object, " \
+                f"got {json_type(scale)}"
+            if problem:
+                raise st.StatusError(st.bad_request(problem))
             replicas = (scale.get("spec") or {}).get("replicas")
-            if not isinstance(replicas, int) or replicas < 0:
+            if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
                 raise st.StatusError(st.invalid(("autoscaling", "Scale"), name, [fe.invalid(
                     "spec.replicas", replicas, "must be greater than or equal to 0")]))
             wanted_rv = (scale.get("metadata") or {}).get("resourceVersion")
@@ -452,7 +614,7 @@ class Rest:
                 written = await self._write_update(info, namespace, name, new, obj, user, None,
                                                    {})
             except st.StatusError as error:
-                if error.code != 409 or wanted_rv:
+                if not isinstance(error, StaleObject) or wanted_rv:
                     raise
                 continue
             return scale_of(written)

@@ -12,7 +12,7 @@ out to every watcher (informers) through the simulated network.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -20,6 +20,8 @@ import trio
 
 from kactors.actors import Actor, ActorRef, Terminated
 from kactors.api import status as st
+from kactors.api.errors import SelectorError
+from kactors.api.fields import parse_field_selector
 from kactors.api.kinds import (
     DEFAULT_REGISTRY,
     Registry,
@@ -28,6 +30,7 @@ from kactors.api.kinds import (
     storage_prefix,
 )
 from kactors.api.status import new_status
+from kactors.api.validation import go_quote, is_path_segment_name
 from kactors.apiserver.admission import Admission
 from kactors.apiserver.auth import Attributes, UserInfo
 from kactors.apiserver.config import ApiServerConfig
@@ -38,7 +41,7 @@ from kactors.apiserver.messages import (
     StopWatch,
     WatchAccepted,
 )
-from kactors.apiserver.objects import timestamp
+from kactors.apiserver.objects import json_type, timestamp
 from kactors.apiserver.rest import ListFilter, Rest
 from kactors.apiserver.security import Security
 from kactors.apiserver.watchcache import (
@@ -53,6 +56,79 @@ from kactors.store import Compacted, prefix_end
 from kactors.store.client import StoreClient
 from kactors.store.errors import Unavailable
 from kactors.store.protocol import WatchNotice
+
+
+def _watch_timeout(value: Any) -> float | None:
+    """timeoutSeconds: a number of seconds > 0, or nothing; 400 otherwise."""
+    if value is None or value == "":
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise st.StatusError(st.bad_request(
+            f"invalid value for timeoutSeconds: {value!r}")) from None
+    if seconds != seconds or seconds < 0:  # NaN or negative
+        raise st.StatusError(st.bad_request(
+            f"invalid value for timeoutSeconds: {value!r}"))
+    return seconds or None
+
+
+def _flag(value: Any) -> bool:
+    """A boolean query parameter: true/false, 1/0, or a bool."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+def _check_request(request: ApiRequest) -> None:
+    """What an HTTP request's path and query could never carry: 400 (404 for a verb)."""
+    for field in ("verb", "resource", "group", "version"):
+        if not isinstance(getattr(request, field), str):
+            raise st.StatusError(st.bad_request(f"invalid request: {field} must be a string"))
+    for field in ("namespace", "name", "subresource"):
+        if not isinstance(getattr(request, field), str | None):
+            raise st.StatusError(st.bad_request(f"invalid request: {field} must be a string"))
+    if not isinstance(request.options, Mapping):
+        raise st.StatusError(st.bad_request("invalid request: options must be a mapping"))
+    if request.token is not None and not isinstance(request.token, str):
+        raise st.StatusError(st.unauthorized())
+    for field in ("namespace", "name"):
+        value = getattr(request, field)
+        if value:
+            problems = is_path_segment_name(value)
+            if problems:
+                raise st.StatusError(st.bad_request(
+                    f"invalid resource {field} {go_quote(value)}: [{', '.join(problems)}]"))
+    for key, value in request.options.items():
+        wanted = _OPTION_TYPES.get(key)
+        if wanted is not None and value is not None and (
+                isinstance(value, bool) and bool not in wanted or not isinstance(value, wanted)):
+            raise st.StatusError(st.bad_request(
+                f"invalid value for the {key} parameter: {json_type(value)}"))
+
+
+#: the query parameters and what they may be (an HTTP query has strings only; the client
+#: also sends numbers and booleans as such)
+_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "labelSelector": (str,), "fieldSelector": (str,), "continue": (str,),
+    "resourceVersion": (str, int), "resourceVersionMatch": (str,),
+    "propagationPolicy": (str,), "patchType": (str,),
+    "limit": (str, int), "timeoutSeconds": (str, int, float),
+    "gracePeriodSeconds": (str, int), "allowWatchBookmarks": (str, bool),
+    "dryRun": (str, list, tuple), "fieldManager": (str,),
+}
+
+
+def _selected_name(field_selector: Any) -> str:
+    """The object a list or watch is limited to by a ``metadata.name=`` field selector:
+    Kubernetes authorizes such a request as one for that name (a kubelet watching one
+    Secret), so RBAC resourceNames and the node authorizer can allow it."""
+    if not isinstance(field_selector, str) or "metadata.name" not in field_selector:
+        return ""
+    try:
+        return parse_field_selector(field_selector).requires_exact_match("metadata.name") or ""
+    except (SelectorError, ValueError):
+        return ""  # reported as a 400 when the selector is parsed for the request
 
 
 def _not_found_resource() -> dict[str, Any]:
@@ -71,6 +147,8 @@ class _Relist:
 
 
 REGISTRY = "/registry/"
+#: how long a consistent read waits for the watch cache before suspecting the store watch
+STORE_WATCH_PATIENCE = 1.0
 
 
 @attrs.define
@@ -83,6 +161,8 @@ class _Watcher:
     remote: Any
     bookmarks: bool
     deadline: float | None
+    #: the revision this watcher is up to date with: later events only
+    after: int = 0
 
 
 class ApiServer(Actor):
@@ -100,6 +180,8 @@ class ApiServer(Actor):
         self.cache_waiters: list[tuple[int, trio.Event]] = []
         self.last_notice = 0.0
         self.in_flight = 0
+        self.rewatching = False
+        self.relisted = False
 
     # -- start -------------------------------------------------------------------------------
     async def started(self) -> None:
@@ -110,7 +192,7 @@ class ApiServer(Actor):
         self.admission = Admission(self.config, self.caches, self.registry, ctx.random)
         self.rest = Rest(self.store, self.caches, ctx.random, ctx.now, self.config.epoch,
                          self.admission.admit_create, self.admission.admit_update,
-                         self._wait_cache)
+                         self._wait_cache, self.admission.abort_create)
         self.crd_prefix = self.registry.by_resource(
             "customresourcedefinitions", "apiextensions.k8s.io").storage_prefix
         for info in self.registry:
@@ -131,19 +213,41 @@ class ApiServer(Actor):
         One store watch feeds every cache: each notice then advances all of them to the
         same revision, which is what lets a list wait until its cache has caught up with
         the store ("consistent reads from cache") even for a resource nobody writes.
+
+        The CustomResourceDefinitions are read first, so that the kinds they define are
+        served (with their objects) before anything else is. A relist after the first
+        (the store watch fell behind compacted history) ends every watch: their events
+        since then are lost, and a watcher must list again, as with Kubernetes' cacher.
         """
         result = await self.store.range(REGISTRY, prefix_end(REGISTRY))
+        revision = result.revision
+        if self.relisted:
+            for watch_id, watcher in list(self.watchers.items()):
+                watcher.remote.tell(ApiWatchClosed(watch_id))
+                self._remove_watcher(watch_id)
+        self.relisted = True
+        crd_cache = self.caches[self.crd_prefix]
+        crd_cache.replace([kv for kv in result.kvs
+                           if self._prefix_of(kv.key) == self.crd_prefix], revision)
+        self._index_cache(self.crd_prefix)
+        served = {self.crd_prefix}
+        for crd in crd_cache.objects.values():
+            served.update(self._serve_crd(crd))
+        for prefix in [p for p, cache in self.caches.items() if cache.custom]:
+            if prefix not in served:  # its CRD went away meanwhile
+                self._drop_custom(prefix)
         grouped: dict[str, list[Any]] = {prefix: [] for prefix in self.caches}
         for kv in result.kvs:
             prefix = self._prefix_of(kv.key)
             if prefix is not None:
                 grouped[prefix].append(kv)
         for prefix, cache in self.caches.items():
-            cache.replace(grouped[prefix], result.revision)
-            self._index_cache(prefix)
+            if prefix != self.crd_prefix:
+                cache.replace(grouped[prefix], revision)
+                self._index_cache(prefix)
         await self.store.cancel_watch(REGISTRY)
         await self.store.watch(REGISTRY, REGISTRY, prefix_end(REGISTRY),
-                               start_revision=result.revision + 1, progress_notify=True)
+                               start_revision=revision + 1, progress_notify=True)
 
     def _prefix_of(self, key: str) -> str | None:
         """The cache a store key belongs to: /registry/<resource> or /registry/<g>/<r>."""
@@ -214,23 +318,38 @@ class ApiServer(Actor):
         reply.set(result)
 
     async def _handle(self, request: ApiRequest) -> Any:
+        _check_request(request)
         info = self.infos.get((request.group, request.resource))
         if info is None or (request.version and request.version != info.version):
             info = self._resolve(request)
         user = self.security.authenticate(request.token)
         verb = request.verb
         subresource = request.subresource
-        if subresource and info.subresource(subresource) is None:
-            raise st.StatusError(_not_found_resource())
+        if subresource:
+            sub = info.subresource(subresource)
+            if sub is None:
+                raise st.StatusError(_not_found_resource())
+            verbs = sub.verbs
+        else:
+            verbs = info.verbs
+        if verb not in verbs:  # no such route: 405, as the real router answers
+            raise st.StatusError(st.method_not_supported(
+                (info.group, f"{info.resource}/{subresource}" if subresource else info.resource),
+                verb))
+        name = request.name or ""
+        if not name and verb in ("list", "watch"):
+            name = _selected_name(request.options.get("fieldSelector"))
         attributes = Attributes(user=user, verb=verb, resource_request=True,
                                 api_group=info.group, api_version=info.version,
                                 resource=info.resource, subresource=subresource or "",
-                                namespace=request.namespace or "", name=request.name or "")
+                                namespace=request.namespace or "", name=name)
         self.security.authorize(attributes)
         namespace = request.namespace if info.namespaced else None
         if info.namespaced and not namespace and verb not in ("list", "watch"):
             raise st.StatusError(st.bad_request(
                 "the server could not find the requested resource (namespace is required)"))
+        if not request.name and (verb in ("get", "update", "patch", "delete") or subresource):
+            raise st.StatusError(st.bad_request("name must be provided"))
         rest, options, name = self.rest, request.options, request.name
         if verb == "get":
             if subresource == "scale":
@@ -245,6 +364,14 @@ class ApiServer(Actor):
         if verb == "create":
             if subresource == "binding":
                 return await rest.bind(info, namespace, name, request.body)
+            if info.kind == "Binding" and info.group == "":
+                # POST .../bindings: the pod is the one the body names
+                body = request.body if isinstance(request.body, dict) else {}
+                meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+                pod = meta.get("name")
+                if not isinstance(pod, str) or not pod:
+                    raise st.StatusError(st.bad_request("name must be provided"))
+                return await rest.bind(self.infos[("", "pods")], namespace, pod, body)
             return await rest.create(info, namespace, request.body, user, options)
         if verb == "update":
             if subresource == "scale":
@@ -285,8 +412,15 @@ class ApiServer(Actor):
             return
         event = trio.Event()
         self.cache_waiters.append((revision, event))
-        with trio.move_on_after(self.config.store_timeout):
+        # The revision exists (a quorum read said so): if the store watch does not bring
+        # it soon, the member serving the watch is probably gone; watch elsewhere.
+        patience = min(STORE_WATCH_PATIENCE, self.config.store_timeout / 2)
+        with trio.move_on_after(patience):
             await event.wait()
+        if cache.revision < revision:
+            self._start_rewatch("cache behind a quorum read")
+            with trio.move_on_after(self.config.store_timeout - patience):
+                await event.wait()
         if cache.revision < revision:
             raise st.StatusError(st.timeout("Too large resource version: the watch cache is "
                                             f"at {cache.revision}, {revision} requested"))
@@ -330,30 +464,40 @@ class ApiServer(Actor):
 
     def _index_cache(self, prefix: str) -> None:
         cache = self.caches[prefix]
-        self.security.resync(prefix, cache.objects.values())
-        self.admission.resync(prefix, cache.objects.values())
+        for key, obj in cache.objects.items():
+            try:
+                self.security.resync(prefix, (obj,))
+                self.admission.resync(prefix, (obj,))
+            except Exception as exc:  # noqa: BLE001 - an odd object must not stop the loop
+                self.ctx.log.error("apiserver.index_failed", key=key, error=repr(exc))
 
     def _index_events(self, prefix: str, events: list[Any]) -> None:
-        self.security.observe(prefix, events)
-        self.admission.observe(prefix, events)
-        if prefix == self.crd_prefix:
-            for event in events:
-                if event.type == DELETED:
-                    self._unserve_crd(event.prev or event.obj)
-                else:
-                    self._serve_crd(event.obj)
+        """Keep authorization, admission and the served CRDs current; an object they cannot
+        make sense of is logged and skipped: the actor's loop must never crash on data."""
+        for event in events:
+            try:
+                self.security.observe(prefix, (event,))
+                self.admission.observe(prefix, (event,))
+                if prefix == self.crd_prefix:
+                    if event.type == DELETED:
+                        self._unserve_crd(event.prev or event.obj)
+                    else:
+                        self._serve_crd(event.obj)
+            except Exception as exc:  # noqa: BLE001
+                self.ctx.log.error("apiserver.index_failed", key=event.key, error=repr(exc))
 
     # -- custom resources --------------------------------------------------------------------
-    def _serve_crd(self, crd: dict[str, Any]) -> None:
-        """Serve a CRD's resources as soon as it exists; mark it Established."""
+    def _serve_crd(self, crd: dict[str, Any]) -> set[str]:
+        """Serve a CRD's resources as soon as it exists; mark it Established. Returns the
+        storage prefixes it serves."""
         try:
             infos = resource_infos_from_crd(crd)
         except LookupError as error:
             self.ctx.log.warning("apiserver.crd_rejected", crd=crd["metadata"]["name"],
                                  error=str(error))
-            return
+            return set()
         if not infos:
-            return
+            return set()
         first = infos[0]
         old = [i for i in self.registry if (i.group, i.resource) == (first.group,
                                                                       first.resource)]
@@ -366,15 +510,19 @@ class ApiServer(Actor):
                 self.infos.setdefault((info.group, info.resource), info)
             if first.storage_prefix not in self.caches:
                 cache = WatchCache(first.storage_prefix + "/", self.config.watch_cache_size)
+                cache.custom = True
                 cache.replace((), max(c.revision for c in self.caches.values()))
                 self.caches[first.storage_prefix] = cache
-            self.admission.set_schemas(crd)
             self.ctx.log.info("apiserver.crd_served", crd=crd["metadata"]["name"],
                               versions=[i.version for i in infos])
+        # the schemas may change while the kind stays
+        self.admission.forget_schemas(crd)
+        self.admission.set_schemas(crd)
         conditions = (crd.get("status") or {}).get("conditions") or []
         if not any(c.get("type") == "Established" and c.get("status") == "True"
                    for c in conditions):
             self.ctx.start_soon(self._establish, crd)
+        return {first.storage_prefix}
 
     async def _establish(self, crd: dict[str, Any]) -> None:
         info = self.infos[("apiextensions.k8s.io", "customresourcedefinitions")]
@@ -411,13 +559,22 @@ class ApiServer(Actor):
             self.infos.pop((info.group, info.resource), None)
         self.admission.forget_schemas(crd)
         prefix = first.storage_prefix
-        cache = self.caches.pop(prefix, None)
-        for watch_id in list(self.by_prefix.pop(prefix, {})):
-            self._remove_watcher(watch_id)
+        cache = self._drop_custom(prefix)
         if cache is not None and cache.objects:
             key = prefix + "/"
             self.ctx.start_soon(self.store.delete_range, key, prefix_end(key))
         self.ctx.log.info("apiserver.crd_unserved", crd=crd["metadata"]["name"])
+
+    def _drop_custom(self, prefix: str) -> WatchCache | None:
+        """Stop serving the custom resource stored under `prefix`: its cache goes, its
+        watches are closed, it leaves the registry."""
+        for info in [i for i in self.registry if i.custom and i.storage_prefix == prefix]:
+            self.registry = self.registry.without_resource(info.group, info.resource)
+            self.infos.pop((info.group, info.resource), None)
+        for watch_id, watcher in list(self.by_prefix.pop(prefix, {}).items()):
+            watcher.remote.tell(ApiWatchClosed(watch_id))  # the resource is no more
+            self._remove_watcher(watch_id)
+        return self.caches.pop(prefix, None)
 
     def _fan_out(self, events: list[Any], watchers: dict[int, _Watcher]) -> None:
         for event in events:
@@ -425,6 +582,8 @@ class ApiServer(Actor):
             for watcher in list(watchers.values()):
                 if watcher.prefix and not key.startswith(watcher.prefix):
                     continue
+                if event.revision <= watcher.after:
+                    continue  # the watch started from a revision the cache had not reached
                 kind = event.type
                 selector = watcher.filter
                 if not selector.empty:
@@ -447,25 +606,31 @@ class ApiServer(Actor):
     def _start_watch(self, info: ResourceInfo, namespace: str | None, request: ApiRequest
                      ) -> Any:
         ref = request.watcher
-        if ref is None:
+        if not isinstance(ref, ActorRef):
             raise st.StatusError(st.bad_request("a watch needs a watcher to deliver events to"))
         selector = ListFilter.parse(info, request.options)
         cache = self.caches[info.storage_prefix]
         options = request.options
+        timeout = _watch_timeout(options.get("timeoutSeconds"))
+        bookmarks = _flag(options.get("allowWatchBookmarks"))
         rv_text = str(options.get("resourceVersion") or "")
+        after = cache.revision
         if rv_text in ("", "0"):
             initial = [(ADDED, obj) for obj in cache.list(storage_prefix(info, namespace))
                        if selector.matches(obj)]
         else:
             try:
                 rv = int(rv_text)
+                if rv < 0:
+                    raise ValueError(rv_text)
             except ValueError:
                 raise st.StatusError(st.bad_request(
                     f"invalid resource version: {rv_text}")) from None
             try:
                 events = cache.events_after(rv)
             except TooOldResourceVersion as error:
-                raise st.StatusError(st.gone(str(error))) from None
+                raise st.StatusError(st.resource_expired(str(error))) from None
+            after = max(after, rv)
             prefix = storage_prefix(info, namespace) if namespace else ""
             initial = []
             for event in events:
@@ -482,11 +647,10 @@ class ApiServer(Actor):
                     initial.append((DELETED, event.obj))
         self.next_watch_id += 1
         watch_id = self.next_watch_id
-        timeout = options.get("timeoutSeconds")
         watcher = _Watcher(
             watch_id, info, storage_prefix(info, namespace) if namespace else "", selector, ref,
-            self.ctx.remote(ref), bool(options.get("allowWatchBookmarks")),
-            self.ctx.now() + float(timeout) if timeout else None)
+            self.ctx.remote(ref), bookmarks,
+            self.ctx.now() + timeout if timeout else None, after)
         self.watchers[watch_id] = watcher
         self.by_prefix.setdefault(info.storage_prefix, {})[watch_id] = watcher
         if ref.path not in self.by_ref:
@@ -494,7 +658,7 @@ class ApiServer(Actor):
         self.by_ref.setdefault(ref.path, []).append(watch_id)
         for kind, obj in initial:
             watcher.remote.tell(ApiWatchEvent(watch_id, kind, obj))
-        return WatchAccepted(watch_id, str(cache.revision))
+        return WatchAccepted(watch_id, str(after))
 
     def _remove_watcher(self, watch_id: int) -> None:
         watcher = self.watchers.pop(watch_id, None)
@@ -504,6 +668,9 @@ class ApiServer(Actor):
         ids = self.by_ref.get(watcher.ref.path)
         if ids and watch_id in ids:
             ids.remove(watch_id)
+            if not ids:  # its last watch: no need to hear of its death any more
+                del self.by_ref[watcher.ref.path]
+                self.ctx.unwatch(watcher.ref)
 
     def _tick(self) -> None:
         now = self.ctx.now()
@@ -513,19 +680,27 @@ class ApiServer(Actor):
                 self._remove_watcher(watcher.watch_id)
             elif watcher.bookmarks:
                 cache = self.caches[watcher.info.storage_prefix]
+                revision = max(cache.revision, watcher.after)
                 watcher.remote.tell(ApiWatchEvent(watcher.watch_id, BOOKMARK, {
                     "kind": watcher.info.kind, "apiVersion": watcher.info.api_version,
-                    "metadata": {"resourceVersion": str(cache.revision)}}))
+                    "metadata": {"resourceVersion": str(revision)}}))
         if now - self.last_notice > self.config.store_watch_stall:
-            self.ctx.log.warning("apiserver.store_watch_stalled", seconds=now - self.last_notice)
             self.last_notice = now
-            self.ctx.start_soon(self._rewatch)
+            self._start_rewatch("no notice from the store watch")
+
+    def _start_rewatch(self, why: str) -> None:
+        if self.rewatching:
+            return
+        self.rewatching = True
+        self.ctx.log.warning("apiserver.store_watch_stalled", why=why,
+                             seconds=self.ctx.now() - self.last_notice)
+        self.ctx.start_soon(self._rewatch)
 
     async def _rewatch(self) -> None:
         """Watch again from where the caches are, on whichever member answers; re-list if
         that history was compacted meanwhile."""
-        revision = min(cache.revision for cache in self.caches.values())
         try:
+            revision = min(cache.revision for cache in self.caches.values())
             await self.store.cancel_watch(REGISTRY)
             await self.store.watch(REGISTRY, REGISTRY, prefix_end(REGISTRY),
                                    start_revision=revision + 1, progress_notify=True)
@@ -533,6 +708,8 @@ class ApiServer(Actor):
             await self._relist()
         except (Unavailable, TimeoutError) as error:
             self.ctx.log.warning("apiserver.rewatch_failed", error=repr(error))
+        finally:
+            self.rewatching = False
 
 
 __all__ = ["ApiServer", "UserInfo"]

@@ -28,13 +28,19 @@ def spec_part(obj: Obj) -> dict[str, Any]:
 
 def pod_qos_class(pod: Obj) -> str:
     """BestEffort, Guaranteed or Burstable, from the containers' requests and limits."""
-    containers = (pod.get("spec") or {}).get("containers") or []
+    spec = pod.get("spec")
+    containers = spec.get("containers") if isinstance(spec, dict) else None
+    if not isinstance(containers, list):
+        containers = []
     requests_any = limits_any = False
     guaranteed = True
     for container in containers:
-        resources = container.get("resources") or {}
-        requests = resources.get("requests") or {}
-        limits = resources.get("limits") or {}
+        resources = container.get("resources") if isinstance(container, dict) else None
+        resources = resources if isinstance(resources, dict) else {}
+        requests = resources.get("requests")
+        requests = requests if isinstance(requests, dict) else {}
+        limits = resources.get("limits")
+        limits = limits if isinstance(limits, dict) else {}
         requests_any = requests_any or bool(requests)
         limits_any = limits_any or bool(limits)
         for name in ("cpu", "memory"):
@@ -72,6 +78,13 @@ def prepare_for_update(info: ResourceInfo, new: Obj, old: Obj) -> Obj:
             meta.pop(field, None)
     generation = old_meta.get("generation", 1)
     result = {**new, "metadata": meta}
+    if is_namespace(info):  # spec.finalizers change through namespaces/finalize only
+        spec = {key: value for key, value in (new.get("spec") or {}).items()
+                if key != "finalizers"}
+        old_finalizers = (old.get("spec") or {}).get("finalizers")
+        if old_finalizers:
+            spec["finalizers"] = old_finalizers
+        result["spec"] = spec
     if has_status(info):
         if "status" in old:
             result["status"] = old["status"]
@@ -81,6 +94,32 @@ def prepare_for_update(info: ResourceInfo, new: Obj, old: Obj) -> Obj:
         generation += 1
     meta["generation"] = generation
     return result
+
+
+def is_namespace(info: ResourceInfo) -> bool:
+    return info.kind == "Namespace" and info.group == ""
+
+
+def prepare_for_finalize_update(new: Obj, old: Obj) -> Obj:
+    """namespaces/finalize changes spec.finalizers only."""
+    finalizers = (new.get("spec") or {}).get("finalizers")
+    spec = {key: value for key, value in (old.get("spec") or {}).items()
+            if key != "finalizers"}
+    if finalizers:
+        spec["finalizers"] = finalizers
+    return {**old, "spec": spec}
+
+
+def should_delete_during_update(info: ResourceInfo, obj: Obj) -> bool:
+    """An object being deleted whose last finalizer went (and whose grace period is over)
+    is deleted by the update that removed it; a namespace also waits for its
+    spec.finalizers (ShouldDeleteNamespaceDuringUpdate)."""
+    meta = obj.get("metadata") or {}
+    if not meta.get("deletionTimestamp") or meta.get("finalizers"):
+        return False
+    if int(meta.get("deletionGracePeriodSeconds") or 0):
+        return False
+    return not (is_namespace(info) and (obj.get("spec") or {}).get("finalizers"))
 
 
 def prepare_for_status_update(new: Obj, old: Obj) -> Obj:
@@ -117,6 +156,15 @@ class ClusterIPAllocator:
         self.network = ipaddress.ip_network(cidr)
         self.used: dict[str, None] = {}
         self._next = 1
+
+    def contains(self, ip: str) -> bool:
+        """Whether `ip` is an address of the range that may be handed out."""
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return address in self.network and address not in (
+            self.network.network_address, self.network.broadcast_address)
 
     def reserve(self, ip: str) -> None:
         self.used[ip] = None

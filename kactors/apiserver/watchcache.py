@@ -48,11 +48,13 @@ class WatchCache:
         self.capacity = capacity
         self.objects: dict[str, Obj] = {}
         self._keys: list[str] = []
-        self.events: deque[CacheEvent] = deque(maxlen=capacity)
+        self.events: deque[CacheEvent] = deque()
         self.revision = 0
         self.ready = False
         #: the oldest revision a watch may start after without missing events
         self.oldest = 0
+        #: the cache of a custom resource (served while its CRD exists)
+        self.custom = False
 
     def replace(self, kvs: Iterable[Any], revision: int) -> None:
         """Reset from a full list at `revision` (start, or after the store watch failed)."""
@@ -87,11 +89,12 @@ class WatchCache:
                     bisect.insort(self._keys, key)
                 out.append(CacheEvent(ADDED if prev is None else MODIFIED, key, obj, prev,
                                       kv.mod_revision))
-        if len(self.events) + len(out) > self.capacity and self.events:
-            overflow = len(self.events) + len(out) - self.capacity
-            for _ in range(min(overflow, len(self.events))):
-                self.oldest = self.events.popleft().revision
-        self.events.extend(out)
+        kept = self.events
+        for event in out:
+            kept.append(event)
+            while len(kept) > self.capacity:
+                # what is dropped can no longer be replayed: a watch must start after it
+                self.oldest = kept.popleft().revision
         self.revision = max(self.revision, revision)
         return out
 

@@ -11,7 +11,8 @@ class ApiError(Exception):
     def __init__(self, status: dict[str, Any]) -> None:
         super().__init__(status.get("message") or status.get("reason") or "request failed")
         self.status = status
-        self.code: int = int(status.get("code") or 0)
+        code = status.get("code")
+        self.code: int = code if isinstance(code, int) and not isinstance(code, bool) else 0
         self.reason: str = str(status.get("reason") or "")
 
     @property
@@ -31,6 +32,10 @@ class Invalid(ApiError): pass  # noqa: E701
 class TooManyRequests(ApiError): pass  # noqa: E701
 class ServerError(ApiError): pass  # noqa: E701
 class ServerTimeout(ApiError): pass  # noqa: E701
+class NotAcceptable(ApiError): pass  # noqa: E701
+class RequestEntityTooLarge(ApiError): pass  # noqa: E701
+class UnsupportedMediaType(ApiError): pass  # noqa: E701
+class ServiceUnavailable(ApiError): pass  # noqa: E701
 
 
 _BY_REASON: dict[str, type[ApiError]] = {
@@ -38,18 +43,23 @@ _BY_REASON: dict[str, type[ApiError]] = {
     "NotFound": NotFound, "MethodNotAllowed": MethodNotAllowed,
     "AlreadyExists": AlreadyExists, "Conflict": Conflict, "Gone": Gone, "Expired": Gone,
     "Invalid": Invalid, "TooManyRequests": TooManyRequests, "InternalError": ServerError,
-    "Timeout": ServerTimeout, "ServerTimeout": ServerTimeout,
+    "StoreReadError": ServerError, "Timeout": ServerTimeout, "ServerTimeout": ServerTimeout,
+    "NotAcceptable": NotAcceptable, "RequestEntityTooLarge": RequestEntityTooLarge,
+    "UnsupportedMediaType": UnsupportedMediaType, "ServiceUnavailable": ServiceUnavailable,
 }
 _BY_CODE: dict[int, type[ApiError]] = {
     400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 405: MethodNotAllowed,
-    409: Conflict, 410: Gone, 422: Invalid, 429: TooManyRequests, 500: ServerError,
-    504: ServerTimeout,
+    406: NotAcceptable, 409: Conflict, 410: Gone, 413: RequestEntityTooLarge,
+    415: UnsupportedMediaType, 422: Invalid, 429: TooManyRequests, 500: ServerError,
+    503: ServiceUnavailable, 504: ServerTimeout,
 }
 
 
 def error_from_status(status: dict[str, Any]) -> ApiError:
-    cls = _BY_REASON.get(str(status.get("reason"))) or _BY_CODE.get(int(status.get("code") or 0),
-                                                                     ApiError)
+    """The ApiError subclass of a failure Status: by its reason, else by its code."""
+    code = status.get("code")
+    code = code if isinstance(code, int) and not isinstance(code, bool) else 0
+    cls = _BY_REASON.get(str(status.get("reason"))) or _BY_CODE.get(code, ApiError)
     return cls(status)
 
 

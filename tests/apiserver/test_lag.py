@@ -1,0 +1,115 @@
+"""A watch cache that lags behind the store (its store watch is on a slow member): the
+apiserver still reads its own writes, and watches neither replay nor miss events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import trio
+
+from kactors.apiserver.server import ApiServer
+from kactors.client.errors import Invalid
+
+from .conftest import Env, configmap, names, settle
+
+LAG = 0.3
+
+
+@pytest.fixture
+def lagging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every store notice reaches the caches LAG seconds late, in order."""
+    original = ApiServer._on_store_events
+
+    async def drain(server: Any) -> None:
+        pending = server._lagging
+        while pending:
+            due, notice = pending[0]
+            await trio.sleep(max(0.0, due - server.ctx.now()))
+            pending.pop(0)
+            original(server, notice)
+
+    def late(server: Any, notice: Any) -> None:
+        pending = server.__dict__.setdefault("_lagging", [])
+        pending.append((server.ctx.now() + LAG, notice))
+        if len(pending) == 1:
+            server.ctx.start_soon(drain, server)
+
+    monkeypatch.setattr(ApiServer, "_on_store_events", late)
+
+
+async def test_lists_read_their_own_writes(env: Env, lagging: None,
+                                           autojump_clock: Any) -> None:
+    async def write_then_list(c: Any) -> list[list[str]]:
+        seen = []
+        for i in range(3):
+            await c.create(configmap(f"cm-{i}"))
+            seen.append(names(await c.list("configmaps")))
+        return seen
+
+    assert await env.call(write_then_list) == [["cm-0"], ["cm-0", "cm-1"],
+                                               ["cm-0", "cm-1", "cm-2"]]
+
+
+async def test_creation_right_after_the_namespace(env: Env, lagging: None,
+                                                  autojump_clock: Any) -> None:
+    async def both(c: Any) -> Any:
+        await c.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "new"}})
+        return await c.create(configmap("cfg", "new"))
+
+    created = await env.call(both)
+    assert created["metadata"]["namespace"] == "new"
+
+
+async def test_a_deleted_services_address_right_away(env: Env, lagging: None,
+                                                     autojump_clock: Any) -> None:
+    def service(name: str) -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+                "spec": {"clusterIP": "10.96.0.40", "ports": [{"port": 80}]}}
+
+    async def swap(c: Any) -> Any:
+        await c.create(service("old"))
+        await c.delete("services", "old")
+        return await c.create(service("new"))
+
+    created = await env.call(swap)
+    assert created["spec"]["clusterIP"] == "10.96.0.40"
+    with pytest.raises(Invalid):  # and a real clash is still refused
+        await env.call(lambda c: c.create(service("clash")))
+
+
+async def test_a_watch_from_a_revision_the_cache_has_not_reached(
+        env: Env, lagging: None, autojump_clock: Any) -> None:
+    watch = await env.collector()
+
+    async def create_then_watch(c: Any) -> Any:
+        created = await c.create(configmap("a"))
+        accepted = await c.watch("configmaps", watcher=watch.ref, bookmarks=True,
+                                 resource_version=created["metadata"]["resourceVersion"])
+        await c.create(configmap("b"))
+        return created, accepted
+
+    created, accepted = await env.call(create_then_watch)
+    assert accepted.resource_version == created["metadata"]["resourceVersion"]
+    await trio.sleep(3)
+    assert watch.changes() == [("ADDED", "b")]  # "a" is not replayed
+    # bookmarks never go back before where the watch started
+    bookmarks = [int(e.object["metadata"]["resourceVersion"])
+                 for e in watch.events if e.type == "BOOKMARK"]
+    assert bookmarks and min(bookmarks) >= int(created["metadata"]["resourceVersion"])
+
+
+async def test_a_watch_without_resource_version_under_lag(env: Env, lagging: None,
+                                                          autojump_clock: Any) -> None:
+    """Starting "now" from a lagging cache: the current objects, then every later event,
+    each once (the initial list and the stream meet at the cache's revision)."""
+    watch = await env.collector()
+
+    async def run(c: Any) -> None:
+        await c.create(configmap("a"))
+        await c.watch("configmaps", watcher=watch.ref, bookmarks=False)
+        await c.create(configmap("b"))
+
+    await env.call(run)
+    await settle(1)
+    assert sorted(watch.changes()) == [("ADDED", "a"), ("ADDED", "b")]
