@@ -39,4 +39,6 @@ class ApiServerConfig:
     store_watch_stall: float = 30.0
     tick: float = 1.0
     #: how the apiserver reads container logs (pods/log) from the kubelets, if any
-    pod_logs: Callable[[dict[str, Any], Any], Awaitable[Any]] | None = None
+    #: called as pod_logs(apiserver_ctx, pod, options) -> list of lines, or an exception
+    #: value with the kubelet's reason, or None when no kubelet answers
+    pod_logs: Callable[[Any, dict[str, Any], Any], Awaitable[Any]] | None = None

@@ -47,6 +47,9 @@ class ApiWatchEvent:
     watch_id: int
     type: str
     object: Any
+    #: 1, 2, 3... per watch: the simulated network may drop a message where a real watch
+    #: stream (HTTP over TCP) would break instead, so a gap tells the watcher to re-watch
+    seq: int = 0
 
 
 @attrs.frozen

@@ -422,7 +422,12 @@ class Rest:
         if strategy.should_delete_during_update(info, obj):
             op: Any = DeleteRange(key)
         else:
-            op = Put(key, for_storage(obj))
+            stored = for_storage(obj)
+            if stored == for_storage(old):
+                # Nothing changed: like Kubernetes, no write, no new resourceVersion, no
+                # watch event (a controller that re-applies the same object must not loop).
+                return old
+            op = Put(key, stored)
         result = await self.store.txn((compare_mod(key, CompareResult.EQUAL, rv),), (op,),
                                       (Range(key),))
         if not result.succeeded:

@@ -163,6 +163,12 @@ class _Watcher:
     deadline: float | None
     #: the revision this watcher is up to date with: later events only
     after: int = 0
+    #: sequence number of the last event sent (see ApiWatchEvent.seq)
+    seq: int = 0
+
+    def send(self, kind: str, obj: Any) -> None:
+        self.seq += 1
+        self.remote.tell(ApiWatchEvent(self.watch_id, kind, obj, self.seq))
 
 
 class ApiServer(Actor):
@@ -400,11 +406,22 @@ class ApiServer(Actor):
 
     async def _pod_log(self, info: ResourceInfo, namespace: str, name: str,
                        options: Any) -> Any:
+        """pods/log: the kubelet of the pod's node holds the container output; the reply
+        is the text (a str), or a 400 Status with the kubelet's reason."""
         pod = await self.rest.read(info, namespace, name)
         logs = self.config.pod_logs
-        if logs is None:
-            raise st.StatusError(st.bad_request(f"no logs available for pod {name}"))
-        return await logs(pod, options)
+        node = (pod.get("spec") or {}).get("nodeName")
+        if logs is None or not node:
+            raise st.StatusError(st.bad_request(
+                f"pod {name} is not scheduled to a node yet" if not node else
+                f"no logs available for pod {name}"))
+        result = await logs(self.ctx, pod, options)
+        if result is None:
+            raise st.StatusError(st.bad_request(
+                f"the kubelet of node {node} is not reachable"))
+        if isinstance(result, Exception):
+            raise st.StatusError(st.bad_request(str(result)))
+        return "".join(f"{line}\n" for line in result)
 
     async def _wait_cache(self, info: ResourceInfo, revision: int) -> None:
         cache = self.caches[info.storage_prefix]
@@ -600,7 +617,7 @@ class ApiServer(Actor):
                         continue
                     elif kind == DELETED and not old_match:
                         continue
-                watcher.remote.tell(ApiWatchEvent(watcher.watch_id, kind, event.obj))
+                watcher.send(kind, event.obj)
 
     # -- watchers ----------------------------------------------------------------------------
     def _start_watch(self, info: ResourceInfo, namespace: str | None, request: ApiRequest
@@ -657,7 +674,7 @@ class ApiServer(Actor):
             self.ctx.watch(ref)
         self.by_ref.setdefault(ref.path, []).append(watch_id)
         for kind, obj in initial:
-            watcher.remote.tell(ApiWatchEvent(watch_id, kind, obj))
+            watcher.send(kind, obj)
         return WatchAccepted(watch_id, str(after))
 
     def _remove_watcher(self, watch_id: int) -> None:
@@ -681,9 +698,9 @@ class ApiServer(Actor):
             elif watcher.bookmarks:
                 cache = self.caches[watcher.info.storage_prefix]
                 revision = max(cache.revision, watcher.after)
-                watcher.remote.tell(ApiWatchEvent(watcher.watch_id, BOOKMARK, {
+                watcher.send(BOOKMARK, {
                     "kind": watcher.info.kind, "apiVersion": watcher.info.api_version,
-                    "metadata": {"resourceVersion": str(revision)}}))
+                    "metadata": {"resourceVersion": str(revision)}})
         if now - self.last_notice > self.config.store_watch_stall:
             self.last_notice = now
             self._start_rewatch("no notice from the store watch")

@@ -15,9 +15,10 @@ the list's resourceVersion, and keeps the Indexer equal to the server's state:
 * events of a watch the informer abandoned (its StopWatch was lost on the way) are
   answered with another StopWatch, so the apiserver does not feed it forever.
 
-Not yet: the simulated network may drop single messages of a watch (a partition shorter
-than `stall_timeout`), which a TCP stream cannot do, and watch events carry no sequence
-number to notice the gap by; such events stay missed until the next re-list.
+* the simulated network may drop single messages of a watch (a partition shorter than
+  `stall_timeout`), which a TCP stream cannot do: watch events carry a per-watch sequence
+  number, and a gap makes the informer re-watch from the last resourceVersion it has (and
+  re-list if that is gone); duplicates are ignored.
 
 A re-list tells subscribers exactly what changed (add, update, delete against the cache),
 then `InformerSynced`. Optional periodic resync re-delivers every object as an update
@@ -123,6 +124,7 @@ class Informer(Actor):
         #: path -> ref; shared with the factory so that it outlives a restart of this actor
         self.subscribers: dict[str, ActorRef] = subscribers if subscribers is not None else {}
         self.watch_id: int | None = None
+        self.next_seq = 1
         self.last_heard = 0.0
         self.failures = 0
         self.relists = 0
@@ -191,6 +193,7 @@ class Informer(Actor):
             return
         self.failures = 0
         self.watch_id = accepted.watch_id
+        self.next_seq = 1
         self.last_heard = self.ctx.now()
 
     def _stop_watch(self, watch_id: int) -> None:
@@ -234,6 +237,17 @@ class Informer(Actor):
                 if self.ctx.now() - self.abandoned.get(message.watch_id, -1e9) >= 1.0:
                     self._stop_watch(message.watch_id)
                 return None
+            if message.seq:
+                if message.seq < self.next_seq:
+                    return None  # a duplicate delivery
+                if message.seq > self.next_seq:
+                    # a message of this watch was lost on the way (a real watch stream
+                    # would have broken): resume from what we have, or re-list on 410
+                    self.ctx.log.warning("informer.watch_gap", kind=self.kind_name,
+                                         expected=self.next_seq, got=message.seq)
+                    await self._list_and_watch(relist=False)
+                    return None
+                self.next_seq += 1
             self.last_heard = self.ctx.now()
             obj = message.object
             kind = message.type

@@ -177,7 +177,8 @@ async def test_409_already_exists_and_conflict(env: Env, autojump_clock: Any) ->
     assert (status["code"], status["reason"]) == (409, "AlreadyExists")
     assert status["message"] == 'deployments.apps "web" already exists'
     assert status["details"] == {"name": "web", "group": "apps", "kind": "deployments"}
-    await env.call(lambda c: c.update(created))
+    changed = {**created, "metadata": {**created["metadata"], "labels": {"v": "2"}}}
+    await env.call(lambda c: c.update(changed))
     with pytest.raises(Conflict) as caught:
         await env.call(lambda c: c.update(created))
     assert (caught.value.code, caught.value.reason) == (409, "Conflict")

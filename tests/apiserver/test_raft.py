@@ -36,7 +36,8 @@ async def test_crud_watch_and_conflicts_over_raft(autojump_clock: Any) -> None:
     async with control_plane(store="raft") as env:
         watch, _ = await env.watch("deployments", bookmarks=False)
         created = await env.call(lambda c: c.create(deployment("web")))
-        await env.call(lambda c: c.update(created))
+        changed = {**created, "metadata": {**created["metadata"], "labels": {"v": "2"}}}
+        await env.call(lambda c: c.update(changed))
         with pytest.raises(Conflict):
             await env.call(lambda c: c.update(created))
         scaled = await env.call(lambda c: c.scale("deployments", "web", 3))

@@ -57,7 +57,8 @@ async def test_update_with_a_stale_resource_version_is_a_conflict(
     assert error.status["message"].endswith(OPTIMISTIC_LOCK_ERROR_MSG)
     assert error.status["details"] == {"name": "cfg", "kind": "configmaps"}
     deployment_conflict = await env.call(lambda c: c.create(deployment("web")))
-    await env.call(lambda c: c.update(deployment_conflict))
+    await env.call(lambda c: c.update({**deployment_conflict, "metadata": {
+        **deployment_conflict["metadata"], "labels": {"v": "2"}}}))
     with pytest.raises(Conflict, match='^Operation cannot be fulfilled on deployments.apps "web"'):
         await env.call(lambda c: c.update(deployment_conflict))
 
@@ -376,3 +377,15 @@ async def test_the_same_seed_tells_the_same_story(autojump_clock: Any) -> None:
     first = await scenario()
     second = await scenario()
     assert first == second
+
+
+async def test_an_unchanged_update_writes_nothing(env: Any, autojump_clock: Any) -> None:
+    """Like Kubernetes: updating an object to what it already is keeps its
+    resourceVersion and sends no watch event (controllers re-applying must not loop)."""
+    created = await env.call(lambda c: c.create({"apiVersion": "v1", "kind": "ConfigMap",
+                                                 "metadata": {"name": "same"},
+                                                 "data": {"a": "b"}}))
+    again = await env.call(lambda c: c.update(created))
+    assert again["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+    patched = await env.call(lambda c: c.patch("configmaps", "same", {"data": {"a": "b"}}))
+    assert patched["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]

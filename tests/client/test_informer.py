@@ -310,9 +310,6 @@ async def test_a_stalled_watch_is_detected_and_the_informer_converges_after_heal
         assert informer.watch_id != first_watch
 
 
-@pytest.mark.xfail(strict=True, reason="apiserver: watch events carry no per-watch sequence "
-                   "number, so events the network drops during a short partition are lost "
-                   "for good (reported; see the informer docstring)")
 async def test_events_lost_in_a_short_partition_are_recovered(autojump_clock):
     async with cluster_harness(seed=10) as cluster:
         factory = await start_factory(cluster)
