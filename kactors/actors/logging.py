@@ -114,10 +114,28 @@ def _to_sink(_: Any, __: str, event: EventDict) -> Any:
     return ((event,), {})
 
 
+def _only(prefixes: tuple[str, ...]) -> Callable[[Any, str, EventDict], EventDict]:
+    """Keep events whose name starts with one of `prefixes`; warnings and errors, and the
+    system's own `system.`/`cluster.` events, always pass."""
+    always = ("system.", "cluster.")
+
+    def processor(_: Any, method: str, event: EventDict) -> EventDict:
+        name = str(event.get("event", ""))
+        if name.startswith(prefixes) or name.startswith(always) or \
+                LEVELS.get(method, 20) >= LEVELS["warning"]:
+            return event
+        raise structlog.DropEvent
+
+    return processor
+
+
 def build_logger(now: Callable[[], float], *, fmt: str = "console", level: str = "info",
                  stream: IO[str] | None = None, records: list[dict[str, Any]] | None = None,
-                 use_stdout: bool = True) -> Any:
-    """A structlog bound logger for one actor system."""
+                 use_stdout: bool = True, only: tuple[str, ...] = ()) -> Any:
+    """A structlog bound logger for one actor system.
+
+    `only`: event-name prefixes to keep (e.g. ``("pod.", "deployment.")``); empty keeps all.
+    """
     if fmt not in ("console", "json"):
         raise ValueError(f"log format must be 'console' or 'json', got {fmt!r}")
     if level not in LEVELS:
@@ -127,7 +145,7 @@ def build_logger(now: Callable[[], float], *, fmt: str = "console", level: str =
     sink = _Sink(stream, fmt, records)
     return structlog.wrap_logger(
         sink,
-        processors=[_order(now), _to_sink],
+        processors=[*([_only(tuple(only))] if only else []), _order(now), _to_sink],
         wrapper_class=structlog.make_filtering_bound_logger(LEVELS[level]),
         cache_logger_on_first_use=True,
     )

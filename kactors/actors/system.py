@@ -40,7 +40,7 @@ class ActorSystem:
                  log_to_stdout: bool = True, capture_logs: bool = False,
                  trace_messages: bool = False, deterministic: bool = True,
                  root_policy: SupervisionPolicy | None = None,
-                 shutdown_timeout: float = 60.0) -> None:
+                 shutdown_timeout: float = 60.0, log_only: tuple[str, ...] = ()) -> None:
         self.name = name
         self.seed = seed
         self.random = random.Random(seed)
@@ -48,7 +48,8 @@ class ActorSystem:
         self.trace = trace_messages
         self.records: list[dict[str, Any]] | None = [] if capture_logs else None
         self.logger = build_logger(self.now, fmt=log_format, level=log_level, stream=log_stream,
-                                   records=self.records, use_stdout=log_to_stdout)
+                                   records=self.records, use_stdout=log_to_stdout,
+                                   only=log_only)
         self.log = self.logger.bind(actor="/")
         self.timers = TimerService()
         self.root_policy = root_policy or SupervisionPolicy()

@@ -580,6 +580,14 @@ class Rest:
                                "lastTransitionTime": timestamp(self.epoch, self.now())})
             status["conditions"] = conditions
             new = {**pod, "spec": {**spec, "nodeName": node}, "status": status}
+            annotations = ((body.get("metadata") or {}).get("annotations")
+                           if isinstance(body, dict) else None)
+            if isinstance(annotations, dict) and annotations:
+                # like Kubernetes' BindingREST: the binding's annotations land on the pod
+                meta = dict(pod["metadata"])
+                meta["annotations"] = {**(meta.get("annotations") or {}),
+                                       **{str(k): str(v) for k, v in annotations.items()}}
+                new["metadata"] = meta
             try:
                 await self.swap(info, namespace, name, new, pod)
             except st.StatusError as error:

@@ -136,11 +136,15 @@ class ApiClient:
         return await self.request("deletecollection", info,
                                   namespace=self._namespace(info, namespace), options=options)
 
-    async def bind(self, pod: Mapping[str, Any], node: str) -> dict[str, Any]:
-        """The scheduler's write: POST pods/<name>/binding with the target node."""
+    async def bind(self, pod: Mapping[str, Any], node: str,
+                   annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The scheduler's write: POST pods/<name>/binding with the target node (and
+        annotations the apiserver copies onto the pod)."""
         meta = pod["metadata"]
-        body = {"apiVersion": "v1", "kind": "Binding",
-                "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
+        binding_meta: dict[str, Any] = {"name": meta["name"], "namespace": meta["namespace"]}
+        if annotations:
+            binding_meta["annotations"] = dict(annotations)
+        body = {"apiVersion": "v1", "kind": "Binding", "metadata": binding_meta,
                 "target": {"apiVersion": "v1", "kind": "Node", "name": node}}
         return await self.request("create", self.info("pods"), namespace=meta["namespace"],
                                   name=meta["name"], subresource="binding", body=body)

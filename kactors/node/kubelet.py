@@ -23,7 +23,7 @@ from kactors.apiserver.objects import DEFAULT_EPOCH, timestamp
 from kactors.client.client import ApiClient
 from kactors.client.errors import ApiError, Conflict, NotFound
 from kactors.client.indexer import Indexer
-from kactors.client.informer import Informer, InformerEvent, Subscribe
+from kactors.client.informer import Informer, InformerEvent, InformerSynced, Subscribe
 from kactors.controllers.events import EventRecorder
 from kactors.node.events import EventKind, RuntimeEvent
 from kactors.node.images import ImageCatalog
@@ -200,6 +200,8 @@ class Kubelet(Actor):
         elif isinstance(message, _Heartbeat):
             self.ctx.start_soon(self._renew_lease)
             self.ctx.start_soon(self._post_node_status)
+        elif isinstance(message, InformerSynced):
+            pass
         elif isinstance(message, GetLogs):
             return self._logs(message)
         else:

@@ -14,7 +14,7 @@ import attrs
 
 from kactors.actors import Actor, ActorRef
 from kactors.client.indexer import Indexer
-from kactors.client.informer import Informer, InformerEvent, Subscribe
+from kactors.client.informer import Informer, InformerEvent, InformerSynced, Subscribe
 from kactors.node.proxy import ProxyTable, RouteResult
 
 
@@ -63,6 +63,8 @@ class KubeProxy(Actor):
                     ready = sum(len(s.get("addresses") or []) for s in obj.get("subsets") or [])
                     self.ctx.log.debug("proxy.rules_updated", service=f"{namespace}/{name}",
                                        ready_endpoints=ready, node=self.node)
+            return None
+        if isinstance(message, InformerSynced):
             return None
         if isinstance(message, Connect):
             return self.connect(message)

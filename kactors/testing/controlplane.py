@@ -50,7 +50,7 @@ async def start_control_plane(system: ActorSystem, *, store: str = "local",
         ref = await system.start(ChildSpec("etcd", LocalStore, host="etcd"))
         refs = [ref]
     elif store == "raft":
-        etcd = EtcdCluster(list(members), parent_path="/etcd")
+        etcd = EtcdCluster(list(members), parent_path="/etcd", progress_notify_interval=5.0)
         await system.start(etcd.spec())
         await etcd.leader(system)
         refs = etcd.refs(system)

@@ -1,0 +1,160 @@
+"""The operator: the person at the keyboard, as an actor.
+
+It applies the config's manifests once the apiserver answers (like `kubectl apply -f`:
+create, or patch what exists), performs the scheduled `[[actions]]` at their cluster
+times (scale, set image, delete, crash or isolate a node, heal, restart), and at the end
+counts pods by phase and nodes by readiness for the summary. A manifest the apiserver
+rejects is reported with its Status, and the run goes on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from kactors.actors import Actor
+from kactors.api.errors import ManifestError
+from kactors.api.manifests import load_manifest_file
+from kactors.client.client import ApiClient
+from kactors.client.errors import AlreadyExists, ApiError, NotFound
+from kactors.cluster import config as cfg
+from kactors.cluster.tree import ClusterTree
+
+
+@attrs.frozen
+class Begin:
+    extra_manifests: tuple[Path, ...] = ()
+
+
+@attrs.frozen
+class _Perform:
+    action: Any
+
+
+@attrs.frozen
+class Summarize:
+    pass
+
+
+PHASES = ("Running", "Pending", "Succeeded", "Failed", "Unknown")
+
+
+class Operator(Actor):
+    def __init__(self, tree: ClusterTree) -> None:
+        self.tree = tree
+        self.config = tree.config
+
+    async def started(self) -> None:
+        self.client = ApiClient(self.ctx, self.tree.apiserver(), self.tree.credentials.admin,
+                                timeout=30.0)
+
+    async def receive(self, message: Any) -> Any:
+        if isinstance(message, Begin):
+            for name in self.tree.unavailable_controllers():
+                self.ctx.log.info("controller.not_implemented", controller=name)
+            for path in (*self.config.manifests, *message.extra_manifests):
+                await self.apply_file(Path(path))
+            for action in self.config.actions:
+                self.ctx.send_after(max(0.0, action.at - self.ctx.now()), _Perform(action))
+            return None
+        if isinstance(message, _Perform):
+            await self.perform(message.action)
+            return None
+        if isinstance(message, Summarize):
+            return await self.summary()
+        return super().receive(message)
+
+    # -- kubectl apply -----------------------------------------------------------------------
+    async def apply_file(self, path: Path, namespace: str | None = None) -> None:
+        try:
+            objects = load_manifest_file(path)
+        except (ManifestError, OSError) as error:
+            self.ctx.log.error("manifest.unreadable", file=str(path), error=str(error))
+            return
+        for obj in objects:
+            await self.apply(obj, str(path), namespace)
+
+    async def apply(self, obj: dict[str, Any], source: str, namespace: str | None) -> None:
+        meta = obj.get("metadata") or {}
+        what = f"{obj.get('kind')}/{meta.get('name') or meta.get('generateName')}"
+        try:
+            try:
+                created = await self.client.create(obj, namespace)
+                self.ctx.log.info("manifest.created", object=what, file=source,
+                                  namespace=created["metadata"].get("namespace"))
+            except AlreadyExists:
+                kind = f"{obj['apiVersion']}/{obj['kind']}"
+                await self.client.patch(kind, meta["name"], obj,
+                                        namespace or meta.get("namespace"))
+                self.ctx.log.info("manifest.configured", object=what, file=source)
+        except ApiError as error:
+            self.ctx.log.error("manifest.rejected", object=what, file=source, code=error.code,
+                               reason=error.reason, message=str(error),
+                               causes=[c.get("field") for c in error.causes])
+        except LookupError as error:
+            self.ctx.log.error("manifest.rejected", object=what, file=source, code=404,
+                               reason="NotFound", message=str(error))
+
+    # -- scheduled actions -------------------------------------------------------------------
+    async def perform(self, action: Any) -> None:
+        network = self.ctx.network
+        try:
+            if isinstance(action, cfg.ApplyAction):
+                self.ctx.log.info("action.apply", file=str(action.path))
+                await self.apply_file(Path(action.path), action.namespace)
+            elif isinstance(action, cfg.DeleteAction):
+                self.ctx.log.info("action.delete", object=f"{action.resource}/{action.name}")
+                await self.client.delete(action.resource, action.name, action.namespace)
+            elif isinstance(action, cfg.ScaleAction):
+                self.ctx.log.info("action.scale", object=f"{action.resource}/{action.name}",
+                                  replicas=action.replicas)
+                await self.client.scale(action.resource, action.name, action.replicas,
+                                        action.namespace)
+            elif isinstance(action, cfg.SetImageAction):
+                self.ctx.log.info("action.set_image", object=f"{action.resource}/{action.name}",
+                                  container=action.container, image=action.image)
+                patch = {"spec": {"template": {"spec": {"containers": [
+                    {"name": action.container, "image": action.image}]}}}}
+                await self.client.patch(action.resource, action.name, patch, action.namespace,
+                                        patch_type="application/strategic-merge-patch+json")
+            elif isinstance(action, cfg.CrashNodeAction):
+                self.ctx.log.info("action.crash", host=action.node)
+                network.crash(action.node)
+            elif isinstance(action, cfg.IsolateNodeAction):
+                self.ctx.log.info("action.isolate", host=action.node)
+                network.isolate(action.node)
+            elif isinstance(action, cfg.HealAction):
+                self.ctx.log.info("action.heal")
+                network.heal()
+            elif isinstance(action, cfg.RestartNodeAction):
+                self.ctx.log.info("action.restart", host=action.node)
+                network.restart(action.node)
+        except (ApiError, NotFound) as error:
+            self.ctx.log.error("action.failed", action=type(action).__name__,
+                               code=error.code, message=str(error))
+
+    # -- the summary ---------------------------------------------------------------------------
+    async def summary(self) -> dict[str, Any]:
+        pods = await self.client.list("pods", all_namespaces=True)
+        phases = dict.fromkeys(PHASES, 0)
+        for pod in pods["items"]:
+            phase = (pod.get("status") or {}).get("phase") or "Unknown"
+            phases[phase] = phases.get(phase, 0) + 1
+        nodes = await self.client.list("nodes")
+        readiness = {"Ready": 0, "NotReady": 0}
+        for node in nodes["items"]:
+            ready = any(c.get("type") == "Ready" and c.get("status") == "True"
+                        for c in (node.get("status") or {}).get("conditions") or [])
+            readiness["Ready" if ready else "NotReady"] += 1
+        deployments = await self.client.list("deployments", all_namespaces=True)
+        return {
+            "pods": phases,
+            "nodes": readiness,
+            "deployments": {
+                f"{d['metadata']['namespace']}/{d['metadata']['name']}":
+                    f"{(d.get('status') or {}).get('readyReplicas', 0)}/"
+                    f"{(d.get('spec') or {}).get('replicas', 0)}"
+                for d in deployments["items"]},
+        }

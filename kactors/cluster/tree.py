@@ -1,0 +1,223 @@
+"""A ClusterConfig becomes the supervision tree of a whole cluster.
+
+    /cluster                     one_for_one: the tiers fail independently
+      /cluster/etcd              one_for_one: Raft survives a member restarting alone
+        etcd-1 etcd-2 etcd-3     each on its own host
+      /cluster/control-plane     rest_for_one: the controller-manager and the scheduler
+        apiserver                hold watches on the apiserver, so when it restarts they
+        controller-manager       restart after it; a crashed scheduler needs nothing else
+          informers              rest_for_one: controllers subscribe to these informers
+          deployment replicaset endpoints ...
+        scheduler
+      /cluster/nodes             one_for_one, one child per node (a DynamicSupervisor)
+        node-1                   one_for_one: kubelet and kube-proxy are independent
+          kubelet kube-proxy     on host node-1
+
+Every component authenticates with its own token as its Kubernetes user
+(system:kube-scheduler, system:kube-controller-manager, system:node:<name>), so RBAC and
+the node authorizer apply to them as in a real cluster.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from typing import Any
+
+import attrs
+
+from kactors.actors import (
+    ActorRef,
+    ActorSystem,
+    ChildSpec,
+    DynamicSupervisor,
+    SupervisionPolicy,
+    Supervisor,
+)
+from kactors.apiserver.config import ApiServerConfig, TokenUser
+from kactors.apiserver.server import ApiServer
+from kactors.client.informer import InformerFactory
+from kactors.cluster.config import ClusterConfig, NodeSpec
+from kactors.cluster.images import image_catalog
+from kactors.controllers.base import ControllerConfig
+from kactors.controllers.deployment import DeploymentController
+from kactors.controllers.endpoints import EndpointsController
+from kactors.controllers.replicaset import ReplicaSetController
+from kactors.node.kubelet import GetLogs, Kubelet, NodeSpecConfig
+from kactors.node.kubeproxy import KubeProxy
+from kactors.raft.member import MemberOptions
+from kactors.scheduler.actor import Scheduler, SchedulerOptions
+from kactors.store.cluster import EtcdCluster
+
+#: built-in controllers that exist so far, by their cluster.toml name
+CONTROLLER_CLASSES: dict[str, Any] = {
+    "deployment": DeploymentController,
+    "replicaset": ReplicaSetController,
+    "endpoints": EndpointsController,
+}
+
+SUPERVISOR = SupervisionPolicy(strategy="one_for_one", intensity=10, period=60.0)
+CONTROL_PLANE = SupervisionPolicy(strategy="rest_for_one", intensity=5, period=60.0)
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@attrs.frozen
+class Credentials:
+    """Tokens of the admin user and of every component (never logged)."""
+
+    admin: str = attrs.field(factory=_token, repr=False)
+    scheduler: str = attrs.field(factory=_token, repr=False)
+    controller_manager: str = attrs.field(factory=_token, repr=False)
+    nodes: dict[str, str] = attrs.field(factory=dict, repr=False)
+
+
+class ClusterTree:
+    """Paths, credentials and child specs of one cluster built from a ClusterConfig."""
+
+    def __init__(self, config: ClusterConfig, credentials: Credentials | None = None) -> None:
+        self.config = config
+        self.credentials = credentials or Credentials(
+            nodes={node.name: _token() for node in config.nodes})
+        etcd = config.etcd
+        self.etcd = EtcdCluster(list(etcd.members), parent_path="/cluster/etcd",
+                                options=MemberOptions(
+                                    tick=etcd.tick, election_tick=etcd.election_ticks,
+                                    heartbeat_tick=etcd.heartbeat_ticks,
+                                    snapshot_threshold=etcd.snapshot_entries,
+                                    pre_vote=etcd.pre_vote, check_quorum=etcd.check_quorum,
+                                    progress_notify_interval=5.0))
+        self.images = image_catalog(config.images)
+        self.apiserver_path = "/cluster/control-plane/apiserver"
+        self.system: ActorSystem | None = None
+
+    # -- lookups -----------------------------------------------------------------------------
+    def apiserver(self) -> ActorRef:
+        assert self.system is not None
+        ref = self.system.lookup(self.apiserver_path)
+        if ref is None:
+            raise RuntimeError("the apiserver is not running")
+        return ref
+
+    def kubelet_path(self, node: str) -> str:
+        return f"/cluster/nodes/{node}/kubelet"
+
+    # -- specs -------------------------------------------------------------------------------
+    def spec(self, system: ActorSystem) -> ChildSpec:
+        self.system = system
+        return ChildSpec("cluster", lambda: Supervisor([
+            self.etcd.spec(),
+            self._control_plane(),
+            self._nodes(),
+        ], SUPERVISOR), shutdown=math.inf)
+
+    def _apiserver_config(self) -> ApiServerConfig:
+        config = self.config
+        creds = self.credentials
+        users = [TokenUser("kactors-admin", creds.admin, ("system:masters",)),
+                 TokenUser("system:kube-scheduler", creds.scheduler),
+                 TokenUser("system:kube-controller-manager", creds.controller_manager),
+                 *(TokenUser(u.name, str(u.token), tuple(u.groups))
+                   for u in config.apiserver.users)]
+        return ApiServerConfig(
+            users=tuple(users), node_tokens=dict(creds.nodes),
+            anonymous=config.apiserver.anonymous,
+            watch_cache_size=config.apiserver.watch_cache_size,
+            service_cidr=config.apiserver.service_cidr, pod_logs=self._pod_logs)
+
+    async def _pod_logs(self, ctx: Any, pod: dict[str, Any], options: Any) -> Any:
+        """pods/log: the apiserver asks the kubelet of the pod's node."""
+        assert self.system is not None
+        node = (pod.get("spec") or {}).get("nodeName")
+        ref = self.system.lookup(self.kubelet_path(node)) if node else None
+        if ref is None:
+            return None
+        meta = pod["metadata"]
+        tail = options.get("tailLines")
+        return await ctx.remote(ref).ask(GetLogs(
+            meta["namespace"], meta["name"], options.get("container"),
+            int(tail) if tail not in (None, "") else None,
+            str(options.get("previous", "")).lower() == "true"), timeout=5.0)
+
+    def _control_plane(self) -> ChildSpec:
+        api_config = self._apiserver_config()
+        etcd_refs = self.etcd.refs
+
+        def apiserver() -> ApiServer:
+            assert self.system is not None
+            return ApiServer(api_config, lambda: etcd_refs(self.system))
+
+        children = [
+            ChildSpec("apiserver", apiserver, host="control-plane",
+                      mailbox_capacity=1_000_000),
+            self._controller_manager(),
+            ChildSpec("scheduler", lambda: Scheduler(SchedulerOptions(
+                apiserver=self.apiserver(), token=self.credentials.scheduler,
+                weights=dict(self.config.scheduler.weights),
+                percentage_of_nodes_to_score=self.config.scheduler.percentage_of_nodes_to_score
+            )), host="control-plane", mailbox_capacity=1_000_000),
+        ]
+        return ChildSpec("control-plane", lambda: Supervisor(children, CONTROL_PLANE),
+                         shutdown=math.inf, host="control-plane")
+
+    def _controller_manager(self) -> ChildSpec:
+        token = self.credentials.controller_manager
+        children = [ChildSpec("informers", lambda: InformerFactory(self.apiserver, token),
+                              mailbox_capacity=1_000_000)]
+        for name in self.config.controllers.enabled:
+            cls = CONTROLLER_CLASSES.get(name)
+            if cls is None:
+                continue
+            workers = self.config.controllers.workers.get(name, cls.workers)
+
+            def factory(cls: Any = cls, workers: int = workers) -> Any:
+                assert self.system is not None
+                informers = self.system.lookup("/cluster/control-plane/controller-manager/"
+                                               "informers")
+                controller = cls(ControllerConfig(self.apiserver(), informers, token))
+                controller.workers = workers
+                return controller
+
+            children.append(ChildSpec(name, factory, mailbox_capacity=1_000_000))
+        return ChildSpec("controller-manager", lambda: Supervisor(children, CONTROL_PLANE),
+                         shutdown=math.inf)
+
+    def unavailable_controllers(self) -> list[str]:
+        return [name for name in self.config.controllers.enabled
+                if name not in CONTROLLER_CLASSES]
+
+    def _nodes(self) -> ChildSpec:
+        specs = [self.node_spec(node) for node in self.config.nodes]
+
+        class Nodes(DynamicSupervisor):
+            async def started(inner) -> None:  # noqa: N805 - the supervisor instance
+                for spec in specs:
+                    inner.specs[spec.name] = spec
+                    await inner.ctx.start_child(spec)
+
+        return ChildSpec("nodes", lambda: Nodes(SUPERVISOR), shutdown=math.inf)
+
+    def node_spec(self, node: NodeSpec, index: int | None = None) -> ChildSpec:
+        nodes = self.config.nodes
+        position = index if index is not None else [n.name for n in nodes].index(node.name)
+        config = NodeSpecConfig(
+            name=node.name, cpu=str(node.cpu), memory=str(node.memory), pods=node.pods,
+            labels=dict(node.labels),
+            taints=tuple({"key": t.key, "value": t.value, "effect": t.effect}
+                         for t in node.taints),
+            pod_cidr=node.pod_cidr, host_ip=f"10.0.{position // 250}.{position % 250 + 2}")
+        token = self.credentials.nodes[node.name]
+        images = self.images
+
+        def kubelet() -> Kubelet:
+            return Kubelet(config, self.apiserver(), token, images)
+
+        def proxy() -> KubeProxy:
+            return KubeProxy(node.name, self.apiserver(), token)
+
+        return ChildSpec(node.name, lambda: Supervisor([
+            ChildSpec("kubelet", kubelet, mailbox_capacity=1_000_000),
+            ChildSpec("kube-proxy", proxy, mailbox_capacity=1_000_000),
+        ], SUPERVISOR), host=node.name, shutdown=math.inf)

@@ -1,0 +1,275 @@
+"""The scheduler actor: watches unscheduled pods, picks nodes, binds.
+
+Informers keep a `ClusterState` of nodes and assigned pods; pending pods wait in the
+`SchedulingQueue` (active, backoff, unschedulable). Each cycle pops a pod, runs the
+filters and scores (`schedule`), *assumes* the pod on the chosen node at once (so the
+next pod never double-books it) and binds it through the apiserver in the background; a
+failed binding forgets the assumption and retries the pod. A pod that fits nowhere gets
+`PodScheduled=False` and a `FailedScheduling` event worded as Kubernetes words it, and
+waits until a cluster event (a node added, a pod deleted...) may help it. Every decision
+is explainable: the per-plugin verdicts go to the log and into a pod annotation.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from kactors.actors import Actor, ActorRef
+from kactors.apiserver.objects import DEFAULT_EPOCH, timestamp
+from kactors.client.client import ApiClient
+from kactors.client.errors import ApiError, Conflict, NotFound
+from kactors.client.indexer import Indexer
+from kactors.client.informer import Informer, InformerEvent, InformerSynced, Subscribe
+from kactors.controllers.events import EventRecorder
+from kactors.scheduler.algorithm import schedule
+from kactors.scheduler.config import SchedulerConfig as Profile
+from kactors.scheduler.events import (
+    ASSIGNED_POD_ADD,
+    ASSIGNED_POD_DELETE,
+    ASSIGNED_POD_UPDATE,
+    NODE_ADD,
+    UNSCHEDULABLE_TIMEOUT,
+    node_update_event,
+)
+from kactors.scheduler.explain import EXPLANATION_ANNOTATION, explain
+from kactors.scheduler.queue import SchedulingQueue
+from kactors.scheduler.state import ClusterState
+
+SCHEDULER_NAME = "default-scheduler"
+CYCLES_PER_TURN = 64  # then yield to informer events (they may free or add capacity)
+
+
+@attrs.frozen
+class SchedulerOptions:
+    apiserver: ActorRef
+    token: str = attrs.field(repr=False)
+    weights: Mapping[str, int] | None = None
+    percentage_of_nodes_to_score: int = 0
+    #: write each decision's explanation as a pod annotation (kube-scheduler-simulator)
+    annotate: bool = True
+    scheduler_name: str = SCHEDULER_NAME
+
+
+@attrs.frozen
+class _Dispatch:
+    pass
+
+
+@attrs.frozen
+class _Bound:
+    key: str
+    node: str
+    error: str | None
+
+
+class Scheduler(Actor):
+    def __init__(self, options: SchedulerOptions) -> None:
+        self.options = options
+        profile = Profile() if options.weights is None else Profile(weights=options.weights)
+        if options.percentage_of_nodes_to_score:
+            profile = attrs.evolve(profile, percentage_of_nodes_to_score=
+                                   options.percentage_of_nodes_to_score)
+        self.profile = profile
+        self.state = ClusterState()
+        self.queue = SchedulingQueue()
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.failures: dict[str, str] = {}
+        self.dispatch_scheduled = False
+        self.wake: Any = None
+        self.wake_at: float | None = None
+        self.scheduled = 0
+
+    async def started(self) -> None:
+        ctx = self.ctx
+        self.rng = random.Random(ctx.random.getrandbits(64))
+        self.client = ApiClient(ctx, self.options.apiserver, self.options.token)
+        self.events = EventRecorder(self.client, SCHEDULER_NAME, ctx.now)
+        for kind in ("nodes", "pods", "namespaces"):
+            ref = ctx.spawn(lambda kind=kind: Informer(
+                self.options.apiserver, self.options.token, kind, Indexer()), name=kind,
+                mailbox_capacity=1_000_000)
+            await ref.ask(Subscribe(ctx.self))
+
+    # -- informer events -----------------------------------------------------------------------
+    def receive(self, message: Any) -> Any:
+        if isinstance(message, InformerEvent):
+            self._observe(message)
+            self._request_dispatch()
+            return None
+        if isinstance(message, InformerSynced):
+            return None
+        if isinstance(message, _Dispatch):
+            self.dispatch_scheduled = False
+            self._cycles()
+            return None
+        if isinstance(message, _Bound):
+            self._bound(message)
+            return None
+        return super().receive(message)
+
+    def _observe(self, event: InformerEvent) -> None:
+        now = self.ctx.now()
+        obj = event.obj
+        if event.kind == "Node":
+            if event.type == "delete":
+                self.state.remove_node(obj["metadata"]["name"])
+                return
+            change = self.state.add_node(obj)
+            cluster_event = NODE_ADD if event.type == "add" else node_update_event(change)
+            if cluster_event is not None:
+                self.queue.move_all_to_active_or_backoff(cluster_event, now)
+            return
+        if event.kind == "Namespace":
+            if event.type == "delete":
+                self.state.remove_namespace(obj["metadata"]["name"])
+            else:
+                self.state.set_namespace(obj)
+            return
+        if event.kind != "Pod":
+            return
+        meta = obj["metadata"]
+        key = f"{meta['namespace']}/{meta['name']}"
+        spec = obj.get("spec") or {}
+        if event.type == "delete":
+            self.pending.pop(key, None)
+            self.queue.delete(obj)
+            if self.state.remove_pod(key):
+                self.queue.move_all_to_active_or_backoff(ASSIGNED_POD_DELETE, now)
+            return
+        if spec.get("nodeName"):
+            self.pending.pop(key, None)
+            known = self.state.pod_node(key) is not None
+            if self.state.add_pod(obj):
+                self.queue.move_all_to_active_or_backoff(
+                    ASSIGNED_POD_UPDATE if known else ASSIGNED_POD_ADD, now)
+            return
+        if spec.get("schedulerName", SCHEDULER_NAME) != self.options.scheduler_name:
+            return
+        phase = (obj.get("status") or {}).get("phase")
+        if meta.get("deletionTimestamp") or phase in ("Succeeded", "Failed"):
+            self.pending.pop(key, None)
+            self.queue.delete(obj)
+            return
+        if self.state.is_assumed(key):
+            return  # our binding is on its way
+        if key in self.pending:
+            self.queue.update(self.pending[key], obj, now)
+        else:
+            self.queue.add(obj, now)
+        self.pending[key] = obj
+
+    # -- scheduling cycles --------------------------------------------------------------------
+    def _request_dispatch(self) -> None:
+        if not self.dispatch_scheduled:
+            self.dispatch_scheduled = True
+            self.ctx.self.tell(_Dispatch())
+
+    def _cycles(self) -> None:
+        now = self.ctx.now()
+        if self.wake_at is not None and now >= self.wake_at:
+            self.wake_at = self.wake = None
+        queue = self.queue
+        queue.flush(now)
+        for _ in range(CYCLES_PER_TURN):
+            info = queue.pop(now)
+            if info is None:
+                break
+            self._cycle(info, now)
+        else:
+            self._request_dispatch()
+        self._schedule_wake(now)
+
+    def _cycle(self, info: Any, now: float) -> None:
+        key = info.key
+        pod = self.pending.get(key)
+        if pod is None:
+            self.queue.done(key)
+            return
+        result = schedule(info.pod_info, self.state, self.profile, self.rng)
+        if result.node_name is None:
+            assert result.fit_error is not None
+            message = result.fit_error.message
+            self.queue.add_unschedulable(info, info.cycle, now,
+                                         result.fit_error.unschedulable_plugins)
+            if self.failures.get(key) != message:
+                self.failures[key] = message
+                self.ctx.log.info("pod.unschedulable", pod=key, message=message)
+                self.ctx.start_soon(self._report_failure, pod, message)
+            return
+        node = result.node_name
+        self.state.assume_pod(info.pod_info, node)
+        self.queue.done(key)
+        self.failures.pop(key, None)
+        explanation = explain(result)
+        self.ctx.log.info("pod.scheduled", pod=key, node=node, evaluated=result.evaluated_nodes,
+                          feasible=result.feasible_nodes)
+        self.ctx.log.debug("pod.scheduling_explained", pod=key, explanation=explanation)
+        annotations = ({EXPLANATION_ANNOTATION: json.dumps(explanation, sort_keys=True,
+                                                            separators=(",", ":"))}
+                       if self.options.annotate else None)
+        self.ctx.start_soon(self._bind, pod, node, annotations)
+
+    async def _bind(self, pod: dict[str, Any], node: str,
+                    annotations: dict[str, str] | None) -> None:
+        meta = pod["metadata"]
+        key = f"{meta['namespace']}/{meta['name']}"
+        error = None
+        try:
+            await self.client.bind(pod, node, annotations)
+        except (NotFound, Conflict) as failure:
+            error = f"gone: {failure}"
+        except (ApiError, Exception) as failure:  # the apiserver is unreachable: retry
+            error = str(failure) or type(failure).__name__
+        self.ctx.self.tell(_Bound(key, node, error))
+
+    def _bound(self, message: _Bound) -> None:
+        now = self.ctx.now()
+        if message.error is None:
+            self.state.finish_binding(message.key, now)
+            self.scheduled += 1
+            pod = self.pending.get(message.key)
+            if pod is not None:
+                self.ctx.start_soon(self.events.record, pod, "Normal", "Scheduled",
+                                    f"Successfully assigned {message.key} to {message.node}")
+            return
+        self.state.forget_pod(message.key)
+        pod = self.pending.get(message.key)
+        self.ctx.log.warning("pod.binding_failed", pod=message.key, node=message.node,
+                             error=message.error)
+        if pod is not None and not message.error.startswith("gone"):
+            self.queue.add(pod, now)
+        self._request_dispatch()
+
+    async def _report_failure(self, pod: dict[str, Any], message: str) -> None:
+        meta = pod["metadata"]
+        condition = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                     "message": message, "lastProbeTime": None,
+                     "lastTransitionTime": timestamp(DEFAULT_EPOCH, self.ctx.now())}
+        others = [c for c in (pod.get("status") or {}).get("conditions") or []
+                  if c.get("type") != "PodScheduled"]
+        try:
+            await self.client.patch("pods", meta["name"], {"status": {
+                "conditions": [*others, condition]}}, meta["namespace"], subresource="status")
+        except ApiError:
+            pass
+        await self.events.record(pod, "Warning", "FailedScheduling", message)
+
+    def _schedule_wake(self, now: float) -> None:
+        ready_at = self.queue.next_ready_at()
+        if ready_at is None or (self.wake_at is not None and self.wake_at <= ready_at):
+            return
+        if self.wake is not None:
+            self.wake.cancel()
+        self.wake_at = ready_at
+        self.wake = self.ctx.send_after(max(0.0, ready_at - now), _Dispatch())
+
+    def stats(self) -> dict[str, Any]:
+        return {"scheduled": self.scheduled, **self.queue.counts()}
+
+
+__all__ = ["UNSCHEDULABLE_TIMEOUT", "Scheduler", "SchedulerOptions"]

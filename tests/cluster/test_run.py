@@ -1,0 +1,102 @@
+"""`kactors run` end to end: the whole pod-creation workflow through every actor, in
+virtual time, and how the command reports a bad config."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import attrs
+from typer.testing import CliRunner
+
+from kactors.cluster import load_config, with_overrides
+from kactors.cluster.run import run
+from kactors_cli.app import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def run_json(name: str, **overrides: object) -> tuple[list[dict], dict]:
+    config = with_overrides(load_config(EXAMPLES / name), log_format="json", **overrides)
+    config = attrs.evolve(config, log=attrs.evolve(config.log, filters=()))
+    out = io.StringIO()
+    summary = run(config, stream=out)
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    return records, summary
+
+
+def test_the_bundled_cluster_runs_the_whole_workflow() -> None:
+    records, summary = run_json("cluster.toml", duration=60)
+    assert all(list(r)[:3] == ["ts", "actor", "event"] for r in records)
+    last = records[-1]
+    assert last["event"] == "cluster.summary"
+    assert last["pods"] == {"Running": 3, "Pending": 0, "Succeeded": 0, "Failed": 0,
+                            "Unknown": 0}
+    assert last["nodes"] == {"Ready": 3, "NotReady": 0}
+    events = [r["event"] for r in records]
+    # the five steps of the workflow, in order, each naming its objects
+    steps = ["manifest.created", "event.recorded", "pod.scheduled", "pod.admitted",
+             "pod.phase"]
+    positions = [events.index(step) for step in steps]
+    positions.append(next(i for i, r in enumerate(records)
+                          if r["event"] == "endpoints.update" and r["ready"] > 0))
+    assert positions == sorted(positions), positions
+    scaled = next(r for r in records if r["event"] == "event.recorded"
+                  and r["reason"] == "ScalingReplicaSet")
+    assert "Scaled up replica set nginx-deployment-" in scaled["message"]
+    # one pod can be followed across the scheduler and its kubelet
+    pod = next(r["pod"] for r in records if r["event"] == "pod.scheduled")
+    actors = {r["actor"] for r in records if r.get("pod") == pod}
+    assert any(a.endswith("/scheduler") for a in actors)
+    assert any(a.endswith("/kubelet") for a in actors)
+    ready = [r for r in records if r["event"] == "endpoints.update"][-1]
+    assert ready["ready"] == 3 and ready["not_ready"] == 0
+
+
+def test_the_same_seed_tells_the_same_story() -> None:
+    first, _ = run_json("cluster.toml", duration=20)
+    second, _ = run_json("cluster.toml", duration=20)
+    assert first == second
+
+
+def test_pods_that_fit_nowhere_stay_pending_with_kubernetes_wording() -> None:
+    records, summary = run_json("pending.toml", duration=30)
+    assert summary["pods"]["Running"] == 2 and summary["pods"]["Pending"] == 1
+    failed = [r for r in records if r["event"] == "pod.unschedulable"]
+    assert failed and failed[0]["message"] == "0/2 nodes are available: 2 Insufficient cpu."
+
+
+def test_a_crashing_image_loops_with_backoff() -> None:
+    records, _ = run_json("crashloop.toml", duration=120)
+    backoffs = [r["ts"] for r in records if r["event"] == "container.backoff"]
+    exits = [r for r in records if r["event"] == "container.exited"]
+    assert len(backoffs) >= 3 and all(r["exit_code"] == 1 for r in exits)
+    starts = [r["ts"] for r in records if r["event"] == "container.started"]
+    gaps = [round(b - a) for a, b in zip(starts, starts[1:], strict=False)]
+    assert gaps[1:4] == sorted(gaps[1:4]) and gaps[3] > gaps[1]  # growing back-off
+
+
+def test_a_bad_config_names_file_line_and_key_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[cluster]\nname = "demo"\n\n[[nodes]]\nname = "n"\nmemory = "8GB"\n')
+    result = CliRunner().invoke(app, ["run", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:6: nodes[0].memory: invalid quantity" in result.output
+
+
+def test_a_rejected_manifest_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    manifest = tmp_path / "bad.yaml"
+    manifest.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bad\n"
+                        "spec:\n  replicas: -1\n  selector:\n    matchLabels: {a: b}\n"
+                        "  template:\n    metadata:\n      labels: {a: b}\n    spec:\n"
+                        "      containers: [{name: c, image: nginx}]\n")
+    config = with_overrides(load_config(EXAMPLES / "cluster.toml"), log_format="json",
+                            duration=20)
+    config = attrs.evolve(config, log=attrs.evolve(config.log, filters=()))
+    out = io.StringIO()
+    summary = run(config, extra_manifests=(manifest,), stream=out)
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    rejected = [r for r in records if r["event"] == "manifest.rejected"]
+    assert rejected[0]["code"] == 422 and rejected[0]["causes"] == ["spec.replicas"]
+    assert summary["pods"]["Running"] == 3
