@@ -81,9 +81,47 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
+_INF = float("inf")
+
+
+def _all_json(value: Any, depth: int) -> bool:
+    """The fast check behind `not_json` (every create walks its whole body): exact type
+    tests, no path strings; `not_json` re-walks slowly only to say where a problem is."""
+    kind = type(value)
+    if kind is dict:
+        if depth > 100:
+            return False
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            item_kind = type(item)
+            if item_kind is str or item_kind is int or item_kind is bool or item is None:
+                continue
+            if not _all_json(item, depth + 1):
+                return False
+        return True
+    if kind is list:
+        if depth > 100:
+            return False
+        for item in value:
+            item_kind = type(item)
+            if item_kind is str or item_kind is int or item_kind is bool or item is None:
+                continue
+            if not _all_json(item, depth + 1):
+                return False
+        return True
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is float:
+        return value == value and value != _INF and value != -_INF
+    return False
+
+
 def not_json(value: Any, path: str = "", depth: int = 0) -> str | None:
     """Where `value` is not JSON data (dict with string keys, list, string, finite number,
     bool, null), or None if it all is."""
+    if depth == 0 and _all_json(value, 0):
+        return None
     if depth > 100:
         return f"{path}: nested too deeply"
     if value is None or isinstance(value, str | bool | int):
