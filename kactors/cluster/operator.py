@@ -17,9 +17,11 @@ import attrs
 from kactors.actors import Actor
 from kactors.api.errors import ManifestError
 from kactors.api.manifests import load_manifest_file
+from kactors.apiserver.objects import DEFAULT_EPOCH, timestamp
 from kactors.client.client import ApiClient
 from kactors.client.errors import AlreadyExists, ApiError, NotFound
 from kactors.cluster import config as cfg
+from kactors.cluster.mirror import mirror_pods, running_status
 from kactors.cluster.tree import ClusterTree
 
 
@@ -52,6 +54,7 @@ class Operator(Actor):
 
     async def receive(self, message: Any) -> Any:
         if isinstance(message, Begin):
+            await self.show_mirror_pods()
             for name in self.tree.unavailable_controllers():
                 self.ctx.log.info("controller.not_implemented", controller=name)
             for path in (*self.config.manifests, *message.extra_manifests):
@@ -65,6 +68,20 @@ class Operator(Actor):
         if isinstance(message, Summarize):
             return await self.summary()
         return super().receive(message)
+
+    async def show_mirror_pods(self) -> None:
+        """The components as pods in kube-system, as `kubectl get pods -A` shows them."""
+        started = timestamp(DEFAULT_EPOCH, self.ctx.now())
+        for pod in mirror_pods(self.config):
+            ip = pod.pop("_ip")
+            try:
+                created = await self.client.create(pod)
+                await self.client.patch("pods", created["metadata"]["name"], {
+                    "status": running_status({**pod, "_ip": ip}, started)}, "kube-system",
+                    subresource="status")
+            except ApiError as error:
+                self.ctx.log.warning("cluster.mirror_pod_failed", pod=pod["metadata"]["name"],
+                                     error=str(error))
 
     # -- kubectl apply -----------------------------------------------------------------------
     async def apply_file(self, path: Path, namespace: str | None = None) -> None:

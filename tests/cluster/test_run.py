@@ -31,14 +31,20 @@ def test_the_bundled_cluster_runs_the_whole_workflow() -> None:
     assert all(list(r)[:3] == ["ts", "actor", "event"] for r in records)
     last = records[-1]
     assert last["event"] == "cluster.summary"
-    assert last["pods"] == {"Running": 3, "Pending": 0, "Succeeded": 0, "Failed": 0,
+    # nginx x3, and in kube-system: etcd x3, apiserver, controller-manager, scheduler,
+    # kube-proxy x3 (the components as mirror pods, as in a real cluster)
+    assert last["pods"] == {"Running": 12, "Pending": 0, "Succeeded": 0, "Failed": 0,
                             "Unknown": 0}
+    system = [r["object"] for r in records if r["event"] == "manifest.created"]
+    assert system[:2] == ["Deployment/nginx-deployment", "Service/nginx"]
     assert last["nodes"] == {"Ready": 3, "NotReady": 0}
     events = [r["event"] for r in records]
     # the five steps of the workflow, in order, each naming its objects
     steps = ["manifest.created", "event.recorded", "pod.scheduled", "pod.admitted",
              "pod.phase"]
-    positions = [events.index(step) for step in steps]
+    nginx = [i for i, r in enumerate(records)
+             if "nginx" in str(r.get("pod", r.get("object", r.get("message", ""))))]
+    positions = [next(i for i in nginx if events[i] == step) for step in steps]
     positions.append(next(i for i, r in enumerate(records)
                           if r["event"] == "endpoints.update" and r["ready"] > 0))
     assert positions == sorted(positions), positions
@@ -62,7 +68,7 @@ def test_the_same_seed_tells_the_same_story() -> None:
 
 def test_pods_that_fit_nowhere_stay_pending_with_kubernetes_wording() -> None:
     records, summary = run_json("pending.toml", duration=30)
-    assert summary["pods"]["Running"] == 2 and summary["pods"]["Pending"] == 1
+    assert summary["pods"]["Running"] == 2 + 8 and summary["pods"]["Pending"] == 1
     failed = [r for r in records if r["event"] == "pod.unschedulable"]
     assert failed and failed[0]["message"] == "0/2 nodes are available: 2 Insufficient cpu."
 
@@ -99,4 +105,4 @@ def test_a_rejected_manifest_is_reported_and_the_run_goes_on(tmp_path: Path) -> 
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     rejected = [r for r in records if r["event"] == "manifest.rejected"]
     assert rejected[0]["code"] == 422 and rejected[0]["causes"] == ["spec.replicas"]
-    assert summary["pods"]["Running"] == 3
+    assert summary["pods"]["Running"] == 12
