@@ -51,7 +51,7 @@ async def run(nodes: int, pods: int, manifest: Path) -> float:
                                memory=Quantity.parse("256Gi"), pods=110),),
         manifests=(manifest,), log=LogSection(level="error"))
     async with ActorSystem("bench", seed=1, log_level="error", deterministic=False) as system:
-        tree = ClusterTree(config)
+        tree = ClusterTree(config, batch_period=1.0)
         await system.start(tree.spec(system))
         operator = await system.start(ChildSpec("operator", lambda: Operator(tree),
                                                 host="operator"))

@@ -77,8 +77,10 @@ class Credentials:
 class ClusterTree:
     """Paths, credentials and child specs of one cluster built from a ClusterConfig."""
 
-    def __init__(self, config: ClusterConfig, credentials: Credentials | None = None) -> None:
+    def __init__(self, config: ClusterConfig, credentials: Credentials | None = None, *,
+                 batch_period: float = 0.0) -> None:
         self.config = config
+        self.batch_period = batch_period
         self.credentials = credentials or Credentials(
             nodes={node.name: _token() for node in config.nodes})
         etcd = config.etcd
@@ -178,6 +180,8 @@ class ClusterTree:
                                                "informers")
                 controller = cls(ControllerConfig(self.apiserver(), informers, token))
                 controller.workers = workers
+                if self.batch_period:
+                    controller.batch_period = self.batch_period
                 return controller
 
             children.append(ChildSpec(name, factory, mailbox_capacity=1_000_000))

@@ -79,6 +79,11 @@ class Controller(Actor):
     owns: ClassVar[Sequence[str]] = ()
     #: reconciles running at once (never two for the same key)
     workers: ClassVar[int] = 2
+    #: coalesce the events of a key over this many cluster seconds before reconciling it
+    #: (0: at once). Like kube's --endpoint-updates-batch-period: in a big cluster a
+    #: ReplicaSet sees one event per pod status change, and one reconcile per window
+    #: does the work of all of them.
+    batch_period: ClassVar[float] = 0.0
     #: a name for logs and events (defaults to the class name)
     component: ClassVar[str] = ""
 
@@ -171,8 +176,13 @@ class Controller(Actor):
     # -- the loop ---------------------------------------------------------------------------
     def receive(self, message: Any) -> Any:
         if isinstance(message, InformerEvent):
-            for key in self.map_event(message):
-                self.queue.add(key)
+            if self.batch_period > 0:
+                now = self.ctx.now()
+                for key in self.map_event(message):
+                    self.queue.add_after(key, self.batch_period, now)
+            else:
+                for key in self.map_event(message):
+                    self.queue.add(key)
             self._dispatch()
             return None
         if isinstance(message, InformerSynced):

@@ -357,3 +357,25 @@ async def test_the_controller_identity_needs_rbac_for_its_writes(autojump_clock)
                                                              token="probe-token"))
         with pytest.raises(Forbidden):
             await probe.apply(cm("x"))
+
+
+async def test_a_batch_period_coalesces_a_burst_of_events_into_one_reconcile(autojump_clock):
+    """`batch_period`: events of a key within the window wait for it and make one
+    reconcile (kube's --endpoint-updates-batch-period), where without it each event that
+    arrives after the previous reconcile ended makes one more."""
+
+    class Batched(Probe):
+        batch_period = 1.0
+
+    async with cluster_harness(seed=3) as cluster:
+        journal = Journal()
+        await cluster.start_controller(Batched, journal)
+        await cluster.apply(cm("a", v="0"))
+        await cluster.sleep(2)
+        t0 = cluster.now()
+        for v in range(1, 5):  # four changes within 0.8 s
+            await cluster.apply(cm("a", v=str(v)))
+            await cluster.sleep(0.2)
+        await cluster.sleep(5)
+        starts = [t - t0 for what, key, t in journal.entries if what == "start" and t >= t0]
+        assert len(starts) == 1 and 1.0 <= starts[0] < 1.2, starts
