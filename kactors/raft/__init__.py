@@ -23,14 +23,33 @@ from .errors import (
     UnavailableError,
     UsageError,
 )
+from .member import (
+    AddMember,
+    MemberOptions,
+    MembershipChanged,
+    PromoteMember,
+    RaftMember,
+    RemoveMember,
+    TransferLeadership,
+)
 from .messages import CAMPAIGN_TRANSFER, Message, MessageType
 from .progress import Progress, ProgressState
 from .ready import Ready
 from .snapshot import Snapshot, SnapshotMetadata
 from .state import HardState, ReadState, Role, SoftState
 from .storage import MemoryStorage
+from .transport import RaftMessages, Transport
 
 __all__ = [
+    "AddMember",
+    "MemberOptions",
+    "MembershipChanged",
+    "PromoteMember",
+    "RaftMember",
+    "RaftMessages",
+    "RemoveMember",
+    "TransferLeadership",
+    "Transport",
     "CAMPAIGN_TRANSFER",
     "CompactedError",
     "ConfChange",

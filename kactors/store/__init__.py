@@ -5,6 +5,7 @@ to; `MVCCStore` is the key space itself (usable directly for reads); `WatchHub` 
 revision's events out to watchers. See each module for the etcd semantics it reproduces.
 """
 
+from kactors.store.client import StoreClient
 from kactors.store.commands import (
     Command,
     Compact,
@@ -41,12 +42,25 @@ from kactors.store.errors import (
     LeaseExists,
     LeaseNotFound,
     LeaseTTLTooLarge,
+    OutcomeUnknown,
     StoreError,
+    Unavailable,
 )
 from kactors.store.keys import ALL_KEYS, prefix_end
 from kactors.store.kv import Event, EventType, KeyValue
 from kactors.store.lease import MAX_LEASE_TTL, LeaseTable
 from kactors.store.mvcc import MVCCStore
+from kactors.store.protocol import (
+    MemberStatus,
+    NotLeader,
+    Status,
+    StoreBatch,
+    StoreRequest,
+    WatchCancel,
+    WatchCreate,
+    WatchNotice,
+    WatchStarted,
+)
 from kactors.store.results import (
     CompactResult,
     DeleteRangeResult,
@@ -99,6 +113,18 @@ __all__ = [
     "LeaseTimeToLive",
     "LeaseTimeToLiveResult",
     "MVCCStore",
+    "MemberStatus",
+    "NotLeader",
+    "OutcomeUnknown",
+    "Status",
+    "StoreBatch",
+    "StoreClient",
+    "StoreRequest",
+    "Unavailable",
+    "WatchCancel",
+    "WatchCreate",
+    "WatchNotice",
+    "WatchStarted",
     "Put",
     "PutResult",
     "Range",

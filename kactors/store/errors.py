@@ -152,3 +152,44 @@ class InvalidRequest(StoreError):
 
     def __str__(self) -> str:
         return self.reason
+
+
+# -- client-side errors (raised by `StoreClient`, never returned by the state machine) --------
+
+
+class Unavailable(StoreError):
+    """No leader answered within the client's timeout (etcd: ``request timed out``).
+
+    The request was *not* applied: either it was a read, or every attempt was refused
+    (``NotLeader``) or never reached a member. Retrying later is safe.
+    """
+
+    message = "request timed out: no leader available"
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout)
+        self.timeout = timeout
+
+    def __str__(self) -> str:
+        return f"{self.message} within {self.timeout:g}s"
+
+
+class OutcomeUnknown(StoreError):
+    """A write reached a leader that was lost, or did not answer in time: it may or may
+    not have been applied (etcd: ``request timed out, possibly due to previous leader
+    failure``).
+
+    The client never re-sends it by itself. The caller may: the command carried
+    ``request_id`` and the state machine remembers the result of recent writes by id, so
+    sending the same write again with ``request_id=error.request_id`` applies it at most
+    once and returns the original result if it had been applied.
+    """
+
+    message = "request timed out, possibly due to previous leader failure"
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(request_id)
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        return f"{self.message} (request {self.request_id}; outcome unknown)"

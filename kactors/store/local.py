@@ -14,10 +14,11 @@ import attrs
 
 from kactors.actors import Actor
 from kactors.store.commands import LeaseExpire
-from kactors.store.errors import StoreError
+from kactors.store.errors import InvalidRequest, StoreError
 from kactors.store.protocol import (
     MemberStatus,
     Status,
+    StoreBatch,
     StoreRequest,
     WatchCancel,
     WatchCreate,
@@ -58,6 +59,10 @@ class LocalStore(Actor):
             result = self.machine.apply(next(self.index), message.command)
             self._route_watch_responses()
             return result
+        if isinstance(message, StoreBatch):  # requests one client sent together
+            return tuple(self.receive(request) if isinstance(request, StoreRequest) else
+                         InvalidRequest(f"not a StoreRequest: {type(request).__name__}")
+                         for request in message.requests)
         if isinstance(message, WatchCreate):
             return self._watch(message)
         if isinstance(message, WatchCancel):

@@ -85,3 +85,18 @@ class MemberStatus:
     applied_index: int
     revision: int
     role: str
+
+
+@attrs.frozen
+class StoreBatch:
+    """Several `StoreRequest`s that one client issued concurrently, in one message.
+
+    The reply is a tuple with, at each position, exactly what that request alone would
+    have got (a result, a `StoreError` value or `NotLeader`); it is sent once every request
+    of the batch is answered. Like several gRPC calls multiplexed on one connection and
+    written in one segment: the requests are independent, so the server is free to order
+    them as if they had arrived one by one in this order. A Raft member proposes the writes
+    of a batch in the same flush; `LocalStore` applies them in order.
+    """
+
+    requests: tuple[StoreRequest, ...]

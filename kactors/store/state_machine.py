@@ -18,6 +18,7 @@ Each applied revision is fanned out to the member's `WatchHub`; the resulting
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -74,7 +75,10 @@ class StoreStateMachine:
         self.store = MVCCStore(min_lease_ttl=min_lease_ttl, max_lease_ttl=max_lease_ttl)
         self.hub = WatchHub(self.store)
         self.applied_index = 0
-        self._dedup: dict[str, Result] = {}
+        # An OrderedDict, not a dict: evicting the oldest id with `next(iter(dict))` is O(n)
+        # once many have been deleted from the front (a dict skips its dead slots on every
+        # iteration until it resizes); `popitem(last=False)` is O(1).
+        self._dedup: OrderedDict[str, Result] = OrderedDict()
         self._watch_outbox: list[WatchResponse] = []
         self._handlers: dict[type, Callable[[Any], Result]] = {
             Put: self._put,
@@ -117,7 +121,7 @@ class StoreStateMachine:
             dedup = self._dedup
             dedup[request_id] = result
             if len(dedup) > self._dedup_window:
-                del dedup[next(iter(dedup))]
+                dedup.popitem(last=False)
         hub = self.hub
         if hub.revision != self.store.revision:
             responses = hub.sync()
@@ -148,7 +152,7 @@ class StoreStateMachine:
             snapshot.store, min_lease_ttl=self._min_lease_ttl, max_lease_ttl=self._max_lease_ttl
         )
         self.applied_index = snapshot.applied_index
-        self._dedup = dict(snapshot.dedup)
+        self._dedup = OrderedDict(snapshot.dedup)
         self._watch_outbox.extend(self.hub.rebind(self.store))
 
     # One small adapter per command: they only unpack the frozen command for the store.
