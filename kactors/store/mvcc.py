@@ -287,7 +287,7 @@ class MVCCStore:
             self._commit(self.revision + 1, tuple(events))
         final = self.revision
         fixed = tuple(
-            r if r.revision == final else attrs.evolve(r, revision=final) for r in responses
+            r if r.revision == final else _with_revision(r, final) for r in responses
         )
         return TxnResult(succeeded, fixed, final)
 
@@ -597,3 +597,9 @@ class MVCCStore:
         store._log = list(snapshot.log)
         store._log_start = snapshot.log_start
         return store
+
+
+def _with_revision(result: Any, revision: int) -> Any:
+    if isinstance(result, tuple):  # the named-tuple results (PutResult)
+        return result._replace(revision=revision)
+    return attrs.evolve(result, revision=revision)

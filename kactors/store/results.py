@@ -7,13 +7,14 @@ deduplication and hands them to another actor.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import attrs
 
 from kactors.store.kv import KeyValue
 
 
-@attrs.frozen
-class PutResult:
+class PutResult(NamedTuple):
     """``revision`` is the put's own revision; ``prev_kv`` the replaced version if asked."""
 
     revision: int

@@ -464,7 +464,7 @@ def check_run(run: Run) -> None:
 
 
 def _strip(event: Any) -> Any:
-    return attrs.evolve(event, prev_kv=None)
+    return event._replace(prev_kv=None)
 
 
 def run_seed(seed: int, churn: bool = False) -> Run:
