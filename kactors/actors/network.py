@@ -140,6 +140,17 @@ class Network:
         self.down: dict[str, list[tuple[ActorCell, ChildSpec]]] = {}
         self.stats = NetworkStats()
         self.log_messages = False
+        self._perfect = True
+        self._recompute()
+
+    def _recompute(self) -> None:
+        """Whether every message is delivered at once (no delay, fault, cut or crashed
+        host anywhere): then `_transmit` skips the fault machinery entirely."""
+        default = self.default
+        self._perfect = (not self.links and not self.cut and not self.down
+                         and default.delay.kind == "constant" and default.delay.a == 0
+                         and not default.drop and not default.duplicate
+                         and not default.reorder)
 
     def _log(self, event: str, level: str = "info", **fields: Any) -> None:
         getattr(self.system.logger, level)(event, actor="/network", **fields)
@@ -147,12 +158,14 @@ class Network:
     # -- configuration ---------------------------------------------------------------------
     def set_default(self, faults: LinkFaults) -> None:
         self.default = faults
+        self._recompute()
         self._log("net.faults_changed", link="*", faults=_describe(faults))
 
     def set_link(self, a: str, b: str, faults: LinkFaults, symmetric: bool = True) -> None:
         self.links[(a, b)] = faults
         if symmetric:
             self.links[(b, a)] = faults
+        self._recompute()
         self._log("net.faults_changed", link=f"{a}<->{b}" if symmetric else f"{a}->{b}",
                   faults=_describe(faults))
 
@@ -166,6 +179,7 @@ class Network:
                     for b in other:
                         self.cut[(a, b)] = None
                         self.cut[(b, a)] = None
+        self._recompute()
         self._log("net.partitioned", groups=[sorted(g) for g in groups])
 
     def isolate(self, host: str, others: list[str] | None = None) -> None:
@@ -175,10 +189,12 @@ class Network:
             if other != host:
                 self.cut[(host, other)] = None
                 self.cut[(other, host)] = None
+        self._recompute()
         self._log("net.isolated", host=host)
 
     def heal(self) -> None:
         self.cut.clear()
+        self._recompute()
         self._log("net.healed")
 
     def hosts(self) -> list[str]:
@@ -205,6 +221,7 @@ class Network:
         if not roots and host not in self.hosts():
             raise ActorError(f"unknown host {host!r}")
         self.down[host] = [(cell.parent, cell.spec) for cell in roots if cell.parent]
+        self._recompute()
         for cell in roots:
             if cell.parent is not None:
                 cell.parent.mailbox.put_system(("kill_child", cell.name))
@@ -213,6 +230,7 @@ class Network:
     def restart(self, host: str) -> None:
         """Start again, from their specs, the actors that `crash` killed on `host`."""
         specs = self.down.pop(host, None)
+        self._recompute()
         if specs is None:
             return
         for parent, spec in specs:
@@ -247,6 +265,9 @@ class Network:
     def _transmit(self, src: str, dst: str, target: ActorRef | None, payload: Any) -> None:
         stats = self.stats
         stats.sent += 1
+        if self._perfect:
+            self._arrive(src, dst, target, payload)
+            return
         if not self.reachable(src, dst):
             self._drop(src, dst, payload, "partitioned" if (src, dst) in self.cut else "host down")
             return
@@ -273,7 +294,7 @@ class Network:
                 timers.call_later(delay, self._arrive, src, dst, target, payload)
 
     def _arrive(self, src: str, dst: str, target: ActorRef | None, payload: Any) -> None:
-        if not self.reachable(src, dst):
+        if not self._perfect and not self.reachable(src, dst):
             self._drop(src, dst, payload, "partitioned" if (src, dst) in self.cut else "host down")
             return
         self.stats.delivered += 1
