@@ -59,6 +59,7 @@ from kactors.client.result import Result, TerminalError
 from kactors.controllers import deploymentutil as du
 from kactors.controllers.base import Controller
 from kactors.controllers.hashing import compute_hash
+from kactors.controllers.owners import resolve_controller, selecting_owners
 from kactors.controllers.refmanager import claim, plan_claims
 
 __all__ = ["DeploymentController"]
@@ -140,28 +141,11 @@ class DeploymentController(Controller):
 
     def _resolve(self, rs: Obj) -> Obj | None:
         """The Deployment (in the cache) that `rs`'s controller ownerReference names."""
-        ref = controller_of(rs)
-        if ref is None or ref.get("kind") != self.kind or \
-                str(ref.get("apiVersion", "")).rpartition("/")[0] != "apps":
-            return None
-        deployment = self.cache.get(_meta(rs).get("namespace", ""), ref.get("name", ""))
-        if deployment is None or _meta(deployment).get("uid") != ref.get("uid"):
-            return None
-        return deployment
+        return resolve_controller(self.cache, self.kind, "apps", rs)
 
     def _matching_deployments(self, rs: Obj) -> list[Obj]:
         """`getDeploymentsForReplicaSet`: Deployments of its namespace selecting it."""
-        labels = _meta(rs).get("labels") or {}
-        found = []
-        for deployment in self.cache.list(_meta(rs).get("namespace", "")):
-            try:
-                selector = selector_from_label_selector(
-                    (deployment.get("spec") or {}).get("selector"))
-            except SelectorError:
-                continue
-            if not selector.empty and selector.matches(labels):
-                found.append(deployment)
-        return found
+        return selecting_owners(self.cache, rs)
 
     def _deployment_of_pod(self, pod: Obj) -> Obj | None:
         ref = controller_of(pod)

@@ -39,6 +39,7 @@ from kactors.client.informer import DELETE, UPDATE, InformerEvent
 from kactors.client.result import Result, TerminalError
 from kactors.controllers.base import Controller, ControllerConfig
 from kactors.controllers.expectations import EXPECTATIONS_TIMEOUT, Expectations
+from kactors.controllers.owners import resolve_controller, selecting_owners
 from kactors.controllers.podutil import (
     cluster_seconds,
     generate_name,
@@ -190,27 +191,11 @@ class ReplicaSetController(Controller):
 
     def _resolve(self, pod: Obj) -> Obj | None:
         """The ReplicaSet (in the cache) that `pod`'s controller ownerReference names."""
-        ref = controller_of(pod)
-        if ref is None or ref.get("kind") != self.kind or \
-                str(ref.get("apiVersion", "")).rpartition("/")[0] != "apps":
-            return None
-        rs = self.cache.get(_meta(pod).get("namespace", ""), ref.get("name", ""))
-        if rs is None or _meta(rs).get("uid") != ref.get("uid"):
-            return None
-        return rs
+        return resolve_controller(self.cache, self.kind, "apps", pod)
 
     def _matching_replica_sets(self, pod: Obj) -> list[Obj]:
         """`getPodReplicaSets`: the ReplicaSets of the pod's namespace selecting it."""
-        labels = _meta(pod).get("labels") or {}
-        found = []
-        for rs in self.cache.list(_meta(pod).get("namespace", "")):
-            try:
-                selector = selector_from_label_selector((rs.get("spec") or {}).get("selector"))
-            except SelectorError:
-                continue
-            if not selector.empty and selector.matches(labels):
-                found.append(rs)
-        return found
+        return selecting_owners(self.cache, pod)
 
     # -- reconcile ----------------------------------------------------------------------------------
     async def reconcile(self, key: str) -> Result | None:
