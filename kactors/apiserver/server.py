@@ -190,6 +190,9 @@ class ApiServer(Actor):
         self.by_ref: dict[str, list[int]] = {}
         self.next_watch_id = 0
         self.cache_waiters: list[tuple[int, trio.Event]] = []
+        self.watch_tag: Any = None  # the tag of the current store watch
+        self.watch_generation = 0
+        self.expected_seq = 1
         self.last_notice = 0.0
         self.in_flight = 0
         self.rewatching = False
@@ -257,9 +260,20 @@ class ApiServer(Actor):
             if prefix != self.crd_prefix:
                 cache.replace(grouped[prefix], revision)
                 self._index_cache(prefix)
-        await self.store.cancel_watch(REGISTRY)
-        await self.store.watch(REGISTRY, REGISTRY, prefix_end(REGISTRY),
-                               start_revision=revision + 1, progress_notify=True)
+        await self._watch_store(revision + 1)
+
+    async def _watch_store(self, start_revision: int) -> None:
+        """(Re-)open the store watch under a fresh tag, chosen before asking, so that its
+        first notices (which may arrive before the answer) are recognised, and those of
+        the old watch (a member we could not reach to cancel it) are not."""
+        old = self.watch_tag
+        self.watch_generation += 1
+        self.watch_tag = (REGISTRY, self.watch_generation)
+        self.expected_seq = 1
+        if old is not None:
+            await self.store.cancel_watch(old)
+        await self.store.watch(self.watch_tag, REGISTRY, prefix_end(REGISTRY),
+                               start_revision=start_revision, progress_notify=True)
 
     def _prefix_of(self, key: str) -> str | None:
         """The cache a store key belongs to: /registry/<resource> or /registry/<g>/<r>."""
@@ -450,8 +464,18 @@ class ApiServer(Actor):
 
     # -- watch caches ------------------------------------------------------------------------
     def _on_store_events(self, notice: WatchNotice) -> None:
-        if notice.tag != REGISTRY:
-            return
+        if notice.tag != self.watch_tag:
+            return  # an old store watch
+        if notice.seq:
+            if notice.seq < self.expected_seq:
+                return  # a duplicate delivery
+            if notice.seq > self.expected_seq:
+                # a notice was lost on the way (etcd's stream would have broken instead):
+                # watch again from what the caches have
+                self._start_rewatch(f"notice {notice.seq} arrived, {self.expected_seq} "
+                                    f"expected")
+                return
+            self.expected_seq += 1
         response = notice.response
         self.last_notice = self.ctx.now()
         if response.canceled:
@@ -755,9 +779,7 @@ class ApiServer(Actor):
         that history was compacted meanwhile."""
         try:
             revision = min(cache.revision for cache in self.caches.values())
-            await self.store.cancel_watch(REGISTRY)
-            await self.store.watch(REGISTRY, REGISTRY, prefix_end(REGISTRY),
-                                   start_revision=revision + 1, progress_notify=True)
+            await self._watch_store(revision + 1)
         except Compacted:
             await self._relist()
         except (Unavailable, TimeoutError) as error:

@@ -316,6 +316,7 @@ class RaftMember(Actor):
         self._replay_until = 0
         # watches: hub watch id -> (tag, remote ref of the watcher, its path, its host)
         self._watchers: dict[int, tuple[Any, Any, str, str | None]] = {}
+        self._watch_seq: dict[int, int] = {}  # watch id -> last WatchNotice.seq sent
         self._watch_by_tag: dict[Any, int] = {}
         self._watched_paths: dict[str, int] = {}
 
@@ -817,7 +818,8 @@ class RaftMember(Actor):
             self.ctx.watch(deliver_to)
         self._watched_paths[path] = count + 1
         for response in created.responses:
-            remote.tell(WatchNotice(message.tag, self.id, response))
+            remote.tell(WatchNotice(message.tag, self.id, response,
+                                    self._next_seq(created.watch_id)))
         return WatchStarted(message.tag, self.id, self.machine.store.revision)
 
     def _cancel_watch(self, tag: Any) -> bool:
@@ -830,6 +832,7 @@ class RaftMember(Actor):
 
     def _forget_watcher(self, watch_id: int) -> None:
         entry = self._watchers.pop(watch_id, None)
+        self._watch_seq.pop(watch_id, None)
         if entry is None:
             return
         path = entry[2]
@@ -862,6 +865,12 @@ class RaftMember(Actor):
                     del self._watch_by_tag[tag]
                 self.machine.hub.cancel(watch_id)
                 self._watchers.pop(watch_id, None)
+                self._watch_seq.pop(watch_id, None)
+
+    def _next_seq(self, watch_id: int) -> int:
+        seq = self._watch_seq.get(watch_id, 0) + 1
+        self._watch_seq[watch_id] = seq
+        return seq
 
     def _route(self, responses: list[WatchResponse]) -> None:
         watchers = self._watchers
@@ -877,7 +886,8 @@ class RaftMember(Actor):
                 self._break_watch(response.watch_id, tag)
                 continue
             try:
-                remote.tell(WatchNotice(tag, member, response))
+                remote.tell(WatchNotice(tag, member, response,
+                                        self._next_seq(response.watch_id)))
             except ActorError:
                 pass  # the watcher's mailbox is full (same host): the notice is lost
             if response.canceled:

@@ -47,8 +47,10 @@ class LocalStore(Actor):
         self.machine = StoreStateMachine()
         self.index = itertools.count(1)
         self.lease_check_interval = lease_check_interval
-        self.watchers: dict[int, tuple[Any, Any]] = {}  # hub watch id -> (tag, deliver_to)
+        #: hub watch id -> (tag, the watcher as seen from here: notices cross the network)
+        self.watchers: dict[int, tuple[Any, Any]] = {}
         self.by_tag: dict[Any, int] = {}
+        self.seqs: dict[int, int] = {}
 
     async def started(self) -> None:
         self.ctx.every(self.lease_check_interval, _ExpireLeases())
@@ -78,7 +80,8 @@ class LocalStore(Actor):
                 self._route_watch_responses()
             return None
         if isinstance(message, _Progress):
-            route_watch_responses(self.name, self.machine.hub.progress(), self.watchers)
+            route_watch_responses(self.name, self.machine.hub.progress(), self.watchers,
+                                  self.seqs)
             return None
         if isinstance(message, Status):
             return MemberStatus(self.name, self.name, 1, self.machine.applied_index,
@@ -93,21 +96,30 @@ class LocalStore(Actor):
                 prev_kv=message.prev_kv, progress_notify=message.progress_notify)
         except StoreError as error:
             return error
-        self.watchers[created.watch_id] = (message.tag, message.deliver_to)
+        remote = self.ctx.remote(message.deliver_to)
+        self.watchers[created.watch_id] = (message.tag, remote)
         self.by_tag[message.tag] = created.watch_id
         for response in created.responses:
-            message.deliver_to.tell(WatchNotice(message.tag, self.name, response))
+            remote.tell(WatchNotice(message.tag, self.name, response,
+                                                self._next_seq(created.watch_id)))
         return WatchStarted(message.tag, self.name, self.machine.store.revision)
 
+    def _next_seq(self, watch_id: int) -> int:
+        seq = self.seqs.get(watch_id, 0) + 1
+        self.seqs[watch_id] = seq
+        return seq
+
     def _route_watch_responses(self) -> None:
-        route_watch_responses(self.name, self.machine.take_watch_responses(), self.watchers)
+        route_watch_responses(self.name, self.machine.take_watch_responses(), self.watchers,
+                              self.seqs)
 
 
 def route_watch_responses(member: str, responses: list[WatchResponse],
-                          watchers: dict[int, tuple[Any, Any]]) -> None:
+                          watchers: dict[int, tuple[Any, Any]], seqs: dict[int, int]) -> None:
     """Deliver each response to the actor that registered the watch, by its tag."""
     for response in responses:
         entry = watchers.get(response.watch_id)
         if entry is not None:
             tag, deliver_to = entry
-            deliver_to.tell(WatchNotice(tag, member, response))
+            seq = seqs[response.watch_id] = seqs.get(response.watch_id, 0) + 1
+            deliver_to.tell(WatchNotice(tag, member, response, seq))

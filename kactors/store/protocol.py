@@ -69,6 +69,9 @@ class WatchNotice:
     tag: Any
     member: str
     response: WatchResponse
+    #: 1, 2, 3... per watch: the simulated network may drop or reorder one message where
+    #: etcd's gRPC stream would break instead, so a gap tells the watcher to re-watch
+    seq: int = 0
 
 
 @attrs.frozen

@@ -349,3 +349,28 @@ async def test_a_relist_of_the_caches_ends_every_watch(env: Env, autojump_clock:
     await env.call(lambda c: c.create(configmap("b")))
     await settle()
     assert again.changes() == [("ADDED", "b")]
+
+
+async def test_a_store_notice_lost_on_the_way_is_noticed_and_recovered(autojump_clock):
+    """The store watch's notices carry sequence numbers: a notice the network drops (where
+    etcd's stream would break instead) shows up as a gap, and the apiserver watches again
+    from its caches' revision, so the change it missed reaches its cache anyway."""
+    from kactors.actors import LinkFaults
+
+    async with control_plane(store="local") as env:
+        network = env.system.network
+        await env.call(lambda c: c.create(configmap("before")))
+        # the store -> apiserver direction drops everything for a moment: exactly the
+        # notice of the next write is lost (the write's own reply goes to the probe)
+        network.set_link("etcd", "control-plane", LinkFaults(drop=1.0), symmetric=False)
+        await env.store(lambda s: s.put("/registry/configmaps/default/direct", {
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "direct", "namespace": "default", "uid": "u-direct"}}))
+        await settle(0.1)
+        network.set_link("etcd", "control-plane", LinkFaults(), symmetric=False)
+        await env.call(lambda c: c.create(configmap("after")))
+        await settle(1)
+        names = await env.call(lambda c: c.list("configmaps", resourceVersion="0"))
+        assert sorted(o["metadata"]["name"] for o in names["items"]) == [
+            "after", "before", "direct"]
+        assert env.logs("apiserver.store_watch_stalled")
