@@ -60,6 +60,7 @@ JSON = Any  # dict[str, JSON] | list[JSON] | str | int | float | bool | None
 Obj = Mapping[str, Any]
 T = TypeVar("T")
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 _EMPTY_MAP: Mapping[str, str] = {}
 _EMPTY_LIST: Sequence[Any] = ()
 
@@ -70,10 +71,15 @@ def deep_copy(value: T) -> T:
     Only dicts and lists are copied; strings, numbers, booleans and ``None`` are
     immutable and shared.
     """
-    if type(value) is dict:
-        return {key: deep_copy(item) for key, item in value.items()}  # type: ignore[return-value]
-    if type(value) is list:
-        return [deep_copy(item) for item in value]  # type: ignore[return-value]
+    kind = type(value)
+    if kind is dict:
+        return {key: item if type(item) in _SCALARS else deep_copy(item)  # type: ignore[misc]
+                for key, item in value.items()}  # type: ignore[attr-defined]
+    if kind is list:
+        return [item if type(item) in _SCALARS else deep_copy(item)  # type: ignore[misc]
+                for item in value]  # type: ignore[attr-defined]
+    if kind in _SCALARS:  # leaves first: an ABC isinstance check costs ~10x a type test
+        return value
     if isinstance(value, Mapping):
         return {key: deep_copy(item) for key, item in value.items()}  # type: ignore[return-value]
     if isinstance(value, list | tuple):

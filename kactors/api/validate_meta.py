@@ -81,21 +81,26 @@ NameFn = Callable[[str, bool], list[str]]
 # -- defensive readers --------------------------------------------------------------------
 
 
+def _is_map(value: Any) -> bool:
+    # objects are plain dicts almost always: test that first (an ABC check is ~10x slower)
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def get_map(obj: Any, key: str) -> Mapping[str, Any]:
     """``obj[key]`` if it is a mapping, else an empty one."""
-    value = obj.get(key) if isinstance(obj, Mapping) else None
-    return value if isinstance(value, Mapping) else {}
+    value = obj.get(key) if _is_map(obj) else None
+    return value if value is not None and _is_map(value) else {}
 
 
 def get_list(obj: Any, key: str) -> list[Any]:
     """``obj[key]`` if it is a list, else an empty one."""
-    value = obj.get(key) if isinstance(obj, Mapping) else None
+    value = obj.get(key) if _is_map(obj) else None
     return value if isinstance(value, list) else []
 
 
 def get_str(obj: Any, key: str) -> str:
     """``obj[key]`` if it is a string, else ``""``."""
-    value = obj.get(key) if isinstance(obj, Mapping) else None
+    value = obj.get(key) if _is_map(obj) else None
     return value if isinstance(value, str) else ""
 
 
@@ -103,7 +108,7 @@ def as_dicts(value: Any) -> list[Mapping[str, Any]]:
     """A list's items as mappings (non-mappings read as ``{}``); ``[]`` for a non-list."""
     if not isinstance(value, list):
         return []
-    return [item if isinstance(item, Mapping) else {} for item in value]
+    return [item if _is_map(item) else {} for item in value]
 
 
 def is_int(value: Any) -> bool:
