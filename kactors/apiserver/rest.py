@@ -562,9 +562,19 @@ class Rest:
                 f"of type string"))
         if not node:
             raise st.StatusError(st.invalid(("", "Binding"), name, [fe.required("target.name")]))
-        for _ in range(MAX_CONFLICT_RETRIES):
-            pod = await self.read(info, namespace, name)
+        # Like Kubernetes' GuaranteedUpdate, start from the watch cache's copy (no store
+        # round trip): the transaction compares its resourceVersion, so a stale copy only
+        # costs a retry from a fresh read; and a refusal is confirmed on a fresh read.
+        cached = self.caches[info.storage_prefix].objects.get(
+            storage_key(info, name, namespace))
+        fresh = cached is None
+        for _ in range(MAX_CONFLICT_RETRIES + 1):
+            pod = await self.read(info, namespace, name) if fresh else cached
+            assert pod is not None
             spec = pod.get("spec") or {}
+            if not fresh and (pod["metadata"].get("deletionTimestamp") or spec.get("nodeName")):
+                fresh = True
+                continue
             # Kubernetes wraps these in NewConflict(Resource("pods/binding"), ...)
             if pod["metadata"].get("deletionTimestamp"):
                 raise st.StatusError(st.conflict(
@@ -593,6 +603,7 @@ class Rest:
             except st.StatusError as error:
                 if not isinstance(error, StaleObject):
                     raise
+                fresh = True
                 continue
             return st.success()
         raise st.StatusError(st.conflict(info, name))
