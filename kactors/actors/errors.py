@@ -56,6 +56,13 @@ class InvalidChildSpec(ActorError, ValueError):
     """A child spec or spawn argument is invalid (name, factory, timeouts, capacity)."""
 
 
+class InvalidTimeout(ActorError, ValueError):
+    """An ask timeout that is not a number > 0 (an ask must be able to end)."""
+
+    def __init__(self, timeout: object) -> None:
+        super().__init__(f"ask timeout must be a number > 0, got {timeout!r}")
+
+
 class InvalidStrategy(ActorError, ValueError):
     """A supervision strategy or restart type that does not exist, or bad intensity/period."""
 

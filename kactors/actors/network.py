@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import ActorError, ActorStopped, InvalidChildSpec
+from .errors import ActorError, ActorStopped, InvalidTimeout
 from .reply import Reply
 
 if TYPE_CHECKING:
@@ -252,7 +252,7 @@ class Network:
 
     async def ask(self, src: str | None, target: ActorRef, message: Any, timeout: float) -> Any:
         if not (isinstance(timeout, int | float) and timeout > 0):
-            raise InvalidChildSpec(f"ask timeout must be a number > 0, got {timeout!r}")
+            raise InvalidTimeout(timeout)
         dst = target._cell.host
         if src is None or dst is None or src == dst:
             return await target.ask(message, timeout)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import ActorStopped, InvalidChildSpec, SystemStopped
+from .errors import ActorStopped, InvalidTimeout, SystemStopped
 from .reply import Reply
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class ActorRef:
         ActorStopped when the target is stopped or stops before it replies.
         """
         if not (isinstance(timeout, int | float) and timeout > 0):
-            raise InvalidChildSpec(f"ask timeout must be a number > 0, got {timeout!r}")
+            raise InvalidTimeout(timeout)
         cell = self._live_cell()
         if cell is None:
             self._cell.system.dead_letter(self.path, message, "actor is stopped")

@@ -12,7 +12,7 @@ from kactors.actors import (
     ActorStopped,
     AskTimeout,
     ChildSpec,
-    InvalidChildSpec,
+    InvalidTimeout,
     MailboxFull,
     SupervisionPolicy,
     Supervisor,
@@ -158,7 +158,7 @@ async def test_ask_timeout_must_be_a_positive_number(
         autojump_clock: Any, timeout: Any, shown: str) -> None:
     async with new_system() as system:
         echo = await system.start(Echo, name="echo")
-        with pytest.raises(InvalidChildSpec) as info:
+        with pytest.raises(InvalidTimeout) as info:
             await echo.ask("x", timeout=timeout)
         assert str(info.value) == f"ask timeout must be a number > 0, got {shown}"
         assert isinstance(info.value, ValueError)

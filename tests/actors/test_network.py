@@ -16,7 +16,7 @@ from kactors.actors import (
     AskTimeout,
     ChildSpec,
     Delay,
-    InvalidChildSpec,
+    InvalidTimeout,
     LinkFaults,
     SupervisionPolicy,
     Supervisor,
@@ -317,7 +317,7 @@ async def test_network_errors_have_clear_messages(autojump_clock: Any) -> None:
             net.crash("zz")
         with pytest.raises(ValueError, match="^a partition needs at least two groups of hosts$"):
             net.partition(["a", "b"])
-        with pytest.raises(InvalidChildSpec, match="^ask timeout must be a number > 0, got 0$"):
+        with pytest.raises(InvalidTimeout, match="^ask timeout must be a number > 0, got 0$"):
             await net.ref(b, "a").ask("get", timeout=0)
     with pytest.raises(ValueError, match="^unknown delay distribution 'gamma'$"):
         Delay("gamma", 1.0)
