@@ -112,6 +112,7 @@ ACTION_VERBS: tuple[str, ...] = (
     "isolate_node",
     "heal",
     "restart_node",
+    "connect",
 )
 
 
@@ -449,8 +450,21 @@ class RestartNodeAction:
     node: str
 
 
+@attrs.frozen
+class ConnectAction:
+    """``connect = "namespace/service"`` + ``port`` (+ ``count``, ``from_node``): simulated
+    connections through a node's kube-proxy, each logged with the pod it lands on."""
+
+    at: float
+    service: str
+    port: int
+    count: int = 1
+    from_node: str | None = None
+
+
 Action = (
-    ApplyAction
+    ConnectAction
+    | ApplyAction
     | DeleteAction
     | ScaleAction
     | SetImageAction

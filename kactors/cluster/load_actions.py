@@ -19,6 +19,7 @@ from .config import (
     ACTION_VERBS,
     Action,
     ApplyAction,
+    ConnectAction,
     CrashNodeAction,
     DeleteAction,
     HealAction,
@@ -41,6 +42,7 @@ VERB_KEYS: dict[str, tuple[str, ...]] = {
     "isolate_node": ("at", "isolate_node"),
     "heal": ("at", "heal"),
     "restart_node": ("at", "restart_node"),
+    "connect": ("at", "connect", "port", "count", "from_node"),
 }
 
 SCALABLE = ("Deployment", "ReplicaSet", "StatefulSet")
@@ -176,7 +178,26 @@ def _on_host(verb: str, record: Callable[[float, str], Action]) -> VerbReader:
     return read
 
 
+def _connect(table: Table, hosts: Hosts, file: FileCheck, at: float) -> Action | None:
+    def service(value: object) -> str:
+        text = string(nonempty=True)(value)
+        namespace, slash, name = text.partition("/")
+        if not slash or not namespace or not name or "/" in name:
+            raise Invalid(f"invalid service {literal(text)}: expected \"namespace/name\", "
+                          f"such as \"default/nginx\"")
+        return text
+
+    target = table.get("connect", service, None)
+    port = table.require("port", integer(at_least=1, at_most=65535))
+    count = table.get("count", integer(at_least=1, at_most=100_000), 1)
+    from_node = table.get("from_node", _host(hosts), None)
+    if target is None or port is None:
+        return None
+    return ConnectAction(at, target, port, count, from_node)
+
+
 _READERS: dict[str, VerbReader] = {
+    "connect": _connect,
     "apply": _apply,
     "delete": _delete,
     "scale": _scale,

@@ -23,6 +23,7 @@ from kactors.client.errors import AlreadyExists, ApiError, NotFound
 from kactors.cluster import config as cfg
 from kactors.cluster.mirror import mirror_pods, running_status
 from kactors.cluster.tree import ClusterTree
+from kactors.node.kubeproxy import Connect
 
 
 @attrs.frozen
@@ -145,12 +146,32 @@ class Operator(Actor):
             elif isinstance(action, cfg.HealAction):
                 self.ctx.log.info("action.heal")
                 network.heal()
+            elif isinstance(action, cfg.ConnectAction):
+                await self.connect(action)
             elif isinstance(action, cfg.RestartNodeAction):
                 self.ctx.log.info("action.restart", host=action.node)
                 network.restart(action.node)
         except (ApiError, NotFound) as error:
             self.ctx.log.error("action.failed", action=type(action).__name__,
                                code=error.code, message=str(error))
+
+    async def connect(self, action: Any) -> None:
+        """Traffic to a Service through one node's kube-proxy: where each connection lands."""
+        node = action.from_node or self.config.nodes[0].name
+        proxy = self.ctx.system.lookup(f"/cluster/nodes/{node}/kube-proxy")
+        self.ctx.log.info("action.connect", service=action.service, port=action.port,
+                          count=action.count, node=node)
+        if proxy is None:
+            self.ctx.log.error("action.failed", action="ConnectAction",
+                               message=f"no kube-proxy runs on {node}")
+            return
+        landed: dict[str, int] = {}
+        for _ in range(action.count):
+            result = await self.ctx.remote(proxy).ask(Connect(action.service, action.port))
+            where = str(result.endpoint) if result else result.reason
+            landed[where] = landed.get(where, 0) + 1
+        self.ctx.log.info("traffic.summary", service=action.service, node=node,
+                          landed=dict(sorted(landed.items())))
 
     # -- the summary ---------------------------------------------------------------------------
     async def summary(self) -> dict[str, Any]:

@@ -646,7 +646,7 @@ def test_action_errors() -> None:
         "cluster.toml:7: actions[1]: unknown key 'replicas' for a delete action (expected one "
         "of: at, delete, namespace)",
         "cluster.toml:8: actions[2]: missing what to do (one of: apply, delete, scale, "
-        "set_image, crash_node, isolate_node, heal, restart_node)",
+        "set_image, crash_node, isolate_node, heal, restart_node, connect)",
         "cluster.toml:10: actions[3]: an action does one thing, found 2: crash_node, "
         "isolate_node (give each its own [[actions]])",
         'cluster.toml:16: actions[4].crash_node: unknown node "node-9" (expected a node or '
@@ -788,3 +788,19 @@ def test_actions_may_target_etcd_members_and_not_when_etcd_is_invalid() -> None:
     assert errors('[etcd]\nmembers = ["a", "a"]\n[[actions]]\nat = 1\ncrash_node = "b"\n') == [
         'cluster.toml:2: etcd.members[1]: duplicate member name "a"'
     ]
+
+
+def test_a_connect_action_needs_a_namespaced_service_and_a_port() -> None:
+    from kactors.cluster import ConfigErrors, ConnectAction, parse_config
+
+    config = parse_config('[[actions]]\nat = 5\nconnect = "default/web"\nport = 80\ncount = 3\n',
+                          "c.toml")
+    assert config.actions == (ConnectAction(5.0, "default/web", 80, 3, None),)
+    try:
+        parse_config('[[actions]]\nat = 5\nconnect = "web"\n', "c.toml")
+    except ConfigErrors as errors:
+        text = str(errors)
+    else:
+        raise AssertionError("a bad connect action was accepted")
+    assert 'c.toml:3: actions[0].connect: invalid service "web": expected "namespace/name"' in text
+    assert "c.toml:1: actions[0]: missing required key 'port'" in text

@@ -106,3 +106,15 @@ def test_a_rejected_manifest_is_reported_and_the_run_goes_on(tmp_path: Path) -> 
     rejected = [r for r in records if r["event"] == "manifest.rejected"]
     assert rejected[0]["code"] == 422 and rejected[0]["causes"] == ["spec.replicas"]
     assert summary["pods"]["Running"] == 12
+
+
+def test_traffic_to_a_service_is_balanced_over_its_ready_pods() -> None:
+    records, _ = run_json("cluster.toml", duration=65)
+    summary = next(r for r in records if r["event"] == "traffic.summary")
+    landed = summary["landed"]
+    assert sum(landed.values()) == 30 and len(landed) == 3  # every replica got some
+    pod_ips = {r["message"].rsplit(" ", 1)[-1] for r in records
+               if r["event"] == "sandbox.ready"}
+    assert {where.split(":")[0] for where in landed} <= pod_ips
+    routed = [r for r in records if r["event"] == "proxy.routed"]
+    assert len(routed) == 30 and all(r["actor"].endswith("node-1/kube-proxy") for r in routed)
