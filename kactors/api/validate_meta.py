@@ -275,29 +275,36 @@ def validate_label_selector(
     return errors
 
 
+def validate_requirement_operator(
+    operator: str, values: list[Any], path: FieldPath, *, numeric: bool = False
+) -> list[FieldError]:
+    """The operator of a selector requirement and whether `values` fits it; `numeric`
+    admits Gt/Lt with one value (node selectors), as Kubernetes' two validators do."""
+    if operator in ("In", "NotIn"):
+        if not values:
+            return [required(path.child("values"),
+                             "must be specified when `operator` is 'In' or 'NotIn'")]
+        return []
+    if operator in ("Exists", "DoesNotExist"):
+        if values:
+            return [forbidden(path.child("values"),
+                              "may not be specified when `operator` is 'Exists' or "
+                              "'DoesNotExist'")]
+        return []
+    if numeric and operator in ("Gt", "Lt"):
+        if len(values) != 1:
+            return [required(path.child("values"),
+                             "must be specified single value when `operator` is 'Lt' or 'Gt'")]
+        return []
+    return [invalid(path.child("operator"), operator, "not a valid selector operator")]
+
+
 def _validate_selector_requirement(
     requirement: Any, path: FieldPath, allow_invalid_label_value: bool
 ) -> list[FieldError]:
-    errors: list[FieldError] = []
     operator = requirement.get("operator", "") if isinstance(requirement, Mapping) else ""
     values = get_list(requirement, "values")
-    if operator in ("In", "NotIn"):
-        if not values:
-            errors.append(
-                required(
-                    path.child("values"), "must be specified when `operator` is 'In' or 'NotIn'"
-                )
-            )
-    elif operator in ("Exists", "DoesNotExist"):
-        if values:
-            errors.append(
-                forbidden(
-                    path.child("values"),
-                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                )
-            )
-    else:
-        errors.append(invalid(path.child("operator"), operator, "not a valid selector operator"))
+    errors = validate_requirement_operator(operator, values, path)
     errors.extend(validate_label_name(get_str(requirement, "key"), path.child("key")))
     if not allow_invalid_label_value:
         for index, value in enumerate(values):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .fielderrors import FieldError, FieldPath, forbidden, invalid, not_supported, required
+from .fielderrors import FieldError, FieldPath, invalid, not_supported, required
 from .validate_meta import (
     as_dicts,
     get_list,
@@ -20,6 +20,7 @@ from .validate_meta import (
     name_is_dns_label,
     validate_label_name,
     validate_label_selector,
+    validate_requirement_operator,
 )
 from .validation import is_label_value
 
@@ -76,34 +77,9 @@ def validate_tolerations(tolerations: Any, path: FieldPath) -> list[FieldError]:
 def _validate_node_selector_requirement(
     requirement: Mapping[str, Any], path: FieldPath
 ) -> list[FieldError]:
-    errors: list[FieldError] = []
     operator = requirement.get("operator", "")
     values = get_list(requirement, "values")
-    if operator in ("In", "NotIn"):
-        if not values:
-            errors.append(
-                required(
-                    path.child("values"), "must be specified when `operator` is 'In' or 'NotIn'"
-                )
-            )
-    elif operator in ("Exists", "DoesNotExist"):
-        if values:
-            errors.append(
-                forbidden(
-                    path.child("values"),
-                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                )
-            )
-    elif operator in ("Gt", "Lt"):
-        if len(values) != 1:
-            errors.append(
-                required(
-                    path.child("values"),
-                    "must be specified single value when `operator` is 'Lt' or 'Gt'",
-                )
-            )
-    else:
-        errors.append(invalid(path.child("operator"), operator, "not a valid selector operator"))
+    errors = validate_requirement_operator(operator, values, path, numeric=True)
     errors.extend(validate_label_name(get_str(requirement, "key"), path.child("key")))
     for index, value in enumerate(values):
         errors.extend(
