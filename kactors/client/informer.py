@@ -28,7 +28,7 @@ informer: the factory keeps them, with the Indexer, outside the informer actor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -393,7 +393,3 @@ class InformerFactory(Actor):
         for index_name, fn in message.indexers:
             handle.indexer.add_indexer(index_name, fn)
         return handle
-
-
-def informer_kinds(handles: Sequence[InformerHandle]) -> list[str]:
-    return [handle.kind for handle in handles]
