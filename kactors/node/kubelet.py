@@ -200,6 +200,7 @@ class Kubelet(Actor):
         elif isinstance(message, _Heartbeat):
             self.ctx.start_soon(self._renew_lease)
             self.ctx.start_soon(self._post_node_status)
+            await self._retry_missing_config()
         elif isinstance(message, InformerSynced):
             pass
         elif isinstance(message, GetLogs):
@@ -222,10 +223,11 @@ class Kubelet(Actor):
         if first:
             self.ctx.log.info("pod.admitted", pod=_key(pod), node=self.node.name)
             await self._fetch_config(pod)
-        lookup = self.config.get
-        self.runtime.sync_pod(pod, self.ctx.now(),
-                              lambda kind, ns, name: lookup((kind, ns, name)))
+        self.runtime.sync_pod(pod, self.ctx.now(), self._config_lookup)
         await self._advance()
+
+    def _config_lookup(self, kind: str, namespace: str, name: str) -> Any:
+        return self.config.get((kind, namespace, name))
 
     async def _fetch_config(self, pod: Mapping[str, Any]) -> None:
         """The ConfigMaps and Secrets a pod consumes, fetched before it starts."""
@@ -240,6 +242,19 @@ class Kubelet(Actor):
                 obj = None
             self.config[("ConfigMap" if resource == "configmaps" else "Secret",
                          ns or namespace, name)] = obj
+
+    async def _retry_missing_config(self) -> None:
+        """A pod waiting for a ConfigMap or Secret that did not exist when it was admitted
+        looks again (each heartbeat), so it starts once the object is created."""
+        missing = {ref for ref, obj in self.config.items() if obj is None}
+        if not missing:
+            return
+        for uid, pod in list(self.pods.items()):
+            refs = {(kind, ns, name) for kind, ns, name in pod_references(pod)}
+            if refs & missing and uid not in self.deleting:
+                await self._fetch_config(pod)
+                self.runtime.sync_pod(pod, self.ctx.now(), self._config_lookup)
+        await self._advance()
 
     async def _advance(self) -> None:
         now = self.ctx.now()

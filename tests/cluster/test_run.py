@@ -10,7 +10,7 @@ from pathlib import Path
 import attrs
 from typer.testing import CliRunner
 
-from kactors.cluster import load_config, with_overrides
+from kactors.cluster import ApplyAction, load_config, with_overrides
 from kactors.cluster.run import run
 from kactors_cli.app import app
 
@@ -118,3 +118,28 @@ def test_traffic_to_a_service_is_balanced_over_its_ready_pods() -> None:
     assert {where.split(":")[0] for where in landed} <= pod_ips
     routed = [r for r in records if r["event"] == "proxy.routed"]
     assert len(routed) == 30 and all(r["actor"].endswith("node-1/kube-proxy") for r in routed)
+
+
+def test_a_pod_waiting_for_its_configmap_starts_once_it_is_created(tmp_path: Path) -> None:
+    """The kubelet looks again for a missing ConfigMap (each heartbeat), as Kubernetes
+    retries CreateContainerConfigError: the pod starts once the ConfigMap exists."""
+    pod = tmp_path / "pod.yaml"
+    pod.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: needs-config}\nspec:\n"
+                   "  containers:\n  - name: app\n    image: nginx:1.27\n"
+                   "    env:\n    - name: GREETING\n      valueFrom:\n"
+                   "        configMapKeyRef: {name: settings, key: greeting}\n")
+    later = tmp_path / "cm.yaml"
+    later.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
+                     "data: {greeting: hello}\n")
+    config = with_overrides(load_config(EXAMPLES / "cluster.toml"), log_format="json",
+                            duration=60)
+    config = attrs.evolve(config, log=attrs.evolve(config.log, filters=()), actions=(
+        ApplyAction(20.0, later),))
+    out = io.StringIO()
+    run(config, extra_manifests=(pod,), stream=out)
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    ours = [r for r in records if r.get("pod") == "default/needs-config"]
+    failed = [r for r in ours if r["event"] == "container.failed"]
+    assert failed and 'configmap "settings" not found' in failed[0]["message"]
+    started = [r for r in ours if r["event"] == "container.started"]
+    assert started and started[0]["ts"] >= 20.0
