@@ -33,7 +33,6 @@ from kactors.scheduler.events import (
     ASSIGNED_POD_DELETE,
     ASSIGNED_POD_UPDATE,
     NODE_ADD,
-    UNSCHEDULABLE_TIMEOUT,
     node_update_event,
 )
 from kactors.scheduler.explain import EXPLANATION_ANNOTATION, explain
@@ -272,4 +271,4 @@ class Scheduler(Actor):
         return {"scheduled": self.scheduled, **self.queue.counts()}
 
 
-__all__ = ["UNSCHEDULABLE_TIMEOUT", "Scheduler", "SchedulerOptions"]
+__all__ = ["Scheduler", "SchedulerOptions"]
