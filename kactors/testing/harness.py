@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import attrs
 import trio
 
 from kactors.actors import (
@@ -41,10 +42,13 @@ from kactors.client.client import ApiClient
 from kactors.client.discovery import discover, resolve_kind
 from kactors.client.errors import NotFound
 from kactors.client.informer import InformerFactory
+from kactors.cluster.config import ClusterConfig
+from kactors.cluster.loader import load_config, parse_config
+from kactors.cluster.tree import ClusterTree
 from kactors.controllers.base import Controller, ControllerConfig
 from kactors.testing.controlplane import ControlPlane, start_control_plane
 
-__all__ = ["Cluster", "WaitTimeout", "cluster_harness"]
+__all__ = ["Cluster", "WaitTimeout", "cluster_harness", "full_cluster"]
 
 Obj = dict[str, Any]
 Source = str | os.PathLike[str] | Mapping[str, Any] | Iterable[Mapping[str, Any]]
@@ -77,6 +81,8 @@ class Cluster:
         #: an admin ApiClient (system:masters) that lives in the harness's probe actor
         self.client: ApiClient = plane.client(self.actor(probe).ctx)
         self._manager: ActorRef | None = None
+        #: the ClusterTree of a `full_cluster` (None for a bare control plane)
+        self.tree: ClusterTree | None = None
 
     def __repr__(self) -> str:
         return f"<Cluster seed={self.system.seed} t={self.now():g}>"
@@ -359,3 +365,46 @@ def _describe(obj: Obj | None, fields: Mapping[str, Any]) -> str:
 
 def _kebab(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+@asynccontextmanager
+async def full_cluster(config: ClusterConfig | str | os.PathLike[str] = "", *,
+                       seed: int | None = None, log_level: str = "info",
+                       log_to_stdout: bool = False, batch_period: float = 0.0,
+                       wait_nodes: bool = True) -> AsyncIterator[Cluster]:
+    """A *whole* cluster as `kactors run` builds it (etcd members, apiserver, every enabled
+    controller, the scheduler, a kubelet and kube-proxy per node), from a cluster.toml
+    (`config` is a `ClusterConfig`, a path, or TOML text; "" is the default cluster), in the
+    test's virtual time. Yields the same `Cluster` helpers as `cluster_harness`, acting as
+    the cluster's admin, plus `cluster.tree` (the `ClusterTree`: node and etcd paths) and
+    `cluster.system.network` for faults. The config's manifests and actions are *not*
+    applied: the test drives the story. With `wait_nodes`, every node is Ready first."""
+    if isinstance(config, ClusterConfig):
+        parsed = config
+    elif isinstance(config, str) and ("\n" in config or "=" in config or not config):
+        parsed = parse_config(config, "<test cluster.toml>", base_dir=Path.cwd())
+    else:
+        parsed = load_config(config)
+    if seed is not None:
+        parsed = attrs.evolve(parsed, cluster=attrs.evolve(parsed.cluster, seed=seed))
+    system = ActorSystem(parsed.cluster.name, seed=parsed.cluster.seed, log_level=log_level,
+                         log_to_stdout=log_to_stdout, capture_logs=True)
+    async with system:
+        tree = ClusterTree(parsed, batch_period=batch_period)
+        await system.start(tree.spec(system))
+        plane = ControlPlane(tree.apiserver(), tree.etcd.refs(system),
+                             tree._apiserver_config(), tree.etcd,
+                             admin_token=tree.credentials.admin)
+        probe = await system.start(ChildSpec("harness", _Probe, host=CONTROL_PLANE_HOST))
+        cluster = Cluster(system, plane, probe, informer_options={})
+        cluster.tree = tree
+        if wait_nodes:
+            for node in parsed.nodes:
+                await cluster.wait_for("v1/Node", node.name, predicate=_node_ready,
+                                       timeout=120.0)
+        yield cluster
+
+
+def _node_ready(node: Obj) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (node.get("status") or {}).get("conditions") or [])
