@@ -431,15 +431,18 @@ def defaulted_kinds() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(_DEFAULTERS))
 
 
-def apply_defaults(obj: Mapping[str, Any], *, create: bool = True) -> dict[str, Any]:
+def apply_defaults(obj: Mapping[str, Any], *, create: bool = True, copy: bool = True
+                   ) -> dict[str, Any]:
     """A defaulted deep copy of ``obj``; the input is never mutated.
 
     ``create=True`` (the default) also applies the create-only mutations (Pod admission
     plugins, Namespace finalizer, Service IP families, CRD stored versions); pass
     ``create=False`` when defaulting the body of an update or a patch result. Objects of
     kinds without defaults (custom resources included) come back as plain copies.
+    ``copy=False``: ``obj`` is a plain-dict deep copy of the caller's own, defaulted in
+    place and returned (the apiserver's create path copies the body once, already).
     """
-    result = deep_copy(obj)
+    result = deep_copy(obj) if copy else obj
     api_version = result.get("apiVersion")
     try:
         group, _version = parse_api_version(api_version if isinstance(api_version, str) else "")

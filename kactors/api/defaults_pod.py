@@ -19,6 +19,8 @@ All functions here mutate the dicts they are given: callers pass a private deep 
 
 from __future__ import annotations
 
+import functools
+import marshal
 import re
 from typing import Any
 
@@ -87,6 +89,7 @@ _REFERENCE_RE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1024)
 def image_tag(image: str) -> str:
     """The tag of an image reference: ``nginx`` -> ``latest``, ``nginx:1.25`` -> ``1.25``.
 
@@ -109,11 +112,24 @@ def default_resource_list(resources: Any) -> None:
     if not isinstance(resources, dict):
         return
     for key, value in list(resources.items()):
-        try:
-            quantity = parse_quantity(value)
-        except (QuantityError, TypeError):
-            continue
-        resources[key] = quantity.round_up(-3)[0].to_string()
+        memo = (value.__class__, value) if value.__class__ in (str, int) else None
+        text = _CANONICAL.get(memo) if memo is not None else None
+        if text is None:
+            try:
+                quantity = parse_quantity(value)
+            except (QuantityError, TypeError):
+                continue
+            text = quantity.round_up(-3)[0].to_string()
+            if memo is not None:
+                if len(_CANONICAL) >= 4096:
+                    _CANONICAL.clear()
+                _CANONICAL[memo] = text
+        resources[key] = text
+
+
+#: (type, value) -> its canonical text (see default_resource_list): a pure function of
+#: the value, and pods repeat the same few quantities
+_CANONICAL: dict[tuple[type, Any], str] = {}
 
 
 def _set(obj: JSON, key: str, value: Any) -> None:
@@ -302,10 +318,41 @@ def _admit_pod(pod: JSON, spec: JSON) -> None:
 
 
 def default_pod(pod: JSON, create: bool) -> None:
-    """All defaults of a Pod: spec defaulters, ``SetDefaults_Pod``, and on create admission."""
+    """All defaults of a Pod: spec defaulters, ``SetDefaults_Pod``, and on create admission.
+
+    The defaulted spec is a pure function of the spec, ``create`` and whether the pod is a
+    mirror pod; the pods of one ReplicaSet or Job share their template's spec, so the last
+    few hundred results are kept, as `marshal` bytes (the key: exact types and values;
+    the value: a fresh copy on every use). ``spec`` keeps its identity either way."""
     spec = pod.setdefault("spec", {})
     if not isinstance(spec, dict):
         return
+    key = None
+    meta = pod.get("metadata", {})
+    if meta.__class__ is dict:
+        annotations = meta.get("annotations") or {}
+        try:
+            key = marshal.dumps((spec, create, "kubernetes.io/config.mirror" in annotations))
+        except (ValueError, TypeError):
+            key = None
+        if key is not None:
+            known = _DEFAULTED.get(key)
+            if known is not None:
+                spec.clear()
+                spec.update(marshal.loads(known))
+                return
+    _default_pod_spec(pod, spec, create)
+    if key is not None:
+        if len(_DEFAULTED) >= 256:
+            del _DEFAULTED[next(iter(_DEFAULTED))]  # the oldest
+        _DEFAULTED[key] = marshal.dumps(spec)
+
+
+#: marshal bytes of (spec, create, mirror) -> marshal bytes of the defaulted spec
+_DEFAULTED: dict[bytes, bytes] = {}
+
+
+def _default_pod_spec(pod: JSON, spec: JSON, create: bool) -> None:
     for key in ("containers", "initContainers"):
         for container in _dicts(spec.get(key)):
             _requests_from_limits(container)

@@ -22,6 +22,7 @@ reproduced: plain resource names are unique among our built-ins.
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -38,6 +39,7 @@ from .validation import (
 __all__ = [
     "DEFAULT_REGISTRY",
     "NameFormat",
+    "PrinterColumn",
     "Registry",
     "ResourceInfo",
     "STANDARD_VERBS",
@@ -86,6 +88,18 @@ class SubresourceInfo:
     verbs: tuple[str, ...] = ("get", "patch", "update")
 
 
+@attrs.frozen
+class PrinterColumn:
+    """One of a CRD version's ``additionalPrinterColumns`` (what ``kubectl get`` shows)."""
+
+    name: str
+    type: str
+    json_path: str
+    description: str = ""
+    format: str = ""
+    priority: int = 0
+
+
 def _default_storage_prefix(info: ResourceInfo) -> str:
     if info.custom:
         return f"/registry/{info.group}/{info.resource}"
@@ -115,6 +129,11 @@ class ResourceInfo:
     storage_prefix: str = attrs.field(
         default=attrs.Factory(_default_storage_prefix, takes_self=True)
     )
+    #: a CRD version's ``additionalPrinterColumns`` (server-side printing)
+    printer_columns: tuple[PrinterColumn, ...] = ()
+    #: a CRD version's ``openAPIV3Schema`` as JSON text (a string keeps the info hashable
+    #: and immutable); served as OpenAPI for ``kubectl explain`` and validation
+    openapi_schema: str = ""
 
     @property
     def api_version(self) -> str:
@@ -397,6 +416,8 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
     ResourceInfo(
         "", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True,
         short_names=("sa",),
+        subresources=(_sub("token", "authentication.k8s.io", "v1", "TokenRequest",
+                           ("create",)),),
     ),
     ResourceInfo("", "v1", "Event", "events", "event", True, short_names=("ev",)),
     ResourceInfo(
@@ -438,6 +459,19 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
     ResourceInfo(
         _RBAC, "v1", "ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", False,
         name_format=NameFormat.PATH_SEGMENT,
+    ),
+    # access reviews: create-only, evaluated by the apiserver, never stored
+    ResourceInfo(
+        "authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews",
+        "selfsubjectaccessreview", False, verbs=("create",),
+    ),
+    ResourceInfo(
+        "authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews",
+        "subjectaccessreview", False, verbs=("create",),
+    ),
+    ResourceInfo(
+        "authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews",
+        "selfsubjectrulesreview", False, verbs=("create",),
     ),
     ResourceInfo(
         "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
@@ -511,6 +545,28 @@ def resource_infos_from_crd(crd: Mapping[str, object]) -> tuple[ResourceInfo, ..
                 subresources=tuple(subresources),
                 custom=True,
                 list_kind=str(list_kind),
+                printer_columns=_printer_columns(entry.get("additionalPrinterColumns")),
+                openapi_schema=_schema_text(entry.get("schema")),
             )
         )
     return tuple(infos)
+
+
+def _printer_columns(value: object) -> tuple[PrinterColumn, ...]:
+    """The well-formed entries of ``additionalPrinterColumns`` (validation rejects the rest)."""
+    columns = []
+    for column in value if isinstance(value, list) else ():
+        if isinstance(column, Mapping) and column.get("name") and column.get("jsonPath"):
+            priority = column.get("priority")
+            columns.append(PrinterColumn(
+                str(column["name"]), str(column.get("type", "string")), str(column["jsonPath"]),
+                str(column.get("description", "")), str(column.get("format", "")),
+                priority if isinstance(priority, int) and not isinstance(priority, bool) else 0,
+            ))
+    return tuple(columns)
+
+
+def _schema_text(holder: object) -> str:
+    """``schema.openAPIV3Schema`` as canonical JSON text, or ``""``."""
+    schema = holder.get("openAPIV3Schema") if isinstance(holder, Mapping) else None
+    return json.dumps(schema, sort_keys=True, separators=(",", ":")) if schema else ""

@@ -366,6 +366,9 @@ PATCH_META: Mapping[str, PatchMeta] = {
             "CustomResourceDefinition",
             "Binding",
             "Scale",
+            "SelfSubjectAccessReview",
+            "SubjectAccessReview",
+            "SelfSubjectRulesReview",
         )
     },
 }

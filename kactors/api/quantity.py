@@ -102,7 +102,22 @@ class Quantity:
 
     @classmethod
     def parse(cls, text: str) -> Quantity:
-        """Parse ``text`` exactly like ``resource.ParseQuantity`` (no whitespace allowed)."""
+        """Parse ``text`` exactly like ``resource.ParseQuantity`` (no whitespace allowed).
+
+        Quantities are immutable values and a cluster writes few distinct ones (``100m``,
+        ``128Mi``) over and over: the parses of the last few thousand texts are kept."""
+        if cls is Quantity and text.__class__ is str:
+            known = _PARSED.get(text)
+            if known is None:
+                known = cls._parse(text)
+                if len(_PARSED) >= _PARSED_SIZE:
+                    _PARSED.clear()
+                _PARSED[text] = known
+            return known
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Quantity:
         if not isinstance(text, str):
             raise TypeError(f"quantity must be a string, not {type(text).__name__}")
         if text == "":
@@ -255,6 +270,11 @@ class Quantity:
 
     def __repr__(self) -> str:
         return f"Quantity({self.to_string()!r})"
+
+
+#: text -> its Quantity (see Quantity.parse); errors are not kept, they raise again
+_PARSED: dict[str, Quantity] = {}
+_PARSED_SIZE = 4096
 
 
 def parse_quantity(value: str | int | float) -> Quantity:

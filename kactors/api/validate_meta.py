@@ -34,6 +34,7 @@ from .validation import (
     is_dns1123_subdomain,
     is_label_value,
     is_path_segment_name,
+    is_plain_label,
     is_qualified_name,
 )
 
@@ -235,6 +236,8 @@ def validate_labels(labels: Any, path: FieldPath | str) -> list[FieldError]:
     if not isinstance(labels, Mapping):
         return errors
     for key, value in labels.items():
+        if is_plain_label(key, value):
+            continue
         errors.extend(validate_label_name(str(key), path))
         if not isinstance(value, str):
             errors.append(invalid(path, value, "label values must be strings"))
@@ -469,14 +472,23 @@ def validate_object_meta(
 
 
 def _validate_meta_common(metadata: Mapping[str, Any], path: FieldPath) -> list[FieldError]:
-    errors = validate_nonnegative(metadata.get("generation"), path.child("generation"))
-    errors += validate_labels(metadata.get("labels"), path.child("labels"))
-    errors += validate_annotations(metadata.get("annotations"), path.child("annotations"))
-    errors += validate_owner_references(
-        metadata.get("ownerReferences"), path.child("ownerReferences")
-    )
-    errors += validate_finalizers(metadata.get("finalizers"), path.child("finalizers"))
+    # each check passes an absent field: skip those without building their paths (every
+    # create comes through here)
+    errors: list[FieldError] = []
+    for key, check in _META_CHECKS:
+        value = metadata.get(key)
+        if value is not None:
+            errors += check(value, path.child(key))
     return errors
+
+
+_META_CHECKS: tuple[tuple[str, Callable[[Any, FieldPath], list[FieldError]]], ...] = (
+    ("generation", validate_nonnegative),
+    ("labels", validate_labels),
+    ("annotations", validate_annotations),
+    ("ownerReferences", validate_owner_references),
+    ("finalizers", validate_finalizers),
+)
 
 
 def validate_object_meta_update(

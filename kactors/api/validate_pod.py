@@ -13,6 +13,7 @@ included (``volumeMounts.subPath`` is reported without the mount's index, like G
 from __future__ import annotations
 
 import json
+import marshal
 from collections.abc import Mapping
 from typing import Any
 
@@ -315,7 +316,38 @@ def validate_pod(pod: Mapping[str, Any], info: ResourceInfo) -> list[FieldError]
     """Create validation of a Pod (``ValidatePodCreate``)."""
     errors = validate_object_meta(pod, info.namespaced, name_is_dns_subdomain)
     spec = get_map(pod, "spec")
-    return errors + validate_pod_spec(spec, SPEC, is_pod=True) + _pod_only(spec)
+    return errors + _pod_spec_errors(spec)
+
+
+def _pod_spec_errors(spec: Mapping[str, Any]) -> list[FieldError]:
+    """The spec's problems as a Pod's: a pure function of the spec, so remembered by its
+    exact content for the specs seen last. The pods of one ReplicaSet, Job or DaemonSet
+    share their template's spec: the apiserver validates it once, not once per pod.
+
+    The key is the spec's `marshal` bytes: equal bytes mean equal data of the same exact
+    types (bool is not int, a tuple is not a list); a spec holding anything else (a
+    Mapping that is not a dict, a str subclass) cannot be marshalled and is validated
+    every time. Different bytes for equal data (key order) only cost a validation.
+    """
+    try:
+        key = marshal.dumps(spec)
+    except ValueError:
+        key = None
+    if key is not None:
+        known = _SPEC_ERRORS.get(key)
+        if known is not None:
+            return list(known)
+    errors = validate_pod_spec(spec, SPEC, is_pod=True) + _pod_only(spec)
+    if key is not None:
+        if len(_SPEC_ERRORS) >= _SPEC_MEMO_SIZE:
+            del _SPEC_ERRORS[next(iter(_SPEC_ERRORS))]  # the oldest
+        _SPEC_ERRORS[key] = tuple(errors)
+    return errors
+
+
+#: spec bytes -> its errors (see _pod_spec_errors); errors are immutable values
+_SPEC_ERRORS: dict[bytes, tuple[FieldError, ...]] = {}
+_SPEC_MEMO_SIZE = 256
 
 
 # -- update -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
 DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_LABEL_MAX_LENGTH = 63
@@ -153,6 +154,15 @@ def is_qualified_name(value: str) -> list[str]:
             + regex_error(_QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
         )
     return errors
+
+
+def is_plain_label(key: Any, value: Any) -> bool:
+    """A label both `is_qualified_name` (key, without prefix) and `is_label_value`
+    (value) accept: the fast answer for the labels nearly every object carries."""
+    return (key.__class__ is str and value.__class__ is str
+            and len(key) <= QUALIFIED_NAME_MAX_LENGTH and len(value) <= LABEL_VALUE_MAX_LENGTH
+            and _QUALIFIED_NAME_RE.fullmatch(key) is not None
+            and _LABEL_VALUE_RE.fullmatch(value) is not None)
 
 
 def is_label_value(value: str) -> list[str]:

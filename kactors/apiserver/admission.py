@@ -27,7 +27,8 @@ from kactors.api.schema import (
 from kactors.api.validation import go_quote
 from kactors.apiserver.auth import node_name_of
 from kactors.apiserver.config import ApiServerConfig
-from kactors.apiserver.objects import Obj
+from kactors.apiserver.objects import Obj, generated_name
+from kactors.apiserver.saadmission import admit_pod
 from kactors.apiserver.strategy import ClusterIPAllocator
 from kactors.apiserver.watchcache import WatchCache
 
@@ -53,6 +54,10 @@ class Admission:
         self.stored_ips: dict[str, None] = {}
         self.namespace_phase: dict[str, str] = {}
         self.schemas: dict[tuple[str, str, str], Any] = {}
+        try:
+            self.accounts_prefix = registry.by_resource("serviceaccounts", "").storage_prefix
+        except LookupError:  # a registry without ServiceAccounts: no account is found
+            self.accounts_prefix = ""
 
     # -- keeping current -----------------------------------------------------------------------
     def resync(self, prefix: str, objects: Iterable[Obj]) -> None:
@@ -110,7 +115,9 @@ class Admission:
             return obj
         return apply_schema_defaults(prune(obj, schema), schema)
 
-    def admit_create(self, info: ResourceInfo, obj: Obj, user: Any) -> Obj:
+    def admit_create(self, info: ResourceInfo, obj: Obj, user: Any, owned: bool = False) -> Obj:
+        """The object to store, or a StatusError. `owned`: `obj` is the caller's own
+        deep copy, which defaulting may change in place (no copy of its own)."""
         self._node_restriction(info, obj, user)
         if info.custom:
             obj = self._custom(info, obj)
@@ -119,8 +126,11 @@ class Admission:
             if errors:
                 raise st.StatusError(st.invalid(info, obj["metadata"].get("name", ""), errors))
             return self._namespace_lifecycle(info, obj)
-        obj = apply_defaults(obj)
+        obj = apply_defaults(obj, copy=not owned)
         obj = self._namespace_lifecycle(info, obj)
+        if info.resource == "pods" and info.group == "" and \
+                self.config.service_account_admission:
+            admit_pod(obj, self.service_account, self._generate_name)
         errors = validate_create(obj, info)
         if errors:
             raise st.StatusError(st.invalid(info, obj["metadata"].get("name", ""), errors))
@@ -135,6 +145,15 @@ class Admission:
             ip = (obj.get("spec") or {}).get("clusterIP")
             if ip and ip != "None" and ip not in self.stored_ips:
                 self.cluster_ips.release(ip)
+
+    def service_account(self, namespace: str, name: str) -> Obj | None:
+        """The ServiceAccount `namespace/name` as the watch cache holds it."""
+        cache = self.caches.get(self.accounts_prefix)
+        return cache.objects.get(f"{self.accounts_prefix}/{namespace}/{name}") \
+            if cache is not None else None
+
+    def _generate_name(self, prefix: str) -> str:
+        return generated_name(prefix, self.rng)
 
     @staticmethod
     def _node_restriction(info: ResourceInfo, obj: Obj, user: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from kactors.apiserver.objects import DEFAULT_EPOCH
+from kactors.apiserver.objects import cluster_epoch
 
 
 @attrs.frozen
@@ -29,10 +29,19 @@ class ApiServerConfig:
     #: key that signs service-account tokens
     service_account_key: str = attrs.field(default="kactors-service-account-key", repr=False)
     anonymous: bool = True
-    #: cluster time 0 as a wall-clock moment, for creationTimestamp and friends
-    epoch: datetime.datetime = DEFAULT_EPOCH
+    #: cluster time 0 as a wall-clock moment, for creationTimestamp and friends (default:
+    #: the run's, :func:`~kactors.apiserver.objects.cluster_epoch`, as every component)
+    epoch: datetime.datetime = attrs.field(factory=cluster_epoch)
     namespaces: tuple[str, ...] = ("default", "kube-system", "kube-public", "kube-node-lease")
+    #: the ServiceAccount admission plugin (see kactors.apiserver.saadmission): a pod's
+    #: account must exist and its token volume is injected. On where something creates
+    #: the `default` accounts (ClusterTree, when the serviceaccount controller runs); off
+    #: for a bare control plane, whose pods would otherwise all be refused
+    service_account_admission: bool = False
     service_cidr: str = "10.96.0.0/12"
+    #: where the `kubernetes` Service's Endpoints send pods (--advertise-address): the
+    #: control-plane host, whose address the kube-apiserver mirror pod also shows
+    advertise_address: str = "10.0.255.100"
     watch_cache_size: int = 4096
     store_timeout: float = 5.0
     #: no notice from the store watch for this long: re-establish it on another member

@@ -9,13 +9,46 @@ from __future__ import annotations
 
 import datetime
 import random
-import uuid
 from typing import Any
+
+from trio.lowlevel import RunVar
 
 Obj = dict[str, Any]
 
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes' utilrand alphabet (no vowels)
+#: what cluster time 0 stands for in a virtual-time run: a fixed moment, so that the same
+#: seed gives the same objects and the same log
 DEFAULT_EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+#: the epoch of the current trio run (see :func:`cluster_epoch`)
+_RUN_EPOCH: RunVar[datetime.datetime] = RunVar("kactors_cluster_epoch")
+
+
+def cluster_epoch() -> datetime.datetime:
+    """The wall-clock moment cluster time 0 stands for: every timestamp a component writes
+    (creationTimestamp, conditions, events) is this plus cluster seconds.
+
+    One value per trio run, because it belongs to the run's clock: :data:`DEFAULT_EPOCH`
+    in virtual time (deterministic runs), the wall time at start with a real clock (set by
+    ``kactors run`` with :func:`set_cluster_epoch`), so that kubectl, which computes ages
+    from its own wall clock, shows "5s" rather than "331d". Outside a run (pure code under
+    test) it is :data:`DEFAULT_EPOCH`."""
+    try:
+        return _RUN_EPOCH.get(DEFAULT_EPOCH)
+    except RuntimeError:  # not inside trio.run
+        return DEFAULT_EPOCH
+
+
+def set_cluster_epoch(epoch: datetime.datetime) -> None:
+    """Make ``epoch`` (timezone-aware) this trio run's :func:`cluster_epoch`; before any
+    component starts."""
+    if epoch.tzinfo is None:
+        raise ValueError("the cluster epoch must be timezone-aware")
+    _RUN_EPOCH.set(epoch)
+
+
+def wall_clock_epoch() -> datetime.datetime:
+    """Now, in UTC, at whole seconds: the epoch of a real-time run."""
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
 
 def with_resource_version(obj: Obj, revision: int) -> Obj:
@@ -33,7 +66,15 @@ def for_storage(obj: Obj) -> Obj:
 
 
 def new_uid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A random (version 4) UUID from the seeded generator: ``uuid.UUID(int=...,
+    version=4)``'s text, formatted directly (every create draws one)."""
+    text = "%032x" % ((rng.getrandbits(128) & _UUID_KEEP) | _UUID_SET)
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+#: the bits `uuid.UUID(version=4)` clears and sets: RFC 4122 variant, version 4
+_UUID_KEEP = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_UUID_SET = (0x8000 << 48) | (4 << 76)
 
 
 def generated_name(prefix: str, rng: random.Random) -> str:
@@ -42,9 +83,18 @@ def generated_name(prefix: str, rng: random.Random) -> str:
 
 
 def timestamp(epoch: datetime.datetime, cluster_seconds: float) -> str:
-    """RFC 3339 at second precision, like metav1.Time."""
-    moment = epoch + datetime.timedelta(seconds=int(cluster_seconds))
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 at second precision, like metav1.Time. The last answer is kept: every
+    create and update asks, and within one second the text is the same."""
+    key = (epoch, int(cluster_seconds))
+    if key == _last_timestamp[0]:
+        return _last_timestamp[1]
+    moment = epoch + datetime.timedelta(seconds=key[1])
+    text = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    _last_timestamp[:] = [key, text]
+    return text
+
+
+_last_timestamp: list[Any] = [None, ""]
 
 
 def parse_timestamp(text: str) -> datetime.datetime:
@@ -117,6 +167,52 @@ def _all_json(value: Any, depth: int) -> bool:
     return False
 
 
+def json_copy(value: Any, depth: int = 0) -> Any:
+    """A deep copy of `value` if it is all JSON data (exact types: dict with string keys,
+    list, string, int, bool, null, finite float), else `NOT_JSON`. A create's body is both
+    checked and copied (its defaults are then applied in place): one walk instead of two."""
+    kind = type(value)
+    if kind is dict:
+        if depth > 100:
+            return NOT_JSON
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return NOT_JSON
+            item_kind = type(item)
+            if item_kind is str or item_kind is int or item_kind is bool or item is None:
+                out[key] = item
+                continue
+            item = json_copy(item, depth + 1)
+            if item is NOT_JSON:
+                return NOT_JSON
+            out[key] = item
+        return out
+    if kind is list:
+        if depth > 100:
+            return NOT_JSON
+        out_list = []
+        for item in value:
+            item_kind = type(item)
+            if item_kind is str or item_kind is int or item_kind is bool or item is None:
+                out_list.append(item)
+                continue
+            item = json_copy(item, depth + 1)
+            if item is NOT_JSON:
+                return NOT_JSON
+            out_list.append(item)
+        return out_list
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float and value == value and value != _INF and value != -_INF:
+        return value
+    return NOT_JSON
+
+
+#: what `json_copy` returns for data that is not JSON
+NOT_JSON: Any = object()
+
+
 def not_json(value: Any, path: str = "", depth: int = 0) -> str | None:
     """Where `value` is not JSON data (dict with string keys, list, string, finite number,
     bool, null), or None if it all is."""
@@ -164,20 +260,46 @@ def _meta_type_error(field: str, value: Any, go_type: str) -> bool:
     return False
 
 
-def decode_error(kind: str, version: str, body: Any) -> str | None:
+def _meta_fields_ok(meta: dict[str, Any]) -> bool:
+    """The common case of `decode_error`'s metadata check, fast: every field it knows is
+    of its Go type (the fields present are few; the slow loop then names the first bad
+    one in Kubernetes' field order)."""
+    for field, value in meta.items():
+        go_type = _META_TYPES.get(field)
+        if go_type is not None and value is not None and (
+                type(value) is not str or go_type not in _STRING_TYPES) and \
+                _meta_type_error(field, value, go_type):
+            return False
+    return True
+
+
+_STRING_TYPES = frozenset({_STRING, "types.UID", _TIME})
+
+
+def decode_error(kind: str, version: str, body: Any, *, json_checked: bool = False
+                 ) -> str | None:
     """Why the JSON decoder of the real apiserver would refuse `body` as a `kind`, with its
     message (``Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal
     string into Go struct field Pod.spec of type v1.PodSpec``), or None.
 
     Only the shape every object shares is checked here (a JSON object whose metadata,
     spec and status are objects, metadata fields of their Go types); what is inside spec
-    and status is for validation to judge.
+    and status is for validation to judge. `json_checked`: the caller knows `body` is
+    JSON data already (`json_copy`).
     """
-    prefix = f"{kind} in version {version!r} cannot be handled as a {kind}: ".replace(
-        "'", '"')
     if not isinstance(body, dict):
         return None  # reported by the caller (not an object at all)
-    found = not_json(body, "")
+    kind_value, api_version, meta = body.get("kind"), body.get("apiVersion"), \
+        body.get("metadata")
+    spec, status = body.get("spec"), body.get("status")
+    if json_checked and (kind_value is None or type(kind_value) is str) and (
+            api_version is None or type(api_version) is str) and (
+            meta is None or type(meta) is dict and _meta_fields_ok(meta)) and (
+            spec is None or type(spec) is dict) and (status is None or type(status) is dict):
+        return None  # the common case, without building the message's prefix
+    prefix = f"{kind} in version {version!r} cannot be handled as a {kind}: ".replace(
+        "'", '"')
+    found = None if json_checked else not_json(body, "")
     if found:
         return prefix + found
     for field in ("kind", "apiVersion"):

@@ -22,15 +22,18 @@ from kactors.api.errors import PatchError, SelectorError
 from kactors.api.fields import parse_field_selector
 from kactors.api.kinds import ResourceInfo, storage_key, storage_prefix
 from kactors.api.labels import parse_selector
+from kactors.api.meta import deep_copy
 from kactors.api.patch import apply_patch
 from kactors.api.validation import go_quote
 from kactors.apiserver import strategy
 from kactors.apiserver.admission import CacheDependent
 from kactors.apiserver.objects import (
+    NOT_JSON,
     Obj,
     decode_error,
     for_storage,
     generated_name,
+    json_copy,
     json_type,
     new_uid,
     not_json,
@@ -46,6 +49,8 @@ MAX_CONFLICT_RETRIES = 5
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+#: namespaces NamespaceLifecycle never lets anyone delete
+IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 NAMESPACE_PURGING = ("The system is ensuring all content is removed from this namespace.  "
                      "Upon completion, this namespace will automatically be purged by the "
                      "system.")
@@ -200,7 +205,7 @@ class Rest:
 
     def __init__(self, store: Any, caches: dict[str, WatchCache], rng: Any,
                  now: Callable[[], float], epoch: Any,
-                 admit_create: Callable[[ResourceInfo, Obj, Any], Obj],
+                 admit_create: Callable[[ResourceInfo, Obj, Any, bool], Obj],
                  admit_update: Callable[[ResourceInfo, Obj, Obj, Any], Obj],
                  wait_cache: Callable[[ResourceInfo, int], Any],
                  abort_create: Callable[[ResourceInfo, Obj], None] | None = None) -> None:
@@ -311,8 +316,8 @@ class Rest:
     # -- create --------------------------------------------------------------------------------
     async def create(self, info: ResourceInfo, namespace: str | None, body: Any, user: Any,
                      options: Mapping[str, Any]) -> Obj:
-        obj = self._check_body(info, namespace, body, name=None)
-        meta = dict(obj.get("metadata") or {})
+        obj = self._check_body(info, namespace, body, name=None, copy=True)
+        meta = obj["metadata"]  # a fresh dict of this request's own
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = generated_name(str(meta["generateName"]), self.rng)
         if namespace:
@@ -320,13 +325,17 @@ class Rest:
         meta["uid"] = new_uid(self.rng)
         meta["creationTimestamp"] = timestamp(self.epoch, self.now())
         meta.pop("resourceVersion", None)
-        obj = {**obj, "metadata": meta}
         obj = strategy.prepare_for_create(info, obj)
+        first_meta = deep_copy(obj["metadata"])
         try:
-            admitted = self.admit_create(info, obj, user)
+            # `obj` is this request's own copy (see _check_body): defaults go in place
+            admitted = self.admit_create(info, obj, user, True)
         except CacheDependent:
             await self.catch_up(info)  # the caches may just be behind: read our writes
-            admitted = self.admit_create(info, obj, user)
+            # admission may have changed `obj` already: admit a fresh copy, same identity
+            obj = self._check_body(info, namespace, body, name=None, copy=True)
+            obj = strategy.prepare_for_create(info, {**obj, "metadata": first_meta})
+            admitted = self.admit_create(info, obj, user, True)
         obj = admitted
         name = obj["metadata"]["name"]
         if options.get("dryRun"):
@@ -348,14 +357,25 @@ class Rest:
         return with_resource_version(obj, result.revision)
 
     def _check_body(self, info: ResourceInfo, namespace: str | None, body: Any,
-                    name: str | None) -> Obj:
+                    name: str | None, copy: bool = False) -> Obj:
+        """The request body as the object to admit; 400 for what Go's decoder refuses.
+        `copy`: return a deep copy (then owned by the caller: admission may default it
+        in place), made by the same walk that checks the body is JSON data."""
         if not isinstance(body, dict):
             raise st.StatusError(st.bad_request(
                 f"the body of the request was in an unknown format - expected an object, "
                 f"got {json_type(body)}"))
-        undecodable = decode_error(info.kind, info.version, body)
+        owned = json_copy(body) if copy else NOT_JSON
+        if owned is NOT_JSON:
+            undecodable = decode_error(info.kind, info.version, body)
+            if copy and not undecodable:
+                owned = deep_copy(body)  # JSON after all (tuples for lists)
+        else:
+            undecodable = decode_error(info.kind, info.version, owned, json_checked=True)
         if undecodable:
             raise st.StatusError(st.bad_request(undecodable))
+        if copy:
+            body = owned
         api_version, kind = body.get("apiVersion"), body.get("kind")
         if kind is not None and (kind != info.kind or api_version not in (None, info.api_version)):
             raise st.StatusError(st.bad_request(
@@ -378,9 +398,13 @@ class Rest:
             raise st.StatusError(st.bad_request(
                 "the name of the object ({}) does not match the name on the URL ({})".format(
                     meta.get("name"), name)))
-        obj = {**body, "apiVersion": info.api_version, "kind": info.kind, "metadata": dict(meta)}
+        if copy:  # our own copy: fill it in (key order as a fresh dict would have it)
+            obj = body
+            obj["apiVersion"], obj["kind"], obj["metadata"] = info.api_version, info.kind, meta
+        else:
+            obj = {**body, "apiVersion": info.api_version, "kind": info.kind, "metadata": meta}
         if name is not None:
-            obj["metadata"]["name"] = name
+            meta["name"] = name
         return obj
 
     # -- update and patch ------------------------------------------------------------------------
@@ -492,6 +516,9 @@ class Rest:
         elif policy == "Orphan" and "orphan" not in finalizers:
             finalizers.append("orphan")
         if strategy.is_namespace(info):
+            if name in IMMORTAL_NAMESPACES:  # NamespaceLifecycle admission
+                raise st.StatusError(st.forbidden(info, name,
+                                                  "this namespace may not be deleted"))
             # Kubernetes' namespace REST: the first delete marks it Terminating; while
             # spec.finalizers remain (the namespace controller empties the namespace, then
             # removes its finalizer through namespaces/finalize, which deletes it), a

@@ -12,6 +12,7 @@ out to every watcher (informers) through the simulated network.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ from kactors.api.validation import go_quote, is_path_segment_name
 from kactors.apiserver.admission import Admission
 from kactors.apiserver.auth import Attributes, UserInfo
 from kactors.apiserver.config import ApiServerConfig
+from kactors.apiserver.kubernetesservice import kubernetes_service_objects
 from kactors.apiserver.messages import (
     ApiRequest,
     ApiWatchClosed,
@@ -43,7 +45,10 @@ from kactors.apiserver.messages import (
 )
 from kactors.apiserver.objects import json_type, timestamp
 from kactors.apiserver.rest import ListFilter, Rest
+from kactors.apiserver.reviews import evaluate_review, is_review
+from kactors.apiserver.saadmission import DEFAULT_ACCOUNT, account_of
 from kactors.apiserver.security import Security
+from kactors.apiserver.tokenrequest import token_request
 from kactors.apiserver.watchcache import (
     ADDED,
     BOOKMARK,
@@ -82,6 +87,15 @@ def _flag(value: Any) -> bool:
 
 def _check_request(request: ApiRequest) -> None:
     """What an HTTP request's path and query could never carry: 400 (404 for a verb)."""
+    namespace, name, options = request.namespace, request.name, request.options
+    if (request.verb.__class__ is str and request.resource.__class__ is str
+            and request.group.__class__ is str and request.version.__class__ is str
+            and (namespace is None or namespace.__class__ is str and _plain_segment(namespace))
+            and (name is None or name.__class__ is str and _plain_segment(name))
+            and (request.subresource is None or request.subresource.__class__ is str)
+            and (request.token is None or request.token.__class__ is str)
+            and options.__class__ is dict and not options):
+        return  # the common case (a create, a get), in a few type tests
     for field in ("verb", "resource", "group", "version"):
         if not isinstance(getattr(request, field), str):
             raise st.StatusError(st.bad_request(f"invalid request: {field} must be a string"))
@@ -105,6 +119,11 @@ def _check_request(request: ApiRequest) -> None:
                 isinstance(value, bool) and bool not in wanted or not isinstance(value, wanted)):
             raise st.StatusError(st.bad_request(
                 f"invalid value for the {key} parameter: {json_type(value)}"))
+
+
+def _plain_segment(value: str) -> bool:
+    """A path segment `is_path_segment_name` has nothing to say about."""
+    return "/" not in value and "%" not in value and value != "." and value != ".."
 
 
 #: the query parameters and what they may be (an HTTP query has strings only; the client
@@ -147,6 +166,8 @@ class _Relist:
 
 
 REGISTRY = "/registry/"
+#: request workers kept parked for the next burst (see ApiServer._worker)
+MAX_IDLE_WORKERS = 256
 #: how long a consistent read waits for the watch cache before suspecting the store watch
 STORE_WATCH_PATIENCE = 1.0
 
@@ -195,6 +216,10 @@ class ApiServer(Actor):
         self.expected_seq = 1
         self.last_notice = 0.0
         self.in_flight = 0
+        #: requests waiting for a worker task, and the workers parked with nothing to do
+        #: (see _worker)
+        self.queued: deque[tuple[ApiRequest, Any]] = deque()
+        self.idle: list[trio.lowlevel.Task] = []
         self.rewatching = False
         self.relisted = False
 
@@ -212,11 +237,13 @@ class ApiServer(Actor):
             "customresourcedefinitions", "apiextensions.k8s.io").storage_prefix
         for info in self.registry:
             self.infos.setdefault((info.group, info.resource), info)
-            if info.storage_prefix not in self.caches and info.kind not in ("Binding",):
+            # create-only kinds (bindings, access reviews) are never stored: no cache
+            if info.storage_prefix not in self.caches and info.verbs != ("create",):
                 self.caches[info.storage_prefix] = WatchCache(info.storage_prefix + "/",
                                                               self.config.watch_cache_size)
         await self._relist()
         await self._bootstrap()
+        ctx.start_soon(self._kubernetes_service)
         ctx.every(self.config.tick, _Tick())
         self.last_notice = ctx.now()
         ctx.log.info("apiserver.ready", resources=len(self.caches),
@@ -273,7 +300,8 @@ class ApiServer(Actor):
         if old is not None:
             await self.store.cancel_watch(old)
         await self.store.watch(self.watch_tag, REGISTRY, prefix_end(REGISTRY),
-                               start_revision=start_revision, progress_notify=True)
+                               start_revision=start_revision, progress_notify=True,
+                               batch=True)
 
     def _prefix_of(self, key: str) -> str | None:
         """The cache a store key belongs to: /registry/<resource> or /registry/<g>/<r>."""
@@ -291,24 +319,44 @@ class ApiServer(Actor):
     async def _bootstrap(self) -> None:
         """Objects every cluster starts with: the system namespaces and default RBAC."""
         for obj in self.security.bootstrap_objects(self.config.namespaces):
-            info = self.registry.for_object(obj)
-            name = obj["metadata"]["name"]
-            namespace = obj["metadata"].get("namespace")
-            cache = self.caches[info.storage_prefix]
-            key = f"{storage_prefix(info, namespace)}{name}"
-            if key in cache.objects:
-                continue
+            await self._create_if_missing(obj)
+
+    async def _create_if_missing(self, obj: dict[str, Any]) -> None:
+        info = self.registry.for_object(obj)
+        name = obj["metadata"]["name"]
+        namespace = obj["metadata"].get("namespace")
+        cache = self.caches[info.storage_prefix]
+        key = f"{storage_prefix(info, namespace)}{name}"
+        if key in cache.objects:
+            return
+        try:
+            await self.rest.create(info, namespace, obj, self.security.system_user, {})
+        except st.StatusError as error:
+            if error.code != 409:
+                raise
+
+    async def _kubernetes_service(self) -> None:
+        """The `kubernetes` Service and its Endpoints (:mod:`.kubernetesservice`), as
+        Kubernetes' bootstrap controller keeps them: once the apiserver serves, because
+        admitting a Service reads the caches, which catch up only while it handles
+        messages."""
+        for obj in kubernetes_service_objects(self.config.service_cidr,
+                                              self.config.advertise_address):
             try:
-                await self.rest.create(info, namespace, obj, self.security.system_user, {})
+                await self._create_if_missing(obj)
             except st.StatusError as error:
-                if error.code != 409:
-                    raise
+                self.ctx.log.warning("apiserver.kubernetes_service_failed",
+                                     kind=obj["kind"], error=error.status.get("message"))
+                return
 
     # -- messages ----------------------------------------------------------------------------
     def receive(self, message: Any) -> Any:
         if isinstance(message, ApiRequest):
-            reply = self.ctx.defer_reply()
-            self.ctx.start_soon(self._serve, message, reply)
+            self.queued.append((message, self.ctx.defer_reply()))
+            if self.idle:
+                trio.lowlevel.reschedule(self.idle.pop())
+            else:
+                self.ctx.start_soon(self._worker)
             return None
         if isinstance(message, WatchNotice):
             self._on_store_events(message)
@@ -329,6 +377,31 @@ class ApiServer(Actor):
         return super().receive(message)
 
     # -- the pipeline ------------------------------------------------------------------------
+    async def _worker(self) -> None:
+        """Serve queued requests one after the other, then park until there are more.
+
+        Each request runs in a task of its own (a slow store round trip must not hold up
+        the others); a worker that is done waits for the next request instead of ending,
+        which saves starting a task per request. There are as many workers as requests
+        were ever in flight at once; beyond `MAX_IDLE_WORKERS` idle ones, they end."""
+        queued = self.queued
+        idle = self.idle
+        while True:
+            while queued:
+                request, reply = queued.popleft()
+                await self._serve(request, reply)
+            if len(idle) >= MAX_IDLE_WORKERS:
+                return
+            task = trio.lowlevel.current_task()
+            idle.append(task)
+
+            def abort(_: Any, task: Any = task) -> trio.lowlevel.Abort:
+                if task in idle:
+                    idle.remove(task)
+                return trio.lowlevel.Abort.SUCCEEDED
+
+            await trio.lowlevel.wait_task_rescheduled(abort)
+
     async def _serve(self, request: ApiRequest, reply: Any) -> None:
         self.in_flight += 1
         try:
@@ -370,6 +443,8 @@ class ApiServer(Actor):
                                 resource=info.resource, subresource=subresource or "",
                                 namespace=request.namespace or "", name=name)
         self.security.authorize(attributes)
+        if is_review(info.group, info.resource):  # answered by the authorizer, not stored
+            return evaluate_review(info.kind, request.body, user, self.security.chain)
         namespace = request.namespace if info.namespaced else None
         if info.namespaced and not namespace and verb not in ("list", "watch"):
             raise st.StatusError(st.bad_request(
@@ -390,6 +465,10 @@ class ApiServer(Actor):
         if verb == "create":
             if subresource == "binding":
                 return await rest.bind(info, namespace, name, request.body)
+            if subresource == "token":  # TokenRequest: a token for this ServiceAccount
+                return token_request(await rest.read(info, namespace, name), request.body,
+                                     self.security.service_account_token, self.ctx.now(),
+                                     lambda t: timestamp(self.config.epoch, t))
             if info.kind == "Binding" and info.group == "":
                 # POST .../bindings: the pod is the one the body names
                 body = request.body if isinstance(request.body, dict) else {}
@@ -398,6 +477,9 @@ class ApiServer(Actor):
                 if not isinstance(pod, str) or not pod:
                     raise st.StatusError(st.bad_request("name must be provided"))
                 return await rest.bind(self.infos[("", "pods")], namespace, pod, body)
+            if info.resource == "pods" and info.group == "" and \
+                    self.config.service_account_admission:
+                await self._await_service_account(namespace, request.body)
             return await rest.create(info, namespace, request.body, user, options)
         if verb == "update":
             if subresource == "scale":
@@ -423,6 +505,24 @@ class ApiServer(Actor):
                                              request.version or None)
         except LookupError:
             raise st.StatusError(_not_found_resource()) from None
+
+    async def _await_service_account(self, namespace: str, body: Any) -> None:
+        """ServiceAccount admission's `getServiceAccount`: an account that the watch cache
+        does not hold is looked for again after catching up with the store; `default`,
+        which the serviceaccount controller creates soon after its namespace appears, up
+        to 10 times, 100-200 ms apart. Admission then decides from the cache."""
+        name = account_of(body) if isinstance(body, dict) else None
+        if name is None or self.admission.service_account(namespace, name) is not None:
+            return
+        info = self.infos[("", "serviceaccounts")]
+        interval = 0.1 + 0.1 * self.ctx.random.random()
+        for attempt in range(10 if name == DEFAULT_ACCOUNT else 1):
+            if attempt:
+                await trio.sleep(interval)
+            await self.rest.catch_up(info)
+            if self.admission.service_account(namespace, name) is not None:
+                return
+        self.ctx.log.info("apiserver.serviceaccount_missing", serviceaccount=f"{namespace}/{name}")
 
     async def _pod_log(self, info: ResourceInfo, namespace: str, name: str,
                        options: Any) -> Any:
@@ -476,27 +576,17 @@ class ApiServer(Actor):
                                     f"expected")
                 return
             self.expected_seq += 1
-        response = notice.response
         self.last_notice = self.ctx.now()
-        if response.canceled:
-            self.ctx.log.warning("apiserver.cache_relist", compact_revision=response.compact_revision)
-            self.ctx.self.tell(_Relist())
-            return
-        revision = response.header_revision
-        if response.events:
-            by_prefix: dict[str, list[Any]] = {}
-            for event in response.events:
-                prefix = self._prefix_of(event.kv.key)
-                if prefix is not None:
-                    by_prefix.setdefault(prefix, []).append(event)
-            for prefix, events in by_prefix.items():
-                cache = self.caches[prefix]
-                if revision <= cache.revision:
-                    continue  # a duplicate after a re-watch
-                applied = cache.apply(events, revision)
-                self._index_events(prefix, applied)
-                if self.by_prefix.get(prefix):
-                    self._fan_out(applied, prefix)
+        revision = 0
+        for response in notice.responses:
+            if response.canceled:
+                self.ctx.log.warning("apiserver.cache_relist",
+                                     compact_revision=response.compact_revision)
+                self.ctx.self.tell(_Relist())
+                return
+            revision = response.header_revision
+            if response.events:
+                self._apply_store_events(response.events, revision)
         for cache in self.caches.values():
             cache.advance(revision)
         if self.cache_waiters:
@@ -507,6 +597,23 @@ class ApiServer(Actor):
                 else:
                     still.append((wanted, event))
             self.cache_waiters = still
+
+    def _apply_store_events(self, events: Any, revision: int) -> None:
+        """One store revision's events into the caches they belong to, then out to the
+        watchers."""
+        by_prefix: dict[str, list[Any]] = {}
+        for event in events:
+            prefix = self._prefix_of(event.kv.key)
+            if prefix is not None:
+                by_prefix.setdefault(prefix, []).append(event)
+        for prefix, events in by_prefix.items():
+            cache = self.caches[prefix]
+            if revision <= cache.revision:
+                continue  # a duplicate after a re-watch
+            applied = cache.apply(events, revision)
+            self._index_events(prefix, applied)
+            if self.by_prefix.get(prefix):
+                self._fan_out(applied, prefix)
 
     def _index_cache(self, prefix: str) -> None:
         cache = self.caches[prefix]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from kactors.api.defaults import generate_job_selector
 from kactors.api.kinds import ResourceInfo
 from kactors.apiserver.objects import Obj
 
@@ -62,6 +63,10 @@ def prepare_for_create(info: ResourceInfo, obj: Obj) -> Obj:
         obj["status"] = {"phase": "Pending", "qosClass": pod_qos_class(obj)} if kind == "Pod" else {}
     elif kind == "Namespace":
         obj["status"] = {"phase": "Active"}
+    if kind == "Job" and info.group == "batch":
+        # the Job strategy's PrepareForCreate: selector and pod labels from the new uid
+        # (before defaulting, so the Job's own labels copy them from the template)
+        obj = generate_job_selector(obj, str(meta.get("uid") or ""))
     return obj
 
 

@@ -12,14 +12,15 @@ Sans-I/O: the apiserver actor feeds it store events and asks it questions.
 
 from __future__ import annotations
 
-import bisect
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
 
 from kactors.apiserver.objects import Obj, with_resource_version
+from kactors.store.keys import prefix_end
+from kactors.store.sorted_keys import SortedKeys
 
 ADDED, MODIFIED, DELETED, BOOKMARK, ERROR = "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"
 
@@ -47,7 +48,9 @@ class WatchCache:
         self.prefix = prefix
         self.capacity = capacity
         self.objects: dict[str, Obj] = {}
-        self._keys: list[str] = []
+        #: the keys of `objects` in order, chunked: a new key in a cache of 10^5 objects
+        #: must not move the whole list (as `bisect.insort` into one list would)
+        self._keys = SortedKeys()
         self.events: deque[CacheEvent] = deque()
         self.revision = 0
         self.ready = False
@@ -59,7 +62,7 @@ class WatchCache:
     def replace(self, kvs: Iterable[Any], revision: int) -> None:
         """Reset from a full list at `revision` (start, or after the store watch failed)."""
         self.objects = {kv.key: with_resource_version(kv.value, kv.mod_revision) for kv in kvs}
-        self._keys = sorted(self.objects)
+        self._keys = SortedKeys(sorted(self.objects))
         self.events.clear()
         self.revision = revision
         self.oldest = revision
@@ -77,16 +80,14 @@ class WatchCache:
                 if prev is None:
                     continue
                 del objects[key]
-                index = bisect.bisect_left(self._keys, key)
-                if index < len(self._keys) and self._keys[index] == key:
-                    del self._keys[index]
+                self._keys.discard(key)
                 gone = with_resource_version(prev, kv.mod_revision)
                 out.append(CacheEvent(DELETED, key, gone, prev, kv.mod_revision))
             else:
                 obj = with_resource_version(kv.value, kv.mod_revision)
                 objects[key] = obj
                 if prev is None:
-                    bisect.insort(self._keys, key)
+                    self._keys.add(key)
                 out.append(CacheEvent(ADDED if prev is None else MODIFIED, key, obj, prev,
                                       kv.mod_revision))
         kept = self.events
@@ -104,32 +105,18 @@ class WatchCache:
 
     def list(self, prefix: str | None = None, start_after: str | None = None) -> list[Obj]:
         """Current objects under `prefix` (a namespace), in key order."""
-        keys = self._keys
-        low = prefix or self.prefix
-        start = bisect.bisect_left(keys, low)
-        if start_after is not None:
-            start = max(start, bisect.bisect_right(keys, start_after))
         objects = self.objects
-        out = []
-        for index in range(start, len(keys)):
-            key = keys[index]
-            if not key.startswith(low):
-                break
-            out.append(objects[key])
-        return out
+        return [objects[key] for key in self._range(prefix, start_after)]
 
     def keys_in(self, prefix: str | None = None, start_after: str | None = None) -> list[str]:
-        keys = self._keys
+        return list(self._range(prefix, start_after))
+
+    def _range(self, prefix: str | None, start_after: str | None) -> Iterator[str]:
         low = prefix or self.prefix
-        start = bisect.bisect_left(keys, low)
-        if start_after is not None:
-            start = max(start, bisect.bisect_right(keys, start_after))
-        out = []
-        for index in range(start, len(keys)):
-            if not keys[index].startswith(low):
-                break
-            out.append(keys[index])
-        return out
+        start = low
+        if start_after is not None and start_after >= low:
+            start = start_after + "\0"  # the first key after it
+        return self._keys.irange(start, prefix_end(low))
 
     def events_after(self, revision: int) -> list[CacheEvent]:
         """Events with revision > `revision`; 410 if some of them were dropped already."""

@@ -317,6 +317,7 @@ class RaftMember(Actor):
         # watches: hub watch id -> (tag, remote ref of the watcher, its path, its host)
         self._watchers: dict[int, tuple[Any, Any, str, str | None]] = {}
         self._watch_seq: dict[int, int] = {}  # watch id -> last WatchNotice.seq sent
+        self._watch_batch: dict[int, None] = {}  # the watches created with `batch`
         self._watch_by_tag: dict[Any, int] = {}
         self._watched_paths: dict[str, int] = {}
 
@@ -813,6 +814,8 @@ class RaftMember(Actor):
         self._watchers[created.watch_id] = (message.tag, remote, path,
                                             getattr(cell, "host", None))
         self._watch_by_tag[message.tag] = created.watch_id
+        if message.batch:
+            self._watch_batch[created.watch_id] = None
         count = self._watched_paths.get(path, 0)
         if count == 0 and isinstance(deliver_to, ActorRef):
             self.ctx.watch(deliver_to)
@@ -833,6 +836,7 @@ class RaftMember(Actor):
     def _forget_watcher(self, watch_id: int) -> None:
         entry = self._watchers.pop(watch_id, None)
         self._watch_seq.pop(watch_id, None)
+        self._watch_batch.pop(watch_id, None)
         if entry is None:
             return
         path = entry[2]
@@ -866,6 +870,7 @@ class RaftMember(Actor):
                 self.machine.hub.cancel(watch_id)
                 self._watchers.pop(watch_id, None)
                 self._watch_seq.pop(watch_id, None)
+                self._watch_batch.pop(watch_id, None)
 
     def _next_seq(self, watch_id: int) -> int:
         seq = self._watch_seq.get(watch_id, 0) + 1
@@ -873,24 +878,43 @@ class RaftMember(Actor):
         return seq
 
     def _route(self, responses: list[WatchResponse]) -> None:
+        """Each response to its watcher; a watcher created with `batch` gets the responses
+        of this round in one notice."""
         watchers = self._watchers
-        member = self.id
-        network = self.ctx.network
-        host = self.ctx.host
+        batching = self._watch_batch
+        grouped: dict[int, list[WatchResponse]] | None = None
         for response in responses:
-            entry = watchers.get(response.watch_id)
+            watch_id = response.watch_id
+            entry = watchers.get(watch_id)
             if entry is None:
                 continue
-            tag, remote, _, watcher_host = entry
-            if not network.reachable(host, watcher_host):
-                self._break_watch(response.watch_id, tag)
+            if watch_id in batching:
+                if grouped is None:
+                    grouped = {}
+                group = grouped.get(watch_id)
+                if group is None:
+                    grouped[watch_id] = [response]
+                else:
+                    group.append(response)
                 continue
-            try:
-                remote.tell(WatchNotice(tag, member, response,
-                                        self._next_seq(response.watch_id)))
-            except ActorError:
-                pass  # the watcher's mailbox is full (same host): the notice is lost
-            if response.canceled:
-                if self._watch_by_tag.get(tag) == response.watch_id:
-                    del self._watch_by_tag[tag]
-                self._forget_watcher(response.watch_id)
+            self._notify(watch_id, entry, response, ())
+        if grouped:
+            for watch_id, group in grouped.items():
+                entry = watchers.get(watch_id)
+                if entry is not None:
+                    self._notify(watch_id, entry, group[0], tuple(group[1:]))
+
+    def _notify(self, watch_id: int, entry: tuple[Any, Any, str, str | None],
+                response: WatchResponse, more: tuple[WatchResponse, ...]) -> None:
+        tag, remote, _, watcher_host = entry
+        if not self.ctx.network.reachable(self.ctx.host, watcher_host):
+            self._break_watch(watch_id, tag)
+            return
+        try:
+            remote.tell(WatchNotice(tag, self.id, response, self._next_seq(watch_id), more))
+        except ActorError:
+            pass  # the watcher's mailbox is full (same host): the notice is lost
+        if (more[-1] if more else response).canceled:
+            if self._watch_by_tag.get(tag) == watch_id:
+                del self._watch_by_tag[tag]
+            self._forget_watcher(watch_id)

@@ -244,11 +244,12 @@ class StoreClient:
 
     async def watch(self, tag: Any, key: str, range_end: str | None = None, *,
                     start_revision: int = 0, prev_kv: bool = False,
-                    progress_notify: bool = False) -> WatchStarted:
+                    progress_notify: bool = False, batch: bool = False) -> WatchStarted:
         """Start a watch on some member (the leader if known); notices arrive at this
-        actor as `WatchNotice(tag, member, response)`. `tag` must be unique per watcher."""
+        actor as `WatchNotice(tag, member, response)`. `tag` must be unique per watcher.
+        `batch`: this actor reads `WatchNotice.responses` (a notice may carry several)."""
         message = WatchCreate(tag, key, range_end, start_revision, self.ctx.self,
-                              prev_kv, progress_notify)
+                              prev_kv, progress_notify, batch)
         reply = await self._call(message, True, "", False)
         if isinstance(reply, StoreError):
             raise reply

@@ -274,10 +274,24 @@ class MVCCStore:
             if cmp.__class__ is not Compare:
                 raise InvalidRequest(f"not a Compare: {cmp!r}")
             check_compare(cmp)
-            check_range(cmp.key, cmp.range_end)
+            key = cmp.key
+            if cmp.range_end is not None or key.__class__ is not str or not key:
+                check_range(key, cmp.range_end)
         self._check_ops(success)
-        self._check_ops(failure)
-        succeeded = all(self._evaluate(cmp) for cmp in compare)
+        if failure.__class__ is not tuple or failure:  # an empty failure branch is common
+            self._check_ops(failure)
+        succeeded = True
+        index = self._index
+        for cmp in compare:
+            if cmp.range_end is None:  # one key (most compares): its latest version
+                hist = index.get(cmp.key)
+                kv = hist[-1] if hist is not None else None
+                holds = compare_kv(cmp, kv if kv is not None and kv.version else None)
+            else:
+                holds = self._evaluate(cmp)
+            if not holds:
+                succeeded = False
+                break
         ops = success if succeeded else failure
         try:
             events, responses = self._run_ops(ops)
@@ -286,10 +300,10 @@ class MVCCStore:
         if events:
             self._commit(self.revision + 1, tuple(events))
         final = self.revision
-        fixed = tuple(
-            r if r.revision == final else _with_revision(r, final) for r in responses
-        )
-        return TxnResult(succeeded, fixed, final)
+        for i, r in enumerate(responses):
+            if r.revision != final:
+                responses[i] = _with_revision(r, final)
+        return TxnResult(succeeded, tuple(responses), final)
 
     def _run_ops(
         self, ops: Sequence[Put | Range | DeleteRange]

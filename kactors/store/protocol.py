@@ -48,6 +48,9 @@ class WatchCreate:
     deliver_to: Any  # ActorRef of the watching actor
     prev_kv: bool = False
     progress_notify: bool = False
+    #: the watcher reads `WatchNotice.more`: the responses one apply round produces for
+    #: it may travel in one notice (one message, one wake-up for a burst of writes)
+    batch: bool = False
 
 
 @attrs.frozen
@@ -72,6 +75,13 @@ class WatchNotice:
     #: 1, 2, 3... per watch: the simulated network may drop or reorder one message where
     #: etcd's gRPC stream would break instead, so a gap tells the watcher to re-watch
     seq: int = 0
+    #: for a watch created with `batch`: the responses that follow `response`, in order
+    more: tuple[WatchResponse, ...] = ()
+
+    @property
+    def responses(self) -> tuple[WatchResponse, ...]:
+        """Every response of this notice, oldest first."""
+        return (self.response, *self.more) if self.more else (self.response,)
 
 
 @attrs.frozen

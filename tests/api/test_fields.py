@@ -150,3 +150,61 @@ def test_escaping_round_trips() -> None:
     assert selector.to_string() == f"metadata.name={escape_value(value)}"
     with pytest.raises(SelectorError):
         unescape_value("trailing\\")
+
+
+EVENT = {
+    "apiVersion": "v1",
+    "kind": "Event",
+    "metadata": {"name": "web-1.17a", "namespace": "prod"},
+    "involvedObject": {"apiVersion": "v1", "kind": "Pod", "namespace": "prod", "name": "web-1",
+                       "uid": "u-1", "resourceVersion": "12", "fieldPath": "spec.containers{a}"},
+    "reason": "BackOff",
+    "reportingComponent": "kubelet",
+    "type": "Warning",
+}
+
+
+def test_the_event_selectors_kubectl_sends() -> None:
+    # kubectl describe pod: the pod's events
+    describe = parse_field_selector(
+        "involvedObject.kind=Pod,involvedObject.name=web-1,involvedObject.namespace=prod,"
+        "involvedObject.uid=u-1", "Event")
+    assert describe.matches(EVENT)
+    assert not describe.matches({**EVENT, "involvedObject": {**EVENT["involvedObject"],
+                                                              "uid": "u-2"}})
+    # kubectl get events --field-selector type=Warning
+    assert parse_field_selector("type=Warning", "Event").matches(EVENT)
+    assert not parse_field_selector("type!=Warning", "Event").matches(EVENT)
+    # source falls back to reportingComponent (events.k8s.io-style writers)
+    assert parse_field_selector("source=kubelet,reportingComponent=kubelet",
+                                "Event").matches(EVENT)
+    fields = selectable_fields(EVENT)
+    assert fields["involvedObject.apiVersion"] == "v1"
+    assert fields["involvedObject.resourceVersion"] == "12"
+    assert fields["involvedObject.fieldPath"] == "spec.containers{a}"
+    assert fields["metadata.namespace"] == "prod"
+    with pytest.raises(SelectorError) as caught:
+        parse_field_selector("involvedObject.labels=x", "Event")
+    assert str(caught.value) == "field label not supported: involvedObject.labels"
+
+
+def test_each_kinds_selectable_fields_match_kubernetes() -> None:
+    assert supported_fields("Pod") == (
+        "metadata.name", "metadata.namespace", "spec.nodeName", "spec.restartPolicy",
+        "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
+        "status.podIP", "status.nominatedNodeName")
+    assert supported_fields("Node") == ("metadata.name", "spec.unschedulable")
+    assert supported_fields("Namespace") == ("metadata.name", "status.phase")
+    assert supported_fields("Secret") == ("metadata.name", "metadata.namespace", "type")
+    assert supported_fields("ReplicaSet")[-1] == "status.replicas"
+    assert supported_fields("Job")[-1] == "status.successful"
+    pod = {**POD, "spec": {**POD["spec"], "serviceAccountName": "builder"},
+           "status": {"phase": "Pending", "nominatedNodeName": "node-b"}}
+    assert parse_field_selector(
+        "spec.serviceAccountName=builder,status.nominatedNodeName=node-b,status.podIP=,"
+        "spec.hostNetwork=false,spec.restartPolicy=Always", "Pod").matches(pod)
+    namespace = {"kind": "Namespace", "metadata": {"name": "x"},
+                 "status": {"phase": "Terminating"}}
+    assert parse_field_selector("status.phase=Terminating", "Namespace").matches(namespace)
+    with pytest.raises(SelectorError):
+        parse_field_selector("metadata.namespace=x", "Node")  # cluster-scoped: name only

@@ -155,6 +155,29 @@ async def test_watch_from_a_revision_catches_up_then_streams_live(autojump_clock
         assert probe.revisions("pods") == [3, 4, 6, 7]
 
 
+async def test_a_batch_watch_gets_one_notice_per_apply_round(autojump_clock: Any) -> None:
+    """Writes committed together reach a `batch` watcher as one notice holding one
+    response per revision, in order, with one seq; a plain watcher gets one each."""
+    async with new_system(seed=4) as system:
+        h = await Harness.start(system)
+        client, probe = await h.client()
+        await client.put("/warm", 0)  # a leader is known: the puts below go out together
+        await client.watch("batched", "/pods/", "/pods0", batch=True)
+        await client.watch("plain", "/pods/", "/pods0")
+        async with trio.open_nursery() as nursery:
+            for i in range(5):
+                nursery.start_soon(client.put, f"/pods/p{i}", i)
+        await trio.sleep(0.5)
+        batched = [n for n in probe.notices if n.tag == "batched"]
+        plain = [n for n in probe.notices if n.tag == "plain"]
+        assert len(plain) == 5 and all(not n.more for n in plain)
+        assert len(batched) < 5
+        revisions = [r.header_revision for n in batched for r in n.responses]
+        assert revisions == [n.response.header_revision for n in plain]
+        assert revisions == sorted(revisions) and len(set(revisions)) == 5
+        assert [n.seq for n in batched] == list(range(1, len(batched) + 1))
+
+
 async def test_progress_notifications_reach_watchers_that_asked(autojump_clock: Any) -> None:
     async with new_system(seed=5) as system:
         h = await Harness.start(system, progress_notify_interval=5.0)

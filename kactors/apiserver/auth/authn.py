@@ -189,7 +189,8 @@ class Authenticator:
             if sa_exists is None:
                 raise AuthConfigError("service account tokens need an sa_exists lookup")
         self._sa_exists = sa_exists
-        # sha256(token) -> (token, user before system:authenticated is added)
+        # sha256(token) -> (token, user with system:authenticated added: computed once,
+        # users are immutable values)
         self._table: dict[bytes, tuple[str, UserInfo]] = {}
         for entry in config.static_tokens:
             self._file(entry.token, UserInfo(entry.user, entry.uid, entry.groups))
@@ -204,7 +205,7 @@ class Authenticator:
         digest = _digest(token)
         if digest in self._table:
             raise AuthConfigError("duplicate token in authenticator configuration")
-        self._table[digest] = (token, user)
+        self._table[digest] = (token, with_authenticated_group(user))
 
     def __repr__(self) -> str:
         return (
@@ -234,7 +235,7 @@ class Authenticator:
         if entry is not None and hmac.compare_digest(
             entry[0].encode("utf-8"), token.encode("utf-8")
         ):
-            return AuthResult(with_authenticated_group(entry[1]))
+            return AuthResult(entry[1])
         if self._sa_key is not None and token.startswith(TOKEN_PREFIX + "."):
             return self._service_account(self._sa_key, token)
         return AuthResult(None, INVALID_TOKEN)

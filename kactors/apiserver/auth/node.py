@@ -10,9 +10,9 @@ the stored object and checks ``spec.nodeName``). kactors answers both questions 
 authorization time, from two lookups the apiserver provides:
 
 * ``pod_node(namespace, name)``: the node a pod is bound to (``spec.nodeName``), if any;
-* ``pod_refs(node)``: the ``(kind, namespace, name)`` of every Secret and ConfigMap that
-  the pods bound to ``node`` reference (see :func:`pod_references`, which computes a pod's
-  references the way Kubernetes' graph populator does).
+* ``pod_refs(node)``: the ``(kind, namespace, name)`` of every Secret, ConfigMap and
+  ServiceAccount that the pods bound to ``node`` reference (see :func:`pod_references`,
+  which computes a pod's references the way Kubernetes' graph populator does).
 
 What a node may do:
 
@@ -27,6 +27,9 @@ What a node may do:
   which the apiserver turns into ``name``);
 * **leases** (``coordination.k8s.io``) in ``kube-node-lease``: get, create, update, patch,
   delete of the lease named after the node (its heartbeat);
+* **serviceaccounts/token**: create (a TokenRequest) only for a ServiceAccount that a pod
+  bound to the node runs as (``pod_refs`` holds it as ``("ServiceAccount", ns, name)``).
+  NodeRestriction's further check that the token is bound to such a pod is not made;
 * everything else in :data:`NODE_RULES`, uniformly: read services and endpoints, create,
   update and patch events (core and ``events.k8s.io``), create token and access reviews,
   runtime classes, certificate signing requests.
@@ -63,7 +66,8 @@ NODE_LEASE_NAMESPACE = "kube-node-lease"
 
 #: ``pod_node(namespace, name)``: the node the pod is bound to, or ``None``.
 PodNodeLookup = Callable[[str, str], "str | None"]
-#: ``pod_refs(node)``: ``{(kind, namespace, name)}`` of Secrets/ConfigMaps its pods use.
+#: ``pod_refs(node)``: ``{(kind, namespace, name)}`` of Secrets/ConfigMaps/ServiceAccounts
+#: its pods use.
 PodRefsLookup = Callable[[str], Collection[tuple[str, str, str]]]
 
 _READ = ["get", "list", "watch"]
@@ -151,6 +155,8 @@ class NodeAuthorizer:
                     return self._node(node, attrs)
                 if attrs.resource == "pods":
                     return self._pod(node, attrs)
+                if attrs.resource == "serviceaccounts":
+                    return self._create_token(node, attrs)
             elif attrs.api_group == "coordination.k8s.io" and attrs.resource == "leases":
                 return self._lease(node, attrs)
         if rules_allow(attrs, _STATIC_RULES):
@@ -168,6 +174,17 @@ class NodeAuthorizer:
         if not attrs.name:
             return Decision.no_opinion("No Object name found")
         if (kind, attrs.namespace, attrs.name) in self._pod_refs(node):
+            return Decision.allow()
+        return _no_relationship(node)
+
+    def _create_token(self, node: str, attrs: Attributes) -> Decision:
+        """``authorizeCreateToken``: a token (TokenRequest) for a ServiceAccount that a pod
+        bound to the node runs as, for the kubelet to mount in that pod."""
+        if attrs.verb != "create" or not attrs.name:
+            return Decision.no_opinion("can only create tokens for individual service accounts")
+        if attrs.subresource != "token":
+            return Decision.no_opinion("can only create token subresource of serviceaccount")
+        if ("ServiceAccount", attrs.namespace, attrs.name) in self._pod_refs(node):
             return Decision.allow()
         return _no_relationship(node)
 
@@ -242,11 +259,12 @@ def _names(items: object, *path: str) -> Iterator[str]:
 
 
 def pod_references(pod: Mapping[str, Any]) -> frozenset[tuple[str, str, str]]:
-    """The Secrets and ConfigMaps a pod uses, as ``(kind, namespace, name)``.
+    """The Secrets, ConfigMaps and ServiceAccount a pod uses, as ``(kind, namespace, name)``.
 
     Like Kubernetes' node graph populator: image pull secrets; ``secret``, ``configMap``
     and ``projected`` volumes; ``env[].valueFrom`` key references and ``envFrom`` of
-    every init, regular and ephemeral container. All live in the pod's namespace.
+    every init, regular and ephemeral container; ``serviceAccountName``. All live in the
+    pod's namespace.
     """
     metadata = pod.get("metadata")
     namespace = metadata.get("namespace", "") if isinstance(metadata, Mapping) else ""
@@ -273,7 +291,10 @@ def pod_references(pod: Mapping[str, Any]) -> frozenset[tuple[str, str, str]]:
             configmaps.extend(_names(env, "valueFrom", "configMapKeyRef", "name"))
             secrets.extend(_names(env_from, "secretRef", "name"))
             configmaps.extend(_names(env_from, "configMapRef", "name"))
+    account = spec.get("serviceAccountName")
     return frozenset(
         [("Secret", namespace, name) for name in secrets]
         + [("ConfigMap", namespace, name) for name in configmaps]
+        + ([("ServiceAccount", namespace, account)] if isinstance(account, str) and account
+           else [])
     )

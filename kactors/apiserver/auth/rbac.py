@@ -280,6 +280,25 @@ class RBACAuthorizer:
             result.extend(local[name] for name in sorted(local))
         return result
 
+    def rules_for(self, user: UserInfo, namespace: str) -> tuple[list[PolicyRule], list[str]]:
+        """``RulesFor``: the rules of every role bound to ``user`` that apply in
+        ``namespace`` (all of its ClusterRoleBindings, then that namespace's RoleBindings;
+        ``""``: the cluster-wide ones only), in the order :meth:`authorize` tries them,
+        and the errors met on the way (roles that do not exist). What a
+        SelfSubjectRulesReview (``kubectl auth can-i --list``) reports."""
+        groups = frozenset(user.groups)
+        rules: list[PolicyRule] = []
+        errors: list[str] = []
+        for binding in self._candidates(user, namespace):
+            if binding.applicable_subject(user.name, groups) is None:
+                continue
+            found, error = self._role_rules(binding)
+            if found is None:
+                errors.append(error)
+            else:
+                rules.extend(found)
+        return rules, errors
+
     def authorize(self, request: Attributes) -> Decision:
         """Allow if a rule of a role bound to the user (in scope) allows the request."""
         user = request.user
