@@ -1,0 +1,912 @@
+"""Server-side printing: objects and lists as ``meta.k8s.io/v1`` ``Table`` documents.
+
+``kubectl get`` asks for ``application/json;as=Table;v=v1;g=meta.k8s.io`` and prints the
+table it gets back: the columns, and how each cell is computed (a pod's STATUS, its
+RESTARTS with ``(5m ago)``), are the *server's* choice, made by kube-apiserver's printers
+(``pkg/printers/internalversion/printers.go``). This module reproduces those printers for
+the kinds kactors serves, as pure functions over plain dicts.
+
+Like kube-apiserver, the server always prints the wide form: every column, the wide-only
+ones with ``priority: 1``; kubectl drops priority > 0 columns unless ``-o wide``. (The
+request carries nothing that says ``-o wide``, so the ``wide`` argument is accepted and
+ignored.) Kinds without a printer get the generic tables Kubernetes uses: built-in kinds
+``NAME CREATED AT`` (``rest.NewDefaultTableConvertor``: roles, CRDs...), custom resources
+their CRD's ``additionalPrinterColumns`` or else ``NAME AGE`` (apiextensions'
+``tableconvertor``). Ages use ``duration.HumanDuration`` (``5s``, ``3m2s``, ``2d5h``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from kactors.api.errors import SelectorError
+from kactors.api.kinds import PrinterColumn, ResourceInfo
+from kactors.api.labels import selector_from_label_selector
+
+__all__ = [
+    "format_endpoints",
+    "human_duration",
+    "jsonpath_values",
+    "pod_status_cells",
+    "to_table",
+    "translate_since",
+]
+
+Obj = Mapping[str, Any]
+Cell = Any
+#: one column: (name, type, description, priority, format)
+Column = tuple[str, str, str, int, str]
+
+_NAME_DOC = (
+    "Name must be unique within a namespace. Is required when creating resources, although "
+    "some resources may allow a client to request the generation of an appropriate name "
+    "automatically. Name is primarily intended for creation idempotence and configuration "
+    "definition. Cannot be updated. More info: "
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
+)
+_CREATED_DOC = (
+    "CreationTimestamp is a timestamp representing the server time when this object was "
+    "created. It is not guaranteed to be set in happens-before order across separate "
+    "operations. Clients may not set this value. It is represented in RFC3339 form and is "
+    "in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "
+    "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
+)
+_CONTAINERS_DOC = "Names of each container in the template."
+_IMAGES_DOC = "Images referenced by each container in the template."
+
+
+def _col(name: str, doc: str = "", kind: str = "string", priority: int = 0,
+         fmt: str = "") -> Column:
+    return (name, kind, doc, priority, fmt)
+
+
+_NAME = _col("Name", _NAME_DOC, fmt="name")
+_AGE = _col("Age", _CREATED_DOC)
+_WIDE_CONTAINERS = (_col("Containers", _CONTAINERS_DOC, priority=1),
+                    _col("Images", _IMAGES_DOC, priority=1))
+
+
+# -- time ------------------------------------------------------------------------------------
+
+def human_duration(seconds: float) -> str:
+    """``duration.HumanDuration``: about 2-3 significant figures (``90s``, ``3m2s``, ``2d5h``)."""
+    whole = int(seconds)
+    if whole < -1:
+        return "<invalid>"
+    if whole < 0:
+        return "0s"
+    if whole < 120:
+        return f"{whole}s"
+    minutes = whole // 60
+    if minutes < 10:
+        rest = whole % 60
+        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = whole // 3600
+    if hours < 8:
+        rest = minutes % 60
+        return f"{hours}h{rest}m" if rest else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        rest = hours % 24
+        return f"{hours // 24}d{rest}h" if rest else f"{hours // 24}d"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        rest = (hours // 24) % 365
+        return f"{hours // 24 // 365}y{rest}d" if rest else f"{hours // 24 // 365}y"
+    return f"{hours // 24 // 365}y"
+
+
+def _parse_time(value: Any) -> datetime.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+def _aware(now: datetime.datetime) -> datetime.datetime:
+    return now if now.tzinfo else now.replace(tzinfo=datetime.UTC)
+
+
+def translate_since(value: Any, now: datetime.datetime) -> str:
+    """``translateTimestampSince``: the age of a timestamp, ``<unknown>`` when unset."""
+    moment = _parse_time(value)
+    if moment is None:
+        return "<unknown>"
+    return human_duration((_aware(now) - moment).total_seconds())
+
+
+# -- small formatting helpers (each one of Kubernetes') -----------------------------------------
+
+def _m(obj: Any, *path: str) -> Any:
+    """``obj[path0][path1]...`` or None; never raises on odd data."""
+    for key in path:
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _format_labels(labels: Any) -> str:
+    """``labels.FormatLabels``: ``k=v`` sorted by key, ``<none>`` when empty."""
+    if not isinstance(labels, Mapping) or not labels:
+        return "<none>"
+    return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
+
+
+def _selector_string(selector: Any) -> str | None:
+    try:
+        return selector_from_label_selector(selector if isinstance(selector, Mapping)
+                                            else None).to_string()
+    except (SelectorError, ValueError, TypeError):
+        return None
+
+
+def _format_label_selector(selector: Any) -> str:
+    """``metav1.FormatLabelSelector``: ``<none>`` when it selects everything or nothing."""
+    text = _selector_string(selector)
+    if text is None:
+        return "<error>"
+    return text or "<none>"
+
+
+def _containers_of(template_spec: Any) -> tuple[str, str]:
+    """``layoutContainerCells``: container names and images, comma-separated."""
+    containers = [c for c in _list(_m(template_spec, "containers")) if isinstance(c, Mapping)]
+    return (",".join(_str(c.get("name")) for c in containers),
+            ",".join(_str(c.get("image")) for c in containers))
+
+
+def _age(obj: Obj, now: datetime.datetime) -> str:
+    return translate_since(_m(obj, "metadata", "creationTimestamp"), now)
+
+
+def _name(obj: Obj) -> str:
+    return _str(_m(obj, "metadata", "name"))
+
+
+# -- pods ------------------------------------------------------------------------------------
+
+_POD_COLUMNS = (
+    _NAME,
+    _col("Ready", "The aggregate readiness state of this pod for accepting traffic."),
+    _col("Status", "The aggregate status of the containers in this pod."),
+    _col("Restarts", "The number of times the containers in this pod have been restarted "
+         "and when the last container in this pod has restarted."),
+    _AGE,
+    _col("IP", "podIP address allocated to the pod. Routable at least within the cluster. "
+         "Empty if not yet allocated.", priority=1),
+    _col("Node", "NodeName indicates in which node this pod is scheduled.", priority=1),
+    _col("Nominated Node", "nominatedNodeName is set only when this pod preempts other pods "
+         "on the node, but it cannot be scheduled right away as preemption victims receive "
+         "their graceful termination periods.", priority=1),
+    _col("Readiness Gates", "If specified, all readiness gates will be evaluated for pod "
+         "readiness.", priority=1),
+)
+
+_POD_CONDITIONS = {
+    "Succeeded": [{"type": "Completed", "status": "True", "reason": "Succeeded",
+                   "message": "The pod has completed successfully."}],
+    "Failed": [{"type": "Completed", "status": "True", "reason": "Failed",
+                "message": "The pod failed."}],
+}
+
+
+def _condition_true(conditions: Any, kind: str) -> bool:
+    return any(isinstance(c, Mapping) and c.get("type") == kind and c.get("status") == "True"
+               for c in _list(conditions))
+
+
+def _terminated_reason(terminated: Mapping[str, Any], prefix: str = "") -> str:
+    reason = _str(terminated.get("reason"))
+    if reason:
+        return prefix + reason
+    signal = _int(terminated.get("signal"))
+    if signal:
+        return f"{prefix}Signal:{signal}"
+    return f"{prefix}ExitCode:{_int(terminated.get('exitCode'))}"
+
+
+def _later(current: datetime.datetime | None, status: Mapping[str, Any]
+           ) -> datetime.datetime | None:
+    """The later of ``current`` and the container's last termination."""
+    finished = _parse_time(_m(status, "lastState", "terminated", "finishedAt"))
+    if finished is not None and (current is None or finished > current):
+        return finished
+    return current
+
+
+def pod_status_cells(pod: Obj, now: datetime.datetime) -> tuple[str, str, str]:
+    """READY, STATUS and RESTARTS of a pod, computed as ``printPod`` does."""
+    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    phase = _str(status.get("phase"))
+    reason = _str(status.get("reason")) or phase
+    for condition in _list(status.get("conditions")):
+        if (isinstance(condition, Mapping) and condition.get("type") == "PodScheduled"
+                and condition.get("reason") == "SchedulingGated"):
+            reason = "SchedulingGated"
+    init_specs = {c.get("name"): c for c in _list(spec.get("initContainers"))
+                  if isinstance(c, Mapping)}
+    sidecars = {name for name, c in init_specs.items() if c.get("restartPolicy") == "Always"}
+    total = len(_list(spec.get("containers"))) + len(sidecars)
+    ready = restarts = sidecar_restarts = 0
+    last_restart: datetime.datetime | None = None
+    last_sidecar_restart: datetime.datetime | None = None
+
+    initializing = False
+    init_statuses = [s for s in _list(status.get("initContainerStatuses"))
+                     if isinstance(s, Mapping)]
+    for index, container in enumerate(init_statuses):
+        state = container.get("state") or {}
+        restarts += _int(container.get("restartCount"))
+        last_restart = _later(last_restart, container)
+        sidecar = container.get("name") in sidecars
+        if sidecar:
+            sidecar_restarts += _int(container.get("restartCount"))
+            last_sidecar_restart = _later(last_sidecar_restart, container)
+        terminated, waiting = state.get("terminated"), state.get("waiting")
+        if isinstance(terminated, Mapping) and _int(terminated.get("exitCode")) == 0:
+            continue
+        if sidecar and container.get("started") is True:
+            if container.get("ready") is True:
+                ready += 1
+            continue
+        if isinstance(terminated, Mapping):
+            reason = _terminated_reason(terminated, "Init:")
+        elif (isinstance(waiting, Mapping) and _str(waiting.get("reason"))
+              and waiting.get("reason") != "PodInitializing"):
+            reason = "Init:" + waiting["reason"]
+        else:
+            reason = f"Init:{index}/{len(init_specs)}"
+        initializing = True
+        break
+
+    if not initializing or _condition_true(status.get("conditions"), "Initialized"):
+        restarts, last_restart = sidecar_restarts, last_sidecar_restart
+        has_running = False
+        for container in reversed([s for s in _list(status.get("containerStatuses"))
+                                   if isinstance(s, Mapping)]):
+            state = container.get("state") or {}
+            restarts += _int(container.get("restartCount"))
+            last_restart = _later(last_restart, container)
+            waiting, terminated = state.get("waiting"), state.get("terminated")
+            if isinstance(waiting, Mapping) and _str(waiting.get("reason")):
+                reason = waiting["reason"]
+            elif isinstance(terminated, Mapping):
+                reason = _terminated_reason(terminated)
+            elif container.get("ready") is True and isinstance(state.get("running"), Mapping):
+                has_running = True
+                ready += 1
+        if reason == "Completed" and has_running:
+            ready_condition = _condition_true(status.get("conditions"), "Ready")
+            reason = "Running" if ready_condition else "NotReady"
+
+    deleting = _m(pod, "metadata", "deletionTimestamp") is not None
+    if deleting and status.get("reason") == "NodeLost":
+        reason = "Unknown"
+    elif deleting and phase not in ("Succeeded", "Failed"):
+        reason = "Terminating"
+
+    restarts_text = str(restarts)
+    if restarts and last_restart is not None:
+        ago = human_duration((_aware(now) - last_restart).total_seconds())
+        restarts_text = f"{restarts} ({ago} ago)"
+    return f"{ready}/{total}", reason, restarts_text
+
+
+def _print_pod(pod: Obj, now: datetime.datetime) -> list[Cell]:
+    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    ready, reason, restarts = pod_status_cells(pod, now)
+    pod_ips = [p for p in _list(status.get("podIPs")) if isinstance(p, Mapping)]
+    pod_ip = _str(pod_ips[0].get("ip")) if pod_ips else _str(status.get("podIP"))
+    gates = [g for g in _list(spec.get("readinessGates")) if isinstance(g, Mapping)]
+    gates_text = "<none>"
+    if gates:
+        conditions = {c.get("type"): c.get("status") for c in _list(status.get("conditions"))
+                      if isinstance(c, Mapping)}
+        passed = sum(1 for g in gates if conditions.get(g.get("conditionType")) == "True")
+        gates_text = f"{passed}/{len(gates)}"
+    return [_name(pod), ready, reason, restarts, _age(pod, now), pod_ip or "<none>",
+            _str(spec.get("nodeName")) or "<none>",
+            _str(status.get("nominatedNodeName")) or "<none>", gates_text]
+
+
+# -- workloads --------------------------------------------------------------------------------
+
+_DEPLOYMENT_COLUMNS = (
+    _NAME, _col("Ready", "Number of the pod with ready state"),
+    _col("Up-to-date", "Total number of non-terminated pods targeted by this deployment "
+         "that have the desired template spec."),
+    _col("Available", "Total number of available pods (ready for at least minReadySeconds) "
+         "targeted by this deployment."),
+    _AGE, *_WIDE_CONTAINERS,
+    _col("Selector", "Label selector for pods. Existing ReplicaSets whose pods are selected "
+         "by this will be the ones affected by this deployment.", priority=1),
+)
+
+
+def _print_deployment(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    names, images = _containers_of(_m(spec, "template", "spec"))
+    selector = _selector_string(spec.get("selector"))
+    return [_name(obj), f"{_int(status.get('readyReplicas'))}/{_int(spec.get('replicas'), 1)}",
+            _int(status.get("updatedReplicas")), _int(status.get("availableReplicas")),
+            _age(obj, now), names, images, "<invalid>" if selector is None else selector]
+
+
+_REPLICASET_COLUMNS = (
+    _NAME,
+    _col("Desired", "Replicas is the number of desired replicas.", "integer"),
+    _col("Current", "Replicas is the most recently observed number of replicas.", "integer"),
+    _col("Ready", "The number of ready replicas for this replica set.", "integer"),
+    _AGE, *_WIDE_CONTAINERS,
+    _col("Selector", "Selector is a label query over pods that should match the replica "
+         "count.", priority=1),
+)
+
+
+def _print_replicaset(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    names, images = _containers_of(_m(spec, "template", "spec"))
+    return [_name(obj), _int(spec.get("replicas"), 1), _int(status.get("replicas")),
+            _int(status.get("readyReplicas")), _age(obj, now), names, images,
+            _format_label_selector(spec.get("selector"))]
+
+
+_DAEMONSET_COLUMNS = (
+    _NAME,
+    _col("Desired", "The total number of nodes that should be running the daemon pod.",
+         "integer"),
+    _col("Current", "The number of nodes that are running at least 1 daemon pod and are "
+         "supposed to run the daemon pod.", "integer"),
+    _col("Ready", "The number of nodes that should be running the daemon pod and have one or "
+         "more of the daemon pod running and ready.", "integer"),
+    _col("Up-to-date", "The total number of nodes that are running updated daemon pod",
+         "integer"),
+    _col("Available", "The number of nodes that should be running the daemon pod and have "
+         "one or more of the daemon pod running and available.", "integer"),
+    _col("Node Selector", "NodeSelector is a selector which must be true for the pod to fit "
+         "on a node."),
+    _AGE, *_WIDE_CONTAINERS,
+    _col("Selector", "A label query over pods that are managed by the daemon set.",
+         priority=1),
+)
+
+
+def _print_daemonset(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    template_spec = _m(spec, "template", "spec")
+    names, images = _containers_of(template_spec)
+    return [_name(obj), _int(status.get("desiredNumberScheduled")),
+            _int(status.get("currentNumberScheduled")), _int(status.get("numberReady")),
+            _int(status.get("updatedNumberScheduled")), _int(status.get("numberAvailable")),
+            _format_labels(_m(template_spec, "nodeSelector")), _age(obj, now), names, images,
+            _format_label_selector(spec.get("selector"))]
+
+
+_STATEFULSET_COLUMNS = (_NAME, _col("Ready", "Number of the pod with ready state"), _AGE,
+                        *_WIDE_CONTAINERS)
+
+
+def _print_statefulset(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    names, images = _containers_of(_m(spec, "template", "spec"))
+    return [_name(obj), f"{_int(status.get('readyReplicas'))}/{_int(spec.get('replicas'), 1)}",
+            _age(obj, now), names, images]
+
+
+_JOB_COLUMNS = (
+    _NAME, _col("Status", "Status of the job."),
+    _col("Completions", "The number of pods which reached phase Succeeded."),
+    _col("Duration", "Time required to complete the job."),
+    _AGE, *_WIDE_CONTAINERS,
+    _col("Selector", "A label query over pods that should match the pod count.", priority=1),
+)
+
+
+def _job_status(obj: Obj) -> str:
+    conditions = _m(obj, "status", "conditions")
+    # hasJobCondition looks at the first condition of each type only
+    first: dict[str, Any] = {}
+    for condition in _list(conditions):
+        if isinstance(condition, Mapping):
+            first.setdefault(condition.get("type"), condition.get("status"))
+    if first.get("Complete") == "True":
+        return "Complete"
+    if first.get("Failed") == "True":
+        return "Failed"
+    if _m(obj, "metadata", "deletionTimestamp") is not None:
+        return "Terminating"
+    if first.get("Suspended") == "True":
+        return "Suspended"
+    if first.get("FailureTarget") == "True":
+        return "FailureTarget"
+    return "Running"
+
+
+def _print_job(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    succeeded = _int(status.get("succeeded"))
+    completions = spec.get("completions")
+    if isinstance(completions, int) and not isinstance(completions, bool):
+        done = f"{succeeded}/{completions}"
+    else:
+        parallelism = _int(spec.get("parallelism"))
+        done = f"{succeeded}/1 of {parallelism}" if parallelism > 1 else f"{succeeded}/1"
+    start, end = _parse_time(status.get("startTime")), _parse_time(status.get("completionTime"))
+    took = ""
+    if start is not None:
+        took = human_duration(((end or _aware(now)) - start).total_seconds())
+    names, images = _containers_of(_m(spec, "template", "spec"))
+    return [_name(obj), _job_status(obj), done, took, _age(obj, now), names, images,
+            _format_label_selector(spec.get("selector"))]
+
+
+# -- core kinds -------------------------------------------------------------------------------
+
+_SERVICE_COLUMNS = (
+    _NAME,
+    _col("Type", "type determines how the Service is exposed."),
+    _col("Cluster-IP", "clusterIP is the IP address of the service and is usually assigned "
+         "randomly."),
+    _col("External-IP", "externalIPs is a list of IP addresses for which nodes in the cluster "
+         "will also accept traffic for this service."),
+    _col("Port(s)", "The list of ports that are exposed by this service."),
+    _AGE,
+    _col("Selector", "Route service traffic to pods with label keys and values matching this "
+         "selector.", priority=1),
+)
+
+
+def _external_ip(spec: Mapping[str, Any], status: Mapping[str, Any]) -> str:
+    """``getServiceExternalIP`` (the server prints wide: no clipping)."""
+    kind = _str(spec.get("type")) or "ClusterIP"
+    external = [ip for ip in _list(spec.get("externalIPs")) if isinstance(ip, str)]
+    if kind in ("ClusterIP", "NodePort"):
+        return ",".join(external) if external else "<none>"
+    if kind == "LoadBalancer":
+        ingress = sorted({_str(i.get("ip")) or _str(i.get("hostname"))
+                          for i in _list(_m(status, "loadBalancer", "ingress"))
+                          if isinstance(i, Mapping)} - {""})
+        if external:
+            return ",".join([*ingress, *external])
+        return ",".join(ingress) if ingress else "<pending>"
+    if kind == "ExternalName":
+        return _str(spec.get("externalName"))
+    return "<unknown>"
+
+
+def _port_string(ports: Any) -> str:
+    pieces = []
+    for port in _list(ports):
+        if not isinstance(port, Mapping):
+            continue
+        protocol = _str(port.get("protocol")) or "TCP"
+        node_port = _int(port.get("nodePort"))
+        if node_port > 0:
+            pieces.append(f"{_int(port.get('port'))}:{node_port}/{protocol}")
+        else:
+            pieces.append(f"{_int(port.get('port'))}/{protocol}")
+    return ",".join(pieces)
+
+
+def _print_service(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    cluster_ips = [ip for ip in _list(spec.get("clusterIPs")) if isinstance(ip, str)]
+    internal = cluster_ips[0] if cluster_ips else _str(spec.get("clusterIP")) or "<none>"
+    return [_name(obj), _str(spec.get("type")) or "ClusterIP", internal,
+            _external_ip(spec, status), _port_string(spec.get("ports")) or "<none>",
+            _age(obj, now), _format_labels(spec.get("selector"))]
+
+
+_ENDPOINTS_COLUMNS = (
+    _NAME,
+    _col("Endpoints", "The set of all endpoints is the union of all subsets."),
+    _AGE,
+)
+
+
+def format_endpoints(endpoints: Obj) -> str:
+    """``formatEndpoints``: up to three ``ip:port``, then ``+ N more...``."""
+    subsets = [s for s in _list(endpoints.get("subsets")) if isinstance(s, Mapping)]
+    if not subsets:
+        return "<none>"
+    shown: list[str] = []
+    count, limit, more = 0, 3, False
+    for subset in subsets:
+        addresses = [_str(a.get("ip")) for a in _list(subset.get("addresses"))
+                     if isinstance(a, Mapping)]
+        ports = [p for p in _list(subset.get("ports")) if isinstance(p, Mapping)]
+        targets: list[list[str]] = (
+            [[ip for ip in addresses]] if not ports else
+            [[_host_port(ip, _int(p.get("port"))) for ip in addresses] for p in ports])
+        for group in targets:
+            count += len(group)
+            for target in group:
+                if len(shown) == limit:
+                    more = True
+                    break
+                shown.append(target)
+    text = ",".join(shown)
+    return f"{text} + {count - limit} more..." if more else text
+
+
+def _host_port(ip: str, port: int) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def _print_endpoints(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    return [_name(obj), format_endpoints(obj), _age(obj, now)]
+
+
+_NODE_COLUMNS = (
+    _NAME, _col("Status", "The status of the node"), _col("Roles", "The roles of the node"),
+    _AGE, _col("Version", "Kubelet Version reported by the node."),
+    _col("Internal-IP", "List of addresses reachable to the node.", priority=1),
+    _col("External-IP", "List of addresses reachable to the node.", priority=1),
+    _col("OS-Image", "OS Image reported by the node from /etc/os-release.", priority=1),
+    _col("Kernel-Version", "Kernel Version reported by the node from 'uname -r'.",
+         priority=1),
+    _col("Container-Runtime", "ContainerRuntime Version reported by the node through runtime "
+         "remote API.", priority=1),
+)
+
+
+def _node_address(obj: Obj, kind: str) -> str:
+    for address in _list(_m(obj, "status", "addresses")):
+        if isinstance(address, Mapping) and address.get("type") == kind:
+            return _str(address.get("address"))
+    return "<none>"
+
+
+def _node_roles(obj: Obj) -> str:
+    roles: set[str] = set()
+    for key, value in (_m(obj, "metadata", "labels") or {}).items():
+        if key.startswith("node-role.kubernetes.io/") and key[len("node-role.kubernetes.io/"):]:
+            roles.add(key[len("node-role.kubernetes.io/"):])
+        elif key == "kubernetes.io/role" and value:
+            roles.add(value)
+    return ",".join(sorted(roles)) or "<none>"
+
+
+def _print_node(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    states = []
+    for condition in _list(_m(obj, "status", "conditions")):
+        if isinstance(condition, Mapping) and condition.get("type") == "Ready":
+            states = ["Ready" if condition.get("status") == "True" else "NotReady"]
+    states = states or ["Unknown"]
+    if _m(obj, "spec", "unschedulable") is True:
+        states.append("SchedulingDisabled")
+    info = _m(obj, "status", "nodeInfo") or {}
+    return [_name(obj), ",".join(states), _node_roles(obj), _age(obj, now),
+            _str(info.get("kubeletVersion")), _node_address(obj, "InternalIP"),
+            _node_address(obj, "ExternalIP"), _str(info.get("osImage")) or "<unknown>",
+            _str(info.get("kernelVersion")) or "<unknown>",
+            _str(info.get("containerRuntimeVersion")) or "<unknown>"]
+
+
+_EVENT_COLUMNS = (
+    _col("Last Seen", "The time at which the most recent occurrence of this event was "
+         "recorded."),
+    _col("Type", "Type of this event (Normal, Warning), new types could be added in the "
+         "future"),
+    _col("Reason", "This should be a short, machine understandable string that gives the "
+         "reason for the transition into the object's current status."),
+    _col("Object", "The object that this event is about."),
+    _col("Subobject", "If referring to a piece of an object instead of an entire object, "
+         "this string should contain a valid JSON/Go field access statement.", priority=1),
+    _col("Source", "The component reporting this event.", priority=1),
+    _col("Message", "A human-readable description of the status of this operation."),
+    _col("First Seen", "The time at which the event was first recorded.", priority=1),
+    _col("Count", "The number of times this event has occurred.", priority=1),
+    _col("Name", _NAME_DOC, priority=1, fmt="name"),
+)
+
+
+def _print_event(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    first = translate_since(obj.get("firstTimestamp"), now)
+    if _parse_time(obj.get("firstTimestamp")) is None:
+        first = translate_since(obj.get("eventTime"), now)
+    last = (translate_since(obj.get("lastTimestamp"), now)
+            if _parse_time(obj.get("lastTimestamp")) is not None else first)
+    count = _int(obj.get("count"))
+    series = obj.get("series")
+    if isinstance(series, Mapping):
+        last = translate_since(series.get("lastObservedTime"), now)
+        count = _int(series.get("count"))
+    elif count == 0:
+        count = 1  # singleton events have no count in the new API
+    involved = obj.get("involvedObject") or {}
+    kind, name = _str(involved.get("kind")).lower(), _str(involved.get("name"))
+    source = obj.get("source") or {}
+    component = _str(source.get("component")) or _str(obj.get("reportingComponent"))
+    instance = _str(source.get("host")) or _str(obj.get("reportingInstance"))
+    return [last, _str(obj.get("type")), _str(obj.get("reason")),
+            f"{kind}/{name}" if name else kind, _str(involved.get("fieldPath")),
+            f"{component}, {instance}" if instance else component,
+            _str(obj.get("message")).strip(), first, count, _name(obj)]
+
+
+_NAMESPACE_COLUMNS = (_NAME, _col("Status", "The status of the namespace"), _AGE)
+_CONFIGMAP_COLUMNS = (_NAME, _col("Data", "Data contains the configuration data."), _AGE)
+_SECRET_COLUMNS = (
+    _NAME, _col("Type", "Used to facilitate programmatic handling of secret data."),
+    _col("Data", "Data contains the secret data."), _AGE,
+)
+_SERVICEACCOUNT_COLUMNS = (
+    _NAME, _col("Secrets", "Secrets is a list of the secrets in the same namespace that pods "
+                "running using this ServiceAccount are allowed to use."), _AGE,
+)
+_LEASE_COLUMNS = (_NAME, _col("Holder", "holderIdentity contains the identity of the holder "
+                               "of a current lease."), _AGE)
+_BINDING_COLUMNS = (
+    _NAME, _col("Role", "RoleRef can reference a Role in the current namespace or a "
+                "ClusterRole in the global namespace."),
+    _AGE, _col("Users", "Users in the roleBinding", priority=1),
+    _col("Groups", "Groups in the roleBinding", priority=1),
+    _col("ServiceAccounts", "ServiceAccounts in the roleBinding", priority=1),
+)
+
+
+def _print_namespace(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    return [_name(obj), _str(_m(obj, "status", "phase")), _age(obj, now)]
+
+
+def _print_configmap(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    data, binary = obj.get("data"), obj.get("binaryData")
+    count = (len(data) if isinstance(data, Mapping) else 0) + (
+        len(binary) if isinstance(binary, Mapping) else 0)
+    return [_name(obj), count, _age(obj, now)]
+
+
+def _print_secret(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    data = obj.get("data")
+    return [_name(obj), _str(obj.get("type")), len(data) if isinstance(data, Mapping) else 0,
+            _age(obj, now)]
+
+
+def _print_serviceaccount(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    return [_name(obj), len(_list(obj.get("secrets"))), _age(obj, now)]
+
+
+def _print_lease(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    return [_name(obj), _str(_m(obj, "spec", "holderIdentity")), _age(obj, now)]
+
+
+def _print_binding(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    ref = obj.get("roleRef") or {}
+    users, groups, accounts = [], [], []
+    for subject in _list(obj.get("subjects")):
+        if not isinstance(subject, Mapping):
+            continue
+        kind, name = subject.get("kind"), _str(subject.get("name"))
+        if kind == "ServiceAccount":
+            accounts.append(f"{_str(subject.get('namespace'))}/{name}")
+        elif kind == "User":
+            users.append(name)
+        elif kind == "Group":
+            groups.append(name)
+    return [_name(obj), f"{_str(ref.get('kind'))}/{_str(ref.get('name'))}", _age(obj, now),
+            ", ".join(users), ", ".join(groups), ", ".join(accounts)]
+
+
+Printer = Callable[[Obj, datetime.datetime], list[Cell]]
+
+#: (group, kind) -> the columns and the function computing one row's cells
+_PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
+    ("", "Pod"): (_POD_COLUMNS, _print_pod),
+    ("", "Service"): (_SERVICE_COLUMNS, _print_service),
+    ("", "Endpoints"): (_ENDPOINTS_COLUMNS, _print_endpoints),
+    ("", "Node"): (_NODE_COLUMNS, _print_node),
+    ("", "Event"): (_EVENT_COLUMNS, _print_event),
+    ("", "Namespace"): (_NAMESPACE_COLUMNS, _print_namespace),
+    ("", "ConfigMap"): (_CONFIGMAP_COLUMNS, _print_configmap),
+    ("", "Secret"): (_SECRET_COLUMNS, _print_secret),
+    ("", "ServiceAccount"): (_SERVICEACCOUNT_COLUMNS, _print_serviceaccount),
+    ("apps", "Deployment"): (_DEPLOYMENT_COLUMNS, _print_deployment),
+    ("apps", "ReplicaSet"): (_REPLICASET_COLUMNS, _print_replicaset),
+    ("apps", "DaemonSet"): (_DAEMONSET_COLUMNS, _print_daemonset),
+    ("apps", "StatefulSet"): (_STATEFULSET_COLUMNS, _print_statefulset),
+    ("batch", "Job"): (_JOB_COLUMNS, _print_job),
+    ("coordination.k8s.io", "Lease"): (_LEASE_COLUMNS, _print_lease),
+    ("rbac.authorization.k8s.io", "RoleBinding"): (_BINDING_COLUMNS, _print_binding),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"): (_BINDING_COLUMNS, _print_binding),
+}
+
+
+# -- generic tables ---------------------------------------------------------------------------
+
+_DEFAULT_COLUMNS = (_NAME, _col("Created At", _CREATED_DOC, "date"))
+
+
+def _print_default(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    """``rest.NewDefaultTableConvertor``: the name and the creation time in RFC 3339."""
+    created = _parse_time(_m(obj, "metadata", "creationTimestamp"))
+    stamp = created.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if created else (
+        "0001-01-01T00:00:00Z")
+    return [_name(obj), stamp]
+
+
+_AGE_COLUMN = PrinterColumn("Age", "date", ".metadata.creationTimestamp", _CREATED_DOC)
+
+
+def _custom_printer(info: ResourceInfo) -> tuple[Sequence[Column], Printer]:
+    """apiextensions' ``tableconvertor``: NAME, then the CRD's printer columns (``Age`` when
+    it declares none, as ``serveDefaultColumnsIfEmpty`` does)."""
+    declared = info.printer_columns or (_AGE_COLUMN,)
+    columns = [_NAME] + [_col(c.name, c.description, c.type, c.priority, c.format)
+                         for c in declared]
+
+    def cells(obj: Obj, now: datetime.datetime) -> list[Cell]:
+        row: list[Cell] = [_name(obj)]
+        for column in declared:
+            values = jsonpath_values(obj, column.json_path)
+            row.append(_cell_for(column.type, values[0], now) if values else None)
+        return row
+
+    return columns, cells
+
+
+def _cell_for(kind: str, value: Any, now: datetime.datetime) -> Cell:
+    """``cellForJSONValue``: the value as the column's type, or None when it is not one."""
+    if value is None:
+        return None
+    if kind == "string":
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return json.dumps(value, separators=(",", ":")) if isinstance(value, dict | list) \
+            else str(value)
+    if kind == "integer" and isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind == "boolean" and isinstance(value, bool):
+        return value
+    if kind == "date" and isinstance(value, str):
+        moment = _parse_time(value)
+        if moment is None:
+            return "<invalid>"
+        return human_duration((_aware(now) - moment).total_seconds())
+    return None
+
+
+_STEP_RE = re.compile(
+    r"\.(?P<field>[A-Za-z0-9_$-]+)"
+    r"|\[(?P<index>-?\d+|\*)\]"
+    r"|\[\?\(@\.(?P<key>[A-Za-z0-9_.-]+)\s*==\s*(?P<quote>[\"'])(?P<value>[^\"']*)(?P=quote)\)\]"
+    r"|\[['\"](?P<quoted>[^'\"]+)['\"]\]"
+)
+
+
+def jsonpath_values(obj: Any, path: str) -> list[Any]:
+    """The values a simple JSONPath selects (what CRD printer columns use).
+
+    Supported: ``.field``, ``['field.with.dots']``, ``[n]``, ``[*]`` and the filter
+    ``[?(@.key=="value")]``; ``{...}`` braces are optional. Anything else selects nothing.
+    """
+    path = path.strip()
+    if path.startswith("{") and path.endswith("}"):
+        path = path[1:-1]
+    if path.startswith("$"):
+        path = path[1:]
+    current = [obj]
+    position = 0
+    while position < len(path):
+        match = _STEP_RE.match(path, position)
+        if match is None:
+            return []
+        position = match.end()
+        following: list[Any] = []
+        for value in current:
+            if match.group("field") is not None or match.group("quoted") is not None:
+                key = match.group("field") or match.group("quoted")
+                if isinstance(value, Mapping) and key in value:
+                    following.append(value[key])
+            elif match.group("index") is not None:
+                if not isinstance(value, list):
+                    continue
+                if match.group("index") == "*":
+                    following.extend(value)
+                else:
+                    index = int(match.group("index"))
+                    if -len(value) <= index < len(value):
+                        following.append(value[index])
+            else:
+                if not isinstance(value, list):
+                    continue
+                want, keys = match.group("value"), match.group("key").split(".")
+                following.extend(item for item in value if _m(item, *keys) == want)
+        current = following
+    return current
+
+
+# -- the table --------------------------------------------------------------------------------
+
+def _printer_for(info: ResourceInfo) -> tuple[Sequence[Column], Printer]:
+    found = _PRINTERS.get((info.group, info.kind))
+    if found is not None and not info.custom:
+        return found
+    if info.custom:
+        return _custom_printer(info)
+    return _DEFAULT_COLUMNS, _print_default
+
+
+def _row_object(obj: Obj, include_object: str) -> dict[str, Any] | None:
+    if include_object == "None":
+        return None
+    if include_object == "Object":
+        return dict(obj)
+    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+            "metadata": dict(obj.get("metadata") or {})}
+
+
+def to_table(info: ResourceInfo, result: Mapping[str, Any], *, wide: bool = True,
+             now: datetime.datetime, include_object: str = "Metadata",
+             no_headers: bool = False) -> dict[str, Any]:
+    """``result`` (one object or a list) as a ``meta.k8s.io/v1`` Table.
+
+    ``include_object`` is the ``includeObject`` query parameter: ``Metadata`` (a
+    ``PartialObjectMetadata`` per row, the default), ``Object`` or ``None``. ``wide`` is
+    ignored: like kube-apiserver, every column is sent and kubectl hides those with
+    ``priority > 0`` unless ``-o wide``. ``no_headers`` (``TableOptions.noHeaders``, which
+    kubectl sends for the events of a watch after the first) leaves the columns out.
+    """
+    del wide  # see the docstring
+    columns, printer = _printer_for(info)
+    items = result.get("items")
+    objects = [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) \
+        else [result]
+    meta = result.get("metadata") or {}
+    table_meta: dict[str, Any] = {}
+    if meta.get("resourceVersion"):
+        table_meta["resourceVersion"] = meta["resourceVersion"]
+    if isinstance(items, list):
+        if meta.get("continue"):
+            table_meta["continue"] = meta["continue"]
+        if meta.get("remainingItemCount") is not None:
+            table_meta["remainingItemCount"] = meta["remainingItemCount"]
+    rows = []
+    for obj in objects:
+        row: dict[str, Any] = {"cells": printer(obj, now)}
+        if info.group == "" and info.kind == "Pod":
+            conditions = _POD_CONDITIONS.get(_str(_m(obj, "status", "phase")))
+            if conditions:
+                row["conditions"] = [dict(c) for c in conditions]
+        embedded = _row_object(obj, include_object)
+        if embedded is not None:
+            row["object"] = embedded
+        rows.append(row)
+    table: dict[str, Any] = {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
+                             "metadata": table_meta}
+    if not no_headers:
+        table["columnDefinitions"] = [
+            {"name": name, "type": kind, "format": fmt, "description": doc,
+             "priority": priority} for name, kind, doc, priority, fmt in columns]
+    else:
+        table["columnDefinitions"] = []
+    table["rows"] = rows
+    return table
