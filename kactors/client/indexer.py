@@ -25,6 +25,26 @@ def by_namespace(obj: Obj) -> list[str]:
     return [str((obj.get("metadata") or {}).get("namespace") or "")]
 
 
+#: the index of `by_controller`: objects by their controller's uid, orphans together
+CONTROLLER_INDEX = "controller-uid"
+
+
+def orphan_index_key(namespace: str) -> str:
+    """The `by_controller` value of a namespace's orphans (`OrphanPodIndexKeyForNamespace`)."""
+    return f"orphan/{namespace}"
+
+
+def by_controller(obj: Obj) -> list[str]:
+    """Kubernetes' `controllerUIDIndex`: the uid of the object's controller, or the
+    namespace's orphan key. A ReplicaSet's candidates are then its own pods plus the
+    orphans it might adopt, not every pod of the namespace."""
+    meta = obj.get("metadata") or {}
+    for ref in meta.get("ownerReferences") or ():
+        if isinstance(ref, dict) and ref.get("controller") is True:
+            return [str(ref.get("uid"))]
+    return [orphan_index_key(str(meta.get("namespace") or ""))]
+
+
 def pods_by_node(obj: Obj) -> list[str]:
     node = (obj.get("spec") or {}).get("nodeName")
     return [node] if node else []

@@ -10,9 +10,10 @@ Two different failures, as in Kubernetes:
   missing object leaves the whole pod ``ContainerCreating`` with ``FailedMount`` events
   (``MountVolume.SetUp failed for volume "cfg" : configmap "x" not found``).
 
-``optional: true`` references are skipped when missing. ``projected`` volumes (the
-service-account token volume among them), ``emptyDir``, ``hostPath`` and the other
-sources are accepted as they are.
+``optional: true`` references are skipped when missing. ``projected`` volumes are checked
+source by source, the service-account token included (the ``kube-api-access-*`` volume
+fails with ``configmap "kube-root-ca.crt" not found`` or ``failed to fetch token: ...``);
+``emptyDir``, ``hostPath`` and the other sources are accepted as they are.
 
 The runtime never sees a Secret's values: :func:`resolve_env` returns variable *names*
 only, which is all the simulated images need (``POSTGRES_PASSWORD`` set or not).
@@ -111,36 +112,55 @@ def resolve_env(container: Mapping[str, Any], namespace: str, lookup: ConfigLook
 
 
 def check_volumes(
-    volumes: Sequence[Mapping[str, Any]], namespace: str, lookup: ConfigLookup
+    volumes: Sequence[Mapping[str, Any]], namespace: str, lookup: ConfigLookup,
+    token_name: str = "",
 ) -> list[tuple[str, str]]:
-    """``(volume name, error)`` for each configMap/secret volume that cannot be mounted."""
+    """``(volume name, error)`` for each volume that cannot be mounted: a configMap or
+    secret volume, or a ``projected`` one whose ConfigMap, Secret or service-account
+    token (``lookup("ServiceAccountToken", namespace, token_name)``: ``{"token": ...}``,
+    or ``{"error": ...}`` when the kubelet could not get one) is missing. One error per
+    volume, the first."""
     errors: list[tuple[str, str]] = []
     for volume in volumes:
         if not isinstance(volume, Mapping):
             continue
-        for field, kind, name_key in (
-            ("configMap", "ConfigMap", "name"),
-            ("secret", "Secret", "secretName"),
-        ):
-            source = volume.get(field)
-            if not isinstance(source, Mapping):
-                continue
-            name = str(source.get(name_key) or "")
-            optional = source.get("optional") is True
-            obj = lookup(kind, namespace, name)
-            if obj is None:
-                if not optional:
-                    errors.append((str(volume.get("name")), f'{_LOWER[kind]} "{name}" not found'))
-                continue
-            keys = _keys(kind, obj)
-            for item in _dicts(source.get("items")):
-                key = str(item.get("key") or "")
-                if key not in keys and not optional:
-                    message = (
-                        f"configmap references non-existent config key: {key}"
-                        if kind == "ConfigMap"
-                        else f"references non-existent secret key: {key}"
-                    )
-                    errors.append((str(volume.get("name")), message))
+        name = str(volume.get("name"))
+        error = _source_error(volume, namespace, lookup, "secretName")
+        projected = volume.get("projected")
+        if error is None and isinstance(projected, Mapping):
+            for source in _dicts(projected.get("sources")):
+                error = _source_error(source, namespace, lookup, "name")
+                if error is None and isinstance(source.get("serviceAccountToken"), Mapping):
+                    token = lookup("ServiceAccountToken", namespace, token_name) or {
+                        "error": "no token requested"}
+                    if "token" not in token:
+                        error = f"failed to fetch token: {token.get('error')}"
+                if error is not None:
                     break
+        if error is not None:
+            errors.append((name, error))
     return errors
+
+
+def _source_error(source: Mapping[str, Any], namespace: str, lookup: ConfigLookup,
+                  secret_key: str) -> str | None:
+    """Why the ``configMap`` or ``secret`` of a volume (or of a projection, where the
+    Secret's name is under ``name`` rather than ``secretName``) cannot be mounted."""
+    for field, kind, name_key in (("configMap", "ConfigMap", "name"),
+                                  ("secret", "Secret", secret_key)):
+        ref = source.get(field)
+        if not isinstance(ref, Mapping):
+            continue
+        name = str(ref.get(name_key) or "")
+        optional = ref.get("optional") is True
+        obj = lookup(kind, namespace, name)
+        if obj is None:
+            return None if optional else f'{_LOWER[kind]} "{name}" not found'
+        keys = _keys(kind, obj)
+        for item in _dicts(ref.get("items")):
+            key = str(item.get("key") or "")
+            if key not in keys and not optional:
+                return (f"configmap references non-existent config key: {key}"
+                        if kind == "ConfigMap" else
+                        f"references non-existent secret key: {key}")
+    return None

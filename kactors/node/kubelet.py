@@ -11,6 +11,7 @@ so the node authorizer limits it to its own Node and the pods bound to it.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 from typing import Any
@@ -18,8 +19,9 @@ from typing import Any
 import attrs
 
 from kactors.actors import Actor, ActorRef
+from kactors.api.patch import json_merge_patch
 from kactors.apiserver.auth import pod_references
-from kactors.apiserver.objects import DEFAULT_EPOCH, timestamp
+from kactors.apiserver.objects import cluster_epoch, timestamp
 from kactors.client.client import ApiClient
 from kactors.client.errors import ApiError, Conflict, NotFound
 from kactors.client.indexer import Indexer
@@ -28,9 +30,19 @@ from kactors.controllers.events import EventRecorder
 from kactors.node.events import EventKind, RuntimeEvent
 from kactors.node.images import ImageCatalog
 from kactors.node.runtime import ContainerRuntime, LogsUnavailable, render_times
+from kactors.node.tokens import TOKEN_KIND, TokenManager
+from kactors.node.volumefiles import mounted_files
 
 KUBELET_VERSION = "v1.32.0-kactors"
 LEASE_DURATION = 40
+#: `nodeStatusReportFrequency`: the Node's status is posted this often when nothing in it
+#: changed (the Lease, renewed every heartbeat, is what says the kubelet is alive). At a
+#: thousand nodes, a status write per node every 10 s would be most of the cluster's writes.
+NODE_STATUS_REPORT_FREQUENCY = 300.0
+#: The PLEG relists the runtime this often (`GenericPLEG`'s relist period): what changed in
+#: a pod's containers since the last relist reaches the API as one status write, so a
+#: container created and started within one period is one write, not three.
+RELIST_PERIOD = 1.0
 NODE_LEASE_NAMESPACE = "kube-node-lease"
 
 
@@ -58,12 +70,26 @@ class GetLogs:
 
 
 @attrs.frozen
+class GetFiles:
+    """Ask for the files a container of a pod sees in its volumes (path -> text)."""
+
+    namespace: str
+    name: str
+    container: str | None = None
+
+
+@attrs.frozen
 class _Wake:
     pass
 
 
 @attrs.frozen
 class _Heartbeat:
+    pass
+
+
+@attrs.frozen
+class _Relist:
     pass
 
 
@@ -75,13 +101,27 @@ def microtime(epoch: Any, seconds: float) -> str:
 class Kubelet(Actor):
     def __init__(self, node: NodeSpecConfig, apiserver: ActorRef, token: str,
                  images: ImageCatalog, *, heartbeat: float = 10.0,
-                 epoch: Any = DEFAULT_EPOCH) -> None:
+                 status_report_frequency: float = NODE_STATUS_REPORT_FREQUENCY,
+                 relist_period: float = RELIST_PERIOD,
+                 epoch: Any = None) -> None:
         self.node = node
         self.apiserver = apiserver
         self.token = token
         self.images = images
         self.heartbeat = heartbeat
-        self.epoch = epoch
+        self.status_report_frequency = status_report_frequency
+        self.relist_period = relist_period
+        #: pods whose status may have changed since the last relist (uid -> None)
+        self.dirty: dict[str, None] = {}
+        self.relist_scheduled = False
+        self.epoch = cluster_epoch() if epoch is None else epoch
+        #: when the Node's status was last posted (cluster seconds)
+        self.status_posted_at = 0.0
+        #: uid -> (the status last written for the pod, the resourceVersion the write
+        #: gave): the status manager's cache. A sync that computes the same status again
+        #: writes nothing; each heartbeat, a pod whose stored status someone else changed
+        #: is written again (`syncBatch`'s `needsReconcile`)
+        self.written: dict[str, tuple[dict[str, Any], str]] = {}
         self.indexer = Indexer()
         self.pods: dict[str, dict[str, Any]] = {}  # uid -> latest pod object
         self.config: dict[tuple[str, str, str], Any] = {}
@@ -94,6 +134,7 @@ class Kubelet(Actor):
         ctx = self.ctx
         self.client = ApiClient(ctx, self.apiserver, self.token)
         self.events = EventRecorder(self.client, "kubelet", ctx.now, host=self.node.name)
+        self.tokens = TokenManager(self.client, ctx.log)
         self.runtime = ContainerRuntime(self.node.name, self.images,
                                         random.Random(ctx.random.getrandbits(64)),
                                         pod_cidr=self.node.pod_cidr, host_ip=self.node.host_ip)
@@ -161,6 +202,7 @@ class Kubelet(Actor):
                                     subresource="status")
             self.ctx.log.info("node.reregistered", node=self.node.name)
         self.since = self._time(self.ctx.now())
+        self.status_posted_at = self.ctx.now()
         await self._renew_lease()
 
     async def _renew_lease(self) -> None:
@@ -175,19 +217,31 @@ class Kubelet(Actor):
         except NotFound:
             try:
                 await self.client.create(lease)
-            except ApiError as error:
+            except (ApiError, TimeoutError) as error:
                 self.ctx.log.warning("node.lease_failed", error=str(error))
-        except ApiError as error:
+        except (ApiError, TimeoutError) as error:  # partitioned away: try next heartbeat
             self.ctx.log.warning("node.lease_failed", error=str(error))
 
     async def _post_node_status(self) -> None:
-        now = self._time(self.ctx.now())
+        """`tryUpdateNodeStatus`: read our Node (from the apiserver's cache, resourceVersion
+        0, as the kubelet does) and patch its status only if it is not what we would post
+        (the node lifecycle controller marked it Unknown, say) or if
+        `status_report_frequency` has passed since we last posted it."""
+        seconds = self.ctx.now()
+        now = self._time(seconds)
+        conditions = self._conditions(now, self.since)
         try:
+            if seconds - self.status_posted_at < self.status_report_frequency:
+                current = await self.client.get("nodes", self.node.name, resourceVersion="0")
+                if _same_conditions((current.get("status") or {}).get("conditions") or [],
+                                    conditions):
+                    return
             await self.client.patch("nodes", self.node.name, {"status": {
-                "conditions": self._conditions(now, self.since)}}, subresource="status")
+                "conditions": conditions}}, subresource="status")
+            self.status_posted_at = seconds
         except NotFound:
             await self._register()
-        except ApiError as error:
+        except (ApiError, TimeoutError) as error:
             self.ctx.log.warning("node.status_failed", error=str(error))
 
     # -- messages ----------------------------------------------------------------------------
@@ -197,14 +251,21 @@ class Kubelet(Actor):
         elif isinstance(message, _Wake):
             self.wake_at = None
             await self._advance()
+        elif isinstance(message, _Relist):
+            self.relist_scheduled = False
+            await self._advance()
+            self._flush_statuses()
         elif isinstance(message, _Heartbeat):
             self.ctx.start_soon(self._renew_lease)
             self.ctx.start_soon(self._post_node_status)
+            self._reconcile_statuses()
             await self._retry_missing_config()
         elif isinstance(message, InformerSynced):
             pass
         elif isinstance(message, GetLogs):
             return self._logs(message)
+        elif isinstance(message, GetFiles):
+            return self.container_files(message.namespace, message.name, message.container)
         else:
             return super().receive(message)
         return None
@@ -213,6 +274,8 @@ class Kubelet(Actor):
         pod = event.obj
         uid = pod["metadata"]["uid"]
         if event.type == "delete":
+            self.written.pop(uid, None)
+            self.tokens.forget(uid)
             if uid in self.pods:
                 self.runtime.kill_pod(uid, 0, self.ctx.now())
                 self.pods.pop(uid, None)
@@ -227,6 +290,8 @@ class Kubelet(Actor):
         await self._advance()
 
     def _config_lookup(self, kind: str, namespace: str, name: str) -> Any:
+        if kind == TOKEN_KIND:
+            return self.tokens.lookup(namespace, name)
         return self.config.get((kind, namespace, name))
 
     async def _fetch_config(self, pod: Mapping[str, Any]) -> None:
@@ -238,20 +303,22 @@ class Kubelet(Actor):
             resource = "configmaps" if kind.lower() == "configmap" else "secrets"
             try:
                 obj = await self.client.get(resource, name, ns or namespace)
-            except ApiError:
+            except (ApiError, TimeoutError):
                 obj = None
             self.config[("ConfigMap" if resource == "configmaps" else "Secret",
                          ns or namespace, name)] = obj
+        await self.tokens.fetch(pod)  # its service-account token, if it projects one
 
     async def _retry_missing_config(self) -> None:
         """A pod waiting for a ConfigMap or Secret that did not exist when it was admitted
         looks again (each heartbeat), so it starts once the object is created."""
         missing = {ref for ref, obj in self.config.items() if obj is None}
-        if not missing:
+        no_token = self.tokens.failed()
+        if not missing and not no_token:
             return
         for uid, pod in list(self.pods.items()):
             refs = {(kind, ns, name) for kind, ns, name in pod_references(pod)}
-            if refs & missing and uid not in self.deleting:
+            if (refs & missing or uid in no_token) and uid not in self.deleting:
                 await self._fetch_config(pod)
                 self.runtime.sync_pod(pod, self.ctx.now(), self._config_lookup)
         await self._advance()
@@ -269,12 +336,27 @@ class Kubelet(Actor):
                     self._record(pod, event)
             if event.kind is EventKind.TERMINATED:
                 self.ctx.start_soon(self._finish_deletion, event.pod_uid)
-        for uid in changed:
+        self.dirty.update(changed)
+        if self.relist_period <= 0:
+            self._flush_statuses()
+        elif self.dirty and not self.relist_scheduled:
+            # the next relist tick (multiples of the period: deterministic, and every pod
+            # that changed within one period is written once)
+            period = self.relist_period
+            tick = (math.floor(now / period + 1e-9) + 1) * period
+            self.relist_scheduled = True
+            self.ctx.send_after(max(0.0, tick - now), _Relist())
+        self._schedule_wake()
+
+    def _flush_statuses(self) -> None:
+        """Write the status of every pod that changed since the last relist."""
+        dirty, self.dirty = self.dirty, {}
+        now = self.ctx.now()
+        for uid in dirty:
             pod = self.pods.get(uid)
             if pod is not None and uid not in self.deleting:
                 status = render_times(self.runtime.pod_status(pod, now), self._time)
                 self.ctx.start_soon(self._write_status, pod, status)
-        self._schedule_wake()
 
     def _narrate(self, event: RuntimeEvent) -> None:
         fields: dict[str, Any] = {"pod": f"{event.namespace}/{event.pod_name}",
@@ -290,17 +372,50 @@ class Kubelet(Actor):
 
     def _record(self, pod: Mapping[str, Any], event: RuntimeEvent) -> None:
         obj = {"apiVersion": "v1", "kind": "Pod", "metadata": pod["metadata"]}
-        self.ctx.start_soon(self.events.record, obj, event.type, event.reason, event.message)
+        self.events.emit(obj, event.type, event.reason, event.message)
 
     async def _write_status(self, pod: Mapping[str, Any], status: dict[str, Any]) -> None:
+        """Patch the pod's status, unless it is the status last written (the status
+        manager's `isPodStatusByKubeletEqual`): a pull or a container creation that
+        changes nothing the API shows costs no write."""
         meta = pod["metadata"]
+        uid = meta["uid"]
+        written = self.written.get(uid)
+        if written is not None and written[0] == status:
+            return
+        self.written[uid] = (status, "")
         try:
-            await self.client.patch("pods", meta["name"], {"status": status},
-                                    meta["namespace"], subresource="status")
+            stored = await self.client.patch("pods", meta["name"], {"status": status},
+                                             meta["namespace"], subresource="status")
         except (NotFound, Conflict):
-            pass
-        except ApiError as error:
+            return
+        except (ApiError, TimeoutError) as error:
+            if (self.written.get(uid) or (None,))[0] is status:
+                del self.written[uid]  # not written after all: the next sync tries again
             self.ctx.log.warning("pod.status_failed", pod=_key(pod), error=str(error))
+            return
+        if (self.written.get(uid) or (None,))[0] is status:
+            self.written[uid] = (status, str(stored["metadata"].get("resourceVersion", "")))
+
+    def _reconcile_statuses(self) -> None:
+        """Write again the status of a pod whose stored status is no longer what we wrote
+        (another writer changed it, or our write was lost): `needsReconcile`."""
+        now = self.ctx.now()
+        for uid, (status, version) in list(self.written.items()):
+            pod = self.pods.get(uid)
+            if pod is None or uid in self.deleting or not version:
+                continue
+            current_version = str(pod["metadata"].get("resourceVersion", ""))
+            if current_version == version:
+                continue  # nobody wrote the pod since we did
+            # what we would write now (conditions we do not own kept from the stored pod)
+            status = render_times(self.runtime.pod_status(pod, now), self._time)
+            current = pod.get("status") or {}
+            if json_merge_patch(current, status) == current:
+                self.written[uid] = (status, current_version)  # in step again
+                continue
+            del self.written[uid]
+            self.ctx.start_soon(self._write_status, pod, status)
 
     async def _finish_deletion(self, uid: str) -> None:
         """The pod's containers are gone: delete it for good (grace 0), free its IP."""
@@ -316,7 +431,7 @@ class Kubelet(Actor):
                     self.ctx.log.info("pod.deleted", pod=_key(pod), node=self.node.name)
                 except (NotFound, Conflict):
                     pass
-                except ApiError as error:
+                except (ApiError, TimeoutError) as error:
                     self.ctx.log.warning("pod.delete_failed", pod=_key(pod), error=str(error))
                     self.deleting.pop(uid, None)
                     return
@@ -326,6 +441,8 @@ class Kubelet(Actor):
                 return
         self.pods.pop(uid, None)
         self.deleting.pop(uid, None)
+        self.written.pop(uid, None)
+        self.tokens.forget(uid)
         self.runtime.remove_pod(uid)
 
     def _schedule_wake(self) -> None:
@@ -338,6 +455,19 @@ class Kubelet(Actor):
             self.wake_handle.cancel()
         self.wake_at = next_at
         self.wake_handle = self.ctx.send_after(max(0.0, next_at - self.ctx.now()), _Wake())
+
+    def container_files(self, namespace: str, name: str,
+                        container: str | None = None) -> dict[str, str]:
+        """The files a container of pod `namespace/name` on this node sees in its volume
+        mounts (the service-account token among them), path -> text; the pod's only
+        container when `container` is None. Empty for an unknown pod or container."""
+        for pod in self.pods.values():
+            meta = pod["metadata"]
+            if meta["name"] == name and meta["namespace"] == namespace:
+                names = [c.get("name") for c in (pod.get("spec") or {}).get("containers", [])]
+                chosen = container or (names[0] if names else "")
+                return mounted_files(pod, str(chosen), self._config_lookup)
+        return {}
 
     def _logs(self, request: GetLogs) -> Any:
         for uid, pod in self.pods.items():
@@ -356,6 +486,14 @@ class Kubelet(Actor):
                 except LogsUnavailable as error:
                     return error
         return LogsUnavailable(f"pod {request.name} is not running on node {self.node.name}")
+
+
+def _same_conditions(current: list[Any], wanted: list[dict[str, Any]]) -> bool:
+    """Whether the Node's conditions say what we would post (heartbeat times aside)."""
+    def signature(conditions: list[Any]) -> list[tuple[Any, ...]]:
+        return sorted((c.get("type"), c.get("status"), c.get("reason"), c.get("message"))
+                      for c in conditions if isinstance(c, Mapping))
+    return signature(current) == signature(wanted)
 
 
 def _key(pod: Mapping[str, Any]) -> str:

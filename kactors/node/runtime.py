@@ -62,6 +62,7 @@ from .podstatus import (
 )
 from .probes import ProbeKind, probe_spec, run_probe
 from .records import ContainerRecord, Instance, PodRecord, container_status
+from .tokens import token_name
 
 __all__ = [
     "RESYNC_SECONDS",
@@ -126,6 +127,9 @@ def _strings(value: Any) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else []
 
 
+_TIME_KEYS = frozenset(("startTime", "lastTransitionTime", "startedAt", "finishedAt"))
+
+
 def render_times(status: Mapping[str, Any], to_text: Callable[[float], str]) -> dict[str, Any]:
     """A copy of a :meth:`ContainerRuntime.pod_status` with every time made text.
 
@@ -135,13 +139,12 @@ def render_times(status: Mapping[str, Any], to_text: Callable[[float], str]) -> 
     """
 
     def convert(value: Any, key: str = "") -> Any:
-        if isinstance(value, Mapping):
+        kind = type(value)
+        if kind is dict or (kind is not list and isinstance(value, Mapping)):
             return {k: convert(v, k) for k, v in value.items()}
-        if isinstance(value, list):
+        if kind is list:
             return [convert(item) for item in value]
-        if key in ("startTime", "lastTransitionTime", "startedAt", "finishedAt") and isinstance(
-            value, int | float
-        ) and not isinstance(value, bool):
+        if key in _TIME_KEYS and (kind is float or kind is int):
             return to_text(float(value))
         return value
 
@@ -505,7 +508,9 @@ class ContainerRuntime:
         if record.killing:
             return
         volumes = [v for v in record.spec.get("volumes") or () if isinstance(v, Mapping)]
-        errors = check_volumes(volumes, record.namespace, record.lookup)
+        account = record.spec.get("serviceAccountName") or "default"
+        errors = check_volumes(volumes, record.namespace, record.lookup,
+                               token_name=token_name(account, record.uid))
         for volume, error in errors:
             self._emit(
                 record, EventKind.MOUNT_FAILED,

@@ -13,6 +13,7 @@ is explainable: the per-plugin verdicts go to the log and into a pod annotation.
 from __future__ import annotations
 
 import json
+import logging
 import random
 from collections.abc import Mapping
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import attrs
 
 from kactors.actors import Actor, ActorRef
-from kactors.apiserver.objects import DEFAULT_EPOCH, timestamp
+from kactors.apiserver.objects import cluster_epoch, timestamp
 from kactors.client.client import ApiClient
 from kactors.client.errors import ApiError, Conflict, NotFound
 from kactors.client.indexer import Indexer
@@ -41,6 +42,10 @@ from kactors.scheduler.state import ClusterState
 
 SCHEDULER_NAME = "default-scheduler"
 CYCLES_PER_TURN = 64  # then yield to informer events (they may free or add capacity)
+#: bindings sent and not yet answered, at most: beyond that, scheduling waits for answers
+#: rather than queueing thousands of requests whose latency would outgrow their timeout
+#: (10,000 pending pods bound at once on a busy machine timed out and were retried)
+MAX_BINDINGS_IN_FLIGHT = 1000
 
 
 @attrs.frozen
@@ -82,12 +87,14 @@ class Scheduler(Actor):
         self.wake: Any = None
         self.wake_at: float | None = None
         self.scheduled = 0
+        self.binding = 0
 
     async def started(self) -> None:
         ctx = self.ctx
         self.rng = random.Random(ctx.random.getrandbits(64))
         self.client = ApiClient(ctx, self.options.apiserver, self.options.token)
         self.events = EventRecorder(self.client, SCHEDULER_NAME, ctx.now)
+        self.explain_in_log = _debug_enabled(ctx.log)
         for kind in ("nodes", "pods", "namespaces"):
             ref = ctx.spawn(lambda kind=kind: Informer(
                 self.options.apiserver, self.options.token, kind, Indexer()), name=kind,
@@ -175,6 +182,8 @@ class Scheduler(Actor):
         queue = self.queue
         queue.flush(now)
         for _ in range(CYCLES_PER_TURN):
+            if self.binding >= MAX_BINDINGS_IN_FLIGHT:
+                return  # an answer (`_Bound`) dispatches again (and sets the wake-up)
             info = queue.pop(now)
             if info is None:
                 break
@@ -199,18 +208,24 @@ class Scheduler(Actor):
                 self.failures[key] = message
                 self.ctx.log.info("pod.unschedulable", pod=key, message=message)
                 self.ctx.start_soon(self._report_failure, pod, message)
+            else:  # every failed attempt is an event, as in Kubernetes: repeats are counted
+                self.events.emit(pod, "Warning", "FailedScheduling", message)
             return
         node = result.node_name
         self.state.assume_pod(info.pod_info, node)
         self.queue.done(key)
         self.failures.pop(key, None)
-        explanation = explain(result)
         self.ctx.log.info("pod.scheduled", pod=key, node=node, evaluated=result.evaluated_nodes,
                           feasible=result.feasible_nodes)
-        self.ctx.log.debug("pod.scheduling_explained", pod=key, explanation=explanation)
-        annotations = ({EXPLANATION_ANNOTATION: json.dumps(explanation, sort_keys=True,
-                                                            separators=(",", ":"))}
-                       if self.options.annotate else None)
+        annotations = None
+        # the explanation costs as much as a third of a cycle: only when someone reads it
+        if self.options.annotate or self.explain_in_log:
+            explanation = explain(result)
+            self.ctx.log.debug("pod.scheduling_explained", pod=key, explanation=explanation)
+            if self.options.annotate:
+                annotations = {EXPLANATION_ANNOTATION: json.dumps(
+                    explanation, sort_keys=True, separators=(",", ":"))}
+        self.binding += 1
         self.ctx.start_soon(self._bind, pod, node, annotations)
 
     async def _bind(self, pod: dict[str, Any], node: str,
@@ -224,17 +239,18 @@ class Scheduler(Actor):
             error = f"gone: {failure}"
         except (ApiError, Exception) as failure:  # the apiserver is unreachable: retry
             error = str(failure) or type(failure).__name__
+        if error is None:  # here, not in _bound: the bound pod's watch event may come first
+            self.events.emit(pod, "Normal", "Scheduled", f"Successfully assigned {key} to {node}")
         self.ctx.self.tell(_Bound(key, node, error))
 
     def _bound(self, message: _Bound) -> None:
         now = self.ctx.now()
+        self.binding -= 1
+        if self.binding == MAX_BINDINGS_IN_FLIGHT - 1:
+            self._request_dispatch()  # scheduling waited for this answer
         if message.error is None:
             self.state.finish_binding(message.key, now)
             self.scheduled += 1
-            pod = self.pending.get(message.key)
-            if pod is not None:
-                self.ctx.start_soon(self.events.record, pod, "Normal", "Scheduled",
-                                    f"Successfully assigned {message.key} to {message.node}")
             return
         self.state.forget_pod(message.key)
         pod = self.pending.get(message.key)
@@ -248,7 +264,7 @@ class Scheduler(Actor):
         meta = pod["metadata"]
         condition = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                      "message": message, "lastProbeTime": None,
-                     "lastTransitionTime": timestamp(DEFAULT_EPOCH, self.ctx.now())}
+                     "lastTransitionTime": timestamp(cluster_epoch(), self.ctx.now())}
         others = [c for c in (pod.get("status") or {}).get("conditions") or []
                   if c.get("type") != "PodScheduled"]
         try:
@@ -269,6 +285,12 @@ class Scheduler(Actor):
 
     def stats(self) -> dict[str, Any]:
         return {"scheduled": self.scheduled, **self.queue.counts()}
+
+
+def _debug_enabled(log: Any) -> bool:
+    """Whether `log` keeps debug events (structlog's filtering loggers say so)."""
+    is_enabled_for = getattr(log, "is_enabled_for", None)
+    return bool(is_enabled_for(logging.DEBUG)) if callable(is_enabled_for) else True
 
 
 __all__ = ["Scheduler", "SchedulerOptions"]

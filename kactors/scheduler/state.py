@@ -47,6 +47,20 @@ def _is_terminal(pod: Mapping[str, Any]) -> bool:
     return isinstance(status, Mapping) and status.get("phase") in ("Succeeded", "Failed")
 
 
+def _same_for_scheduling(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether two versions of a pod differ at most in status and bookkeeping metadata
+    (what `new_pod_info` parses is the spec, labels, namespace and name)."""
+    if old is new:
+        return True
+    old_meta, new_meta = old.get("metadata"), new.get("metadata")
+    if not isinstance(old_meta, Mapping) or not isinstance(new_meta, Mapping):
+        return False
+    return (old.get("spec") == new.get("spec") and
+            old_meta.get("labels") == new_meta.get("labels") and
+            old_meta.get("namespace") == new_meta.get("namespace") and
+            old_meta.get("name") == new_meta.get("name"))
+
+
 def _node_name(node: Mapping[str, Any]) -> str:
     metadata = node.get("metadata")
     return str(metadata.get("name", "")) if isinstance(metadata, Mapping) else ""
@@ -263,6 +277,14 @@ class ClusterState:
         expired. Unbound pods are the queue's business, and finished (Succeeded/Failed)
         pods hold nothing: for those the pod is dropped and ``False`` returned.
         """
+        if not isinstance(pod, PodInfo):
+            known = self._pods.get(pod_key(pod))
+            if known is not None and not known.assumed and not _is_terminal(pod) and \
+                    _same_for_scheduling(known.info.pod, pod):
+                # a status update (the kubelet's): nothing the plugins read changed, so
+                # the node's accounting stands and no parse is needed
+                known.info = attrs.evolve(known.info, pod=pod)
+                return True
         info = pod if isinstance(pod, PodInfo) else new_pod_info(pod)
         if not info.node_name or _is_terminal(info.pod):
             self.remove_pod(info.key)

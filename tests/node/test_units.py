@@ -221,6 +221,7 @@ def test_volume_errors() -> None:
         ("creds", 'secret "gone" not found'),
         ("items", "configmap references non-existent config key: nope"),
         ("sitems", "references non-existent secret key: nope"),
+        ("token", 'configmap "kube-root-ca.crt" not found'),
     ]
 
 
