@@ -68,7 +68,10 @@ CONTROLLERS: tuple[str, ...] = (
     "namespace",
     "garbagecollector",
     "serviceaccount",
+    "serviceaccount-token",
+    "root-ca-cert-publisher",
     "job",
+    "ttl-after-finished",
     "daemonset",
     "statefulset",
     "nodelifecycle",
@@ -83,7 +86,10 @@ DEFAULT_WORKERS: Mapping[str, int] = types.MappingProxyType(
         "namespace": 10,
         "garbagecollector": 20,
         "serviceaccount": 1,
+        "serviceaccount-token": 5,
+        "root-ca-cert-publisher": 1,
         "job": 5,
+        "ttl-after-finished": 5,
         "daemonset": 2,
         "statefulset": 5,
         "nodelifecycle": 1,
@@ -346,6 +352,9 @@ class ControllersSection:
     enabled: tuple[str, ...] = attrs.field(default=CONTROLLERS, converter=tuple)
     #: workers of every controller (enabled or not), defaults from DEFAULT_WORKERS
     workers: Mapping[str, int] = _map_field(DEFAULT_WORKERS)
+    #: seconds without a Lease renewal before a node is marked Unknown and tainted
+    #: unreachable (kube-controller-manager's --node-monitor-grace-period)
+    node_monitor_grace_period: float = 40.0
 
 
 @attrs.frozen

@@ -137,7 +137,7 @@ def read_apiserver(table: Table) -> ApiServerSection:
 
 
 def read_controllers(table: Table) -> ControllersSection:
-    table.check_keys(("enabled", "workers"))
+    table.check_keys(("enabled", "workers", "node_monitor_grace_period"))
     known = choice(*CONTROLLERS, what="controller")
     enabled = table.get("enabled", array(known, unique="controller"), CONTROLLERS)
     workers_table = table.table("workers")
@@ -145,7 +145,10 @@ def read_controllers(table: Table) -> ControllersSection:
     workers = dict(DEFAULT_WORKERS)
     for name in CONTROLLERS:
         workers[name] = workers_table.get(name, integer(at_least=1), workers[name])
-    return ControllersSection(enabled=enabled, workers=workers)
+    grace = table.get("node_monitor_grace_period", number(above=0),
+                      ControllersSection().node_monitor_grace_period)
+    return ControllersSection(enabled=enabled, workers=workers,
+                              node_monitor_grace_period=grace)
 
 
 def read_scheduler(table: Table) -> SchedulerSection:

@@ -17,7 +17,7 @@ import attrs
 from kactors.actors import Actor
 from kactors.api.errors import ManifestError
 from kactors.api.manifests import load_manifest_file
-from kactors.apiserver.objects import DEFAULT_EPOCH, timestamp
+from kactors.apiserver.objects import cluster_epoch, timestamp
 from kactors.client.client import ApiClient
 from kactors.client.errors import AlreadyExists, ApiError, NotFound
 from kactors.cluster import config as cfg
@@ -72,7 +72,7 @@ class Operator(Actor):
 
     async def show_mirror_pods(self) -> None:
         """The components as pods in kube-system, as `kubectl get pods -A` shows them."""
-        started = timestamp(DEFAULT_EPOCH, self.ctx.now())
+        started = timestamp(cluster_epoch(), self.ctx.now())
         for pod in mirror_pods(self.config):
             ip = pod.pop("_ip")
             try:

@@ -40,9 +40,18 @@ from kactors.client.informer import InformerFactory
 from kactors.cluster.config import ClusterConfig, NodeSpec
 from kactors.cluster.images import image_catalog
 from kactors.controllers.base import ControllerConfig
+from kactors.controllers.daemonset import DaemonSetController
 from kactors.controllers.deployment import DeploymentController
 from kactors.controllers.endpoints import EndpointsController
+from kactors.controllers.garbagecollector import GarbageCollector
+from kactors.controllers.job import JobController
+from kactors.controllers.namespace import NamespaceController
+from kactors.controllers.nodelifecycle import NodeLifecycleController
 from kactors.controllers.replicaset import ReplicaSetController
+from kactors.controllers.rootcacert import RootCACertPublisher
+from kactors.controllers.serviceaccount import ServiceAccountController, TokensController
+from kactors.controllers.statefulset import StatefulSetController
+from kactors.controllers.ttlafterfinished import TTLAfterFinishedController
 from kactors.node.kubelet import GetLogs, Kubelet, NodeSpecConfig
 from kactors.node.kubeproxy import KubeProxy
 from kactors.raft.member import MemberOptions
@@ -54,6 +63,16 @@ CONTROLLER_CLASSES: dict[str, Any] = {
     "deployment": DeploymentController,
     "replicaset": ReplicaSetController,
     "endpoints": EndpointsController,
+    "namespace": NamespaceController,
+    "garbagecollector": GarbageCollector,
+    "job": JobController,
+    "ttl-after-finished": TTLAfterFinishedController,
+    "daemonset": DaemonSetController,
+    "statefulset": StatefulSetController,
+    "nodelifecycle": NodeLifecycleController,
+    "serviceaccount": ServiceAccountController,
+    "serviceaccount-token": TokensController,
+    "root-ca-cert-publisher": RootCACertPublisher,
 }
 
 SUPERVISOR = SupervisionPolicy(strategy="one_for_one", intensity=10, period=60.0)
@@ -94,6 +113,8 @@ class ClusterTree:
         self.images = image_catalog(config.images)
         self.apiserver_path = "/cluster/control-plane/apiserver"
         self.system: ActorSystem | None = None
+        #: more children of the control plane, started last (the HTTP front of the API)
+        self.control_plane_extras: list[ChildSpec] = []
 
     # -- lookups -----------------------------------------------------------------------------
     def apiserver(self) -> ActorRef:
@@ -127,7 +148,9 @@ class ClusterTree:
             users=tuple(users), node_tokens=dict(creds.nodes),
             anonymous=config.apiserver.anonymous,
             watch_cache_size=config.apiserver.watch_cache_size,
-            service_cidr=config.apiserver.service_cidr, pod_logs=self._pod_logs)
+            service_cidr=config.apiserver.service_cidr, pod_logs=self._pod_logs,
+            # pods must name an existing ServiceAccount only where something creates them
+            service_account_admission="serviceaccount" in config.controllers.enabled)
 
     async def _pod_logs(self, ctx: Any, pod: dict[str, Any], options: Any) -> Any:
         """pods/log: the apiserver asks the kubelet of the pod's node."""
@@ -160,6 +183,7 @@ class ClusterTree:
                 weights=dict(self.config.scheduler.weights),
                 percentage_of_nodes_to_score=self.config.scheduler.percentage_of_nodes_to_score
             )), host="control-plane", mailbox_capacity=1_000_000),
+            *self.control_plane_extras,
         ]
         return ChildSpec("control-plane", lambda: Supervisor(children, CONTROL_PLANE),
                          shutdown=math.inf, host="control-plane")
@@ -180,6 +204,8 @@ class ClusterTree:
                                                "informers")
                 controller = cls(ControllerConfig(self.apiserver(), informers, token))
                 controller.workers = workers
+                if isinstance(controller, NodeLifecycleController):
+                    controller.grace_period = self.config.controllers.node_monitor_grace_period
                 if self.batch_period:
                     controller.batch_period = self.batch_period
                 return controller
@@ -193,7 +219,8 @@ class ClusterTree:
                 if name not in CONTROLLER_CLASSES]
 
     def _nodes(self) -> ChildSpec:
-        specs = [self.node_spec(node) for node in self.config.nodes]
+        # one expansion of the node groups (a node's index is its place in it)
+        specs = [self.node_spec(node, i) for i, node in enumerate(self.config.nodes)]
 
         class Nodes(DynamicSupervisor):
             async def started(inner) -> None:  # noqa: N805 - the supervisor instance
@@ -204,8 +231,8 @@ class ClusterTree:
         return ChildSpec("nodes", lambda: Nodes(SUPERVISOR), shutdown=math.inf)
 
     def node_spec(self, node: NodeSpec, index: int | None = None) -> ChildSpec:
-        nodes = self.config.nodes
-        position = index if index is not None else [n.name for n in nodes].index(node.name)
+        position = index if index is not None else \
+            [n.name for n in self.config.nodes].index(node.name)
         config = NodeSpecConfig(
             name=node.name, cpu=str(node.cpu), memory=str(node.memory), pods=node.pods,
             labels=dict(node.labels),

@@ -176,12 +176,15 @@ class Controller(Actor):
     # -- the loop ---------------------------------------------------------------------------
     def receive(self, message: Any) -> Any:
         if isinstance(message, InformerEvent):
+            keys = self.map_event(message)
+            if not keys:
+                return None  # not ours (most pod events, for most controllers): no work
             if self.batch_period > 0:
                 now = self.ctx.now()
-                for key in self.map_event(message):
+                for key in keys:
                     self.queue.add_after(key, self.batch_period, now)
             else:
-                for key in self.map_event(message):
+                for key in keys:
                     self.queue.add(key)
             self._dispatch()
             return None
@@ -324,7 +327,7 @@ class Controller(Actor):
             raise ValueError(f"event type must be 'Normal' or 'Warning', not {type_!r}")
         self.ctx.log.info("event.recorded", object=f"{obj.get('kind')}/{object_key(dict(obj))}",
                           type=type_, reason=reason, message=message)
-        self.ctx.start_soon(self.events.record, obj, type_, reason, message)
+        self.events.emit(obj, type_, reason, message)
 
 
 @attrs.define

@@ -1,20 +1,27 @@
 """Kubernetes Events, as a controller records them: one Event per (object, type, reason,
 message), its `count` and `lastTimestamp` bumped on repeats (client-go's aggregation).
+Before that, client-go's `EventCorrelator` (see `eventcorrelator`): similar events that
+differ only by message are combined into one counted Event after ten, and a spam filter
+drops events about one object beyond a burst of 25 (then one per 5 minutes).
 
 Records are written one at a time, in the order they were made (a FIFO lock), so that two
-repeats recorded back to back become one Event with count 2, never two Events.
+repeats recorded back to back become one Event with count 2, never two Events. `emit`
+records without waiting: the event joins a queue that one background task of the actor
+drains (client-go's broadcaster goroutine), rather than a task per event.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import trio
 
-from kactors.apiserver.objects import DEFAULT_EPOCH, timestamp
+from kactors.apiserver.objects import cluster_epoch, timestamp
 from kactors.client.client import ApiClient
 from kactors.client.errors import ApiError, NotFound
+from kactors.controllers.eventcorrelator import Correlation, EventCorrelator
 
 NORMAL, WARNING = "Normal", "Warning"
 
@@ -30,8 +37,58 @@ class EventRecorder:
         self.seen: dict[tuple[str, ...], tuple[str, int]] = {}
         self.serial = 0
         self.failures = 0
+        #: events the spam filter dropped (not failures: client-go drops them silently)
+        self.dropped = 0
+        self.correlator = EventCorrelator()
         self.cache_size = 4096
         self._lock = trio.Lock()
+        #: emitted, not yet written: (obj, type, reason, message, aggregated)
+        self._queue: deque[tuple[Mapping[str, Any], str, str, str, bool]] = deque()
+        self._draining = False
+
+    def emit(self, obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
+        """`record` without waiting, from the recorder's actor: correlated now (so in the
+        order of the calls), written in the background in that order."""
+        correlation = self._correlate(obj, type_, reason, message)
+        if correlation is None:
+            return
+        self._queue.append((obj, type_, reason, correlation.message, correlation.aggregated))
+        if not self._draining:
+            self._draining = True
+            self.client.ctx.start_soon(self._drain)
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                obj, type_, reason, message, aggregated = self._queue.popleft()
+                async with self._lock:
+                    await self._write(obj, type_, reason, message, aggregated)
+        finally:
+            self._draining = False
+
+    def _correlate(self, obj: Mapping[str, Any], type_: str, reason: str,
+                   message: str) -> Correlation | None:
+        """The EventCorrelator's verdict, or None (counted) if the event is dropped."""
+        if type_ not in (NORMAL, WARNING):
+            self.failures += 1
+            return None
+        meta = obj.get("metadata") or {}
+        involved = (str(obj.get("kind")), str(meta.get("namespace") or ""),
+                    str(meta.get("name")), str(meta.get("uid")), str(obj.get("apiVersion")))
+        correlation = self.correlator.correlate((self.component, self.host), involved, type_,
+                                                reason, message, self.now())
+        if correlation.skip:
+            self.dropped += 1
+            return None
+        return correlation
+
+    async def _write(self, obj: Mapping[str, Any], type_: str, reason: str, message: str,
+                     aggregated: bool) -> dict[str, Any] | None:
+        try:
+            return await self._record(obj, type_, reason, message, aggregated)
+        except (ApiError, TimeoutError, LookupError):
+            self.failures += 1
+            return None
 
     async def record(self, obj: Mapping[str, Any], type_: str, reason: str,
                      message: str) -> dict[str, Any] | None:
@@ -39,29 +96,29 @@ class EventRecorder:
         stored Event, or None if it was dropped (a type other than Normal or Warning, as
         client-go drops them) or the apiserver refused it; both count in `failures`. Never
         raises: it runs in the background of its actor."""
-        if type_ not in (NORMAL, WARNING):
-            self.failures += 1
+        correlation = self._correlate(obj, type_, reason, message)
+        if correlation is None:
             return None
         async with self._lock:
-            try:
-                return await self._record(obj, type_, reason, message)
-            except (ApiError, TimeoutError, LookupError):
-                self.failures += 1
-                return None
+            return await self._write(obj, type_, reason, correlation.message,
+                                     correlation.aggregated)
 
     async def _record(self, obj: Mapping[str, Any], type_: str, reason: str,
-                      message: str) -> dict[str, Any]:
+                      message: str, aggregated: bool = False) -> dict[str, Any]:
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
-        when = timestamp(DEFAULT_EPOCH, self.now())
+        when = timestamp(cluster_epoch(), self.now())
+        # a combined event is one Event whatever its latest message (the aggregate key)
         key = (str(obj.get("kind")), namespace, str(meta.get("name")), str(meta.get("uid")),
-               type_, reason, message)
+               type_, reason, "" if aggregated else message, "combined" if aggregated else "")
         seen = self.seen.get(key)
         if seen is not None:
             name, count = seen
+            change: dict[str, Any] = {"count": count + 1, "lastTimestamp": when}
+            if aggregated:
+                change["message"] = message
             try:
-                event = await self.client.patch(
-                    "events", name, {"count": count + 1, "lastTimestamp": when}, namespace)
+                event = await self.client.patch("events", name, change, namespace)
                 self.seen[key] = (name, count + 1)
                 return event
             except NotFound:  # deleted meanwhile (events expire): start a new one

@@ -4,7 +4,7 @@ After Kubernetes' `pkg/api/v1/pod` (readiness, availability), `pkg/controller`
 (`IsPodActive`, `ActivePodsWithRanks`: which pods a ReplicaSet deletes first,
 `GetPodFromTemplate`) and `podutil.FindPort` (a Service's target port on a pod).
 Times are cluster seconds: metav1 timestamps (second precision) count from
-`DEFAULT_EPOCH`, the moment cluster time 0 stands for.
+`cluster_epoch()`, the moment cluster time 0 stands for in this run.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kactors.api.meta import deep_copy
-from kactors.apiserver.objects import DEFAULT_EPOCH, parse_timestamp, timestamp
+from kactors.apiserver.objects import cluster_epoch, parse_timestamp, timestamp
 from kactors.controllers.hashing import ALPHANUMS
 
 __all__ = [
@@ -51,12 +51,12 @@ def cluster_seconds(text: str | None) -> float | None:
     """A metav1 timestamp as cluster seconds (None for a missing timestamp)."""
     if not text:
         return None
-    return (parse_timestamp(text) - DEFAULT_EPOCH).total_seconds()
+    return (parse_timestamp(text) - cluster_epoch()).total_seconds()
 
 
 def now_timestamp(now: float) -> str:
     """Cluster time `now` as a metav1 timestamp (what `metav1.Now()` would say)."""
-    return timestamp(DEFAULT_EPOCH, now)
+    return timestamp(cluster_epoch(), now)
 
 
 # -- phase, readiness, availability ------------------------------------------------------------

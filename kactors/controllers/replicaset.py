@@ -27,6 +27,7 @@ met are retried when they expire (5 minutes) instead.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -34,12 +35,19 @@ import trio
 
 from kactors.api.labels import Selector, SelectorError, selector_from_label_selector
 from kactors.api.meta import controller_of, new_controller_ref
-from kactors.client.errors import AlreadyExists, ApiError, NotFound
+from kactors.client.errors import AlreadyExists, ApiError
+from kactors.client.indexer import (
+    CONTROLLER_INDEX,
+    by_controller,
+    object_key,
+    orphan_index_key,
+)
 from kactors.client.informer import DELETE, UPDATE, InformerEvent
 from kactors.client.result import Result, TerminalError
 from kactors.controllers.base import Controller, ControllerConfig
 from kactors.controllers.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from kactors.controllers.owners import resolve_controller, selecting_owners
+from kactors.controllers.podcontrol import delete_pods
 from kactors.controllers.podutil import (
     cluster_seconds,
     generate_name,
@@ -124,7 +132,18 @@ class ReplicaSetController(Controller):
         self.expectations = Expectations(expectations_timeout)
 
     async def setup(self) -> None:
+        await self.informer("v1/Pod", indexers=((CONTROLLER_INDEX, by_controller),))
         self.pods = self.lister("v1/Pod")
+
+    def _candidate_pods(self, rs: Obj) -> list[Obj]:
+        """`getRSPods`: the pods `rs` controls and the orphans of its namespace (it may
+        adopt them), from the controller-uid index: a reconcile costs what the
+        ReplicaSet owns, not what the namespace holds."""
+        namespace = _meta(rs).get("namespace", "")
+        # in key order, as a namespace listing would give them
+        return list(heapq.merge(
+            self.pods.by_index(CONTROLLER_INDEX, str(_meta(rs).get("uid"))),
+            self.pods.by_index(CONTROLLER_INDEX, orphan_index_key(namespace)), key=object_key))
 
     # -- events -> keys, and expectations observed ------------------------------------------------
     def map_event(self, event: InformerEvent) -> list[str]:
@@ -209,8 +228,7 @@ class ReplicaSetController(Controller):
             selector = selector_from_label_selector((rs.get("spec") or {}).get("selector"))
         except SelectorError as error:
             raise TerminalError(error) from error
-        namespace = _meta(rs).get("namespace", "")
-        active = [pod for pod in self.pods.list(namespace) if is_pod_active(pod)]
+        active = [pod for pod in self._candidate_pods(rs) if is_pod_active(pod)]
         pods = await self._claim_pods(rs, selector, active)
 
         error: Exception | None = None
@@ -335,25 +353,7 @@ class ReplicaSetController(Controller):
         self.expectations.expect_deletions(key, [_key(p) for p in victims], now)
         self.ctx.log.info("replicaset.too_many_replicas", replicaset=key,
                           need=int((rs.get("spec") or {}).get("replicas", 1)), deleting=count)
-        errors: list[Exception] = []
-
-        async def delete_one(pod: Obj) -> None:
-            name = _meta(pod)["name"]
-            try:
-                await self.client.delete("v1/Pod", name, _meta(pod).get("namespace"))
-            except Exception as error:
-                # the informer will never see this deletion: stop waiting for it
-                self.expectations.deletion_observed(key, _key(pod))
-                if isinstance(error, NotFound):
-                    return
-                self.record_event(rs, "Warning", "FailedDelete", f"Error deleting: {error}")
-                errors.append(error)
-                return
-            self.record_event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
-
-        async with trio.open_nursery() as nursery:
-            for pod in victims:
-                nursery.start_soon(delete_one, pod)
+        errors = await delete_pods(self, key, rs, victims, self.expectations)
         if errors:
             raise errors[0]
 
@@ -364,10 +364,10 @@ class ReplicaSetController(Controller):
         if owner is None:
             return pods
         namespace = _meta(rs).get("namespace", "")
-        siblings = {_meta(other).get("uid") for other in self.cache.list(namespace)
-                    if (controller_of(other) or {}).get("uid") == owner.get("uid")}
-        return [pod for pod in self.pods.list(namespace)
-                if (controller_of(pod) or {}).get("uid") in siblings]
+        siblings = sorted(str(_meta(other).get("uid")) for other in self.cache.list(namespace)
+                          if (controller_of(other) or {}).get("uid") == owner.get("uid"))
+        return list(heapq.merge(*(self.pods.by_index(CONTROLLER_INDEX, uid)
+                                  for uid in siblings), key=object_key))
 
 
 def _key(obj: Obj) -> str:

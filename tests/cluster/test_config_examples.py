@@ -24,9 +24,7 @@ def load(name: str) -> ClusterConfig:
     return load_config(EXAMPLES / name)
 
 
-@pytest.mark.parametrize(
-    "name", ["cluster.toml", "pending.toml", "rolling-update.toml", "crashloop.toml"]
-)
+@pytest.mark.parametrize("name", sorted(path.name for path in EXAMPLES.glob("*.toml")))
 def test_example_loads_and_its_manifests_parse(name: str) -> None:
     config = load(name)
     assert config.manifests

@@ -1,0 +1,244 @@
+"""The StatefulSet controller: pods with a stable identity, created and removed in order.
+
+After Kubernetes' `pkg/controller/statefulset`. One reconcile of a StatefulSet:
+
+1. reads the set and the pods of its namespace from the informer caches and claims its
+   pods (`refmanager`: matching its selector *and* named `<set>-<ordinal>`);
+2. computes the update revision (`<set>-<template hash>`, the `controller-revision-hash`
+   label of its pods) and takes the current revision from `status.currentRevision`;
+3. if its expectations are met (every pod it created or deleted has been seen), carries
+   out the steps of `statefulutil.plan_statefulset`: create missing ordinals (OrderedReady:
+   one at a time, each Running and Ready before the next; Parallel: all at once), recreate
+   failed pods under the same name, delete condemned ordinals from the highest down, then
+   roll out a new template in reverse ordinal order down to the partition (RollingUpdate)
+   or leave it to whoever deletes pods (OnDelete);
+4. writes its status: replicas, readyReplicas, availableReplicas, currentReplicas,
+   updatedReplicas, currentRevision, updateRevision, observedGeneration.
+
+A deleted pod comes back with the same name, labels `statefulset.kubernetes.io/pod-name`,
+`apps.kubernetes.io/pod-index`, hostname and subdomain (the set's `serviceName`, whose
+headless Service gives each pod its DNS name: the Endpoints controller publishes the
+`hostname` of such pods). Events, with Kubernetes' wording: `SuccessfulCreate` "create Pod
+web-0 in StatefulSet web successful", `SuccessfulDelete` "delete Pod web-2 in StatefulSet
+web successful", `SuccessfulUpdate`, `FailedCreate` "create Pod web-0 in StatefulSet web
+failed error: ...", `RecreatingFailedPod`.
+
+Left out, and said here so nobody relies on them: there are no ControllerRevision objects
+(the revision name lives in the pod label and the status; the template of the current
+revision is remembered in memory, so after a controller restart a pod below the partition
+that has to be recreated gets the update revision's template); `volumeClaimTemplates` are
+accepted but create no PersistentVolumeClaim (kactors has no PVC kind): each becomes an
+emptyDir volume of its name; no `maxUnavailable` for rolling updates (one pod at a time);
+no PVC retention policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from kactors.api.labels import SelectorError, selector_from_label_selector
+from kactors.api.meta import new_controller_ref
+from kactors.client.errors import AlreadyExists, ApiError, NotFound
+from kactors.client.informer import DELETE, InformerEvent
+from kactors.client.result import Result, TerminalError
+from kactors.controllers.base import Controller, ControllerConfig
+from kactors.controllers.expectations import EXPECTATIONS_TIMEOUT, Expectation, Expectations
+from kactors.controllers.podevents import object_key, pod_event_keys
+from kactors.controllers.podutil import cluster_seconds, pod_ready_condition
+from kactors.controllers.refmanager import claim, plan_claims
+from kactors.controllers.statefulutil import (
+    Step,
+    identity_labels,
+    is_member_of,
+    is_running_and_ready,
+    new_statefulset_pod,
+    plan_statefulset,
+    revision_name,
+    statefulset_status,
+)
+
+__all__ = ["StatefulSetController"]
+
+Obj = Mapping[str, Any]
+KIND = "apps/v1/StatefulSet"
+
+
+def _meta(obj: Obj) -> Mapping[str, Any]:
+    return obj.get("metadata") or {}
+
+
+class StatefulSetController(Controller):
+    """Keeps every StatefulSet's ordinals `<set>-0..N-1` running, in order."""
+
+    watches = KIND
+    owns: ClassVar[Sequence[str]] = ["v1/Pod"]
+    workers = 5
+    component = "statefulset-controller"
+
+    def __init__(self, config: ControllerConfig,
+                 expectations_timeout: float = EXPECTATIONS_TIMEOUT) -> None:
+        super().__init__(config)
+        self.expectations = Expectations(expectations_timeout)
+        #: set key -> revision name -> its pod template (what ControllerRevisions would
+        #: keep), for the current and update revisions only
+        self.templates: dict[str, dict[str, Mapping[str, Any]]] = {}
+        #: what each set's last pass waited for (logged once, when it changes)
+        self.waiting: dict[str, tuple[str, str]] = {}
+
+    async def setup(self) -> None:
+        self.pods = self.lister("v1/Pod")
+
+    def map_event(self, event: InformerEvent) -> list[str]:
+        if event.kind == self.kind:
+            if event.type == DELETE:
+                self.expectations.forget(event.key)
+            return [event.key]
+        if event.kind != "Pod":
+            return []
+        return pod_event_keys(self.cache, self.kind, "apps", self.expectations, event)
+
+    # -- reconcile ---------------------------------------------------------------------------------
+    async def reconcile(self, key: str) -> Result | None:
+        sts = self.cache.get(key)
+        if sts is None:
+            self.expectations.forget(key)
+            self.waiting.pop(key, None)
+            self.templates.pop(key, None)
+            return None
+        try:
+            selector = selector_from_label_selector((sts.get("spec") or {}).get("selector"))
+        except SelectorError as error:
+            raise TerminalError(error) from error
+        namespace = _meta(sts).get("namespace", "")
+        plan = plan_claims(sts, selector, self.pods.list(namespace),
+                           match=lambda pod: is_member_of(sts, pod))
+        pods = plan.claimed if not plan.adopt and not plan.release \
+            else await claim(self.client, sts, plan)
+        update_revision = revision_name(sts)
+        current_revision = (sts.get("status") or {}).get("currentRevision") or update_revision
+        known = self.templates.get(key, {})
+        self.templates[key] = {
+            **{r: t for r, t in known.items() if r == current_revision},
+            update_revision: (sts.get("spec") or {}).get("template") or {}}
+        now = self.ctx.now()
+        steps: list[Step] = []
+        if self.expectations.satisfied(key, now) and not _meta(sts).get("deletionTimestamp"):
+            steps = plan_statefulset(sts, pods, current_revision, update_revision, now)
+            await self._carry_out(key, sts, steps, pods)
+        now = self.ctx.now()
+        status = statefulset_status(sts, pods, current_revision, update_revision, now, steps)
+        await self._write_status(sts, status)
+        return self._requeue(key, sts, pods, now)
+
+    def _requeue(self, key: str, sts: Obj, pods: Sequence[Obj], now: float) -> Result | None:
+        """Come back when a ready pod becomes available (minReadySeconds) or unmet
+        expectations expire."""
+        delays = []
+        min_ready = int((sts.get("spec") or {}).get("minReadySeconds") or 0)
+        if min_ready:
+            for pod in pods:
+                since = cluster_seconds((pod_ready_condition(pod) or {})
+                                        .get("lastTransitionTime"))
+                if is_running_and_ready(pod) and since is not None \
+                        and since + min_ready >= now:
+                    delays.append(max(0.001, since + min_ready - now + 0.001))
+        expires = self.expectations.expires_in(key, now)
+        if expires is not None:
+            delays.append(expires + 0.001)
+        return Result(requeue_after=min(delays)) if delays else None
+
+    async def _write_status(self, sts: Obj, status: dict[str, Any]) -> None:
+        generation = int(_meta(sts).get("generation") or 0)
+        wanted = {**status, "observedGeneration": generation}
+        old = sts.get("status") or {}
+        if all(old.get(k, 0 if isinstance(v, int) else "") == v for k, v in wanted.items()):
+            return
+        meta = _meta(sts)
+        await self.client.patch(KIND, meta["name"], {"status": wanted}, meta.get("namespace"),
+                                subresource="status")
+        self.ctx.log.info("statefulset.status", statefulset=object_key(sts),
+                          replicas=status["replicas"], ready=status["readyReplicas"],
+                          current=status["currentReplicas"],
+                          updated=status["updatedReplicas"],
+                          update_revision=status["updateRevision"])
+
+    # -- steps -------------------------------------------------------------------------------------
+    async def _carry_out(self, key: str, sts: Obj, steps: Sequence[Step], pods: Sequence[Obj]
+                         ) -> None:
+        by_name = {_meta(p)["name"]: p for p in pods}
+        creates = [s for s in steps if s.action == "create"]
+        deletes = [s for s in steps if s.action == "delete"]
+        self.expectations.by_key[key] = Expectation(
+            add=len(creates), delete=len(deletes),
+            deleting={f"{_meta(sts).get('namespace')}/{s.pod}" for s in deletes},
+            timestamp=self.ctx.now())
+        for step in steps:
+            if step.action == "create":
+                await self._create(key, sts, step)
+            elif step.action == "delete":
+                await self._delete(key, sts, by_name[step.pod], step)
+            elif step.action == "update":
+                await self._update_identity(sts, by_name[step.pod], step)
+            elif self.waiting.get(key) != (step.pod, step.detail):
+                self.ctx.log.info("statefulset.waiting", statefulset=key, pod=step.pod,
+                                  until=step.detail)
+        wait = next((s for s in steps if s.action == "wait"), None)
+        self.waiting[key] = (wait.pod, wait.detail) if wait is not None else ("", "")
+
+    async def _create(self, key: str, sts: Obj, step: Step) -> None:
+        template = self.templates.get(key, {}).get(step.detail) or \
+            (sts.get("spec") or {}).get("template")
+        pod = new_statefulset_pod(sts, template or {}, step.ordinal, step.detail,
+                                  new_controller_ref(sts))
+        name = _meta(sts)["name"]
+        try:
+            await self.client.create(pod)
+        except AlreadyExists:
+            # our cache is behind (we made it): its informer event fulfils the expectation
+            return
+        except ApiError as error:
+            self.expectations.creation_observed(key)
+            self.record_event(sts, "Warning", "FailedCreate",
+                              f"create Pod {step.pod} in StatefulSet {name} failed error: {error}")
+            raise
+        self.ctx.log.info("statefulset.pod_created", statefulset=key, pod=step.pod,
+                          ordinal=step.ordinal, revision=step.detail)
+        self.record_event(sts, "Normal", "SuccessfulCreate",
+                          f"create Pod {step.pod} in StatefulSet {name} successful")
+
+    async def _delete(self, key: str, sts: Obj, pod: Obj, step: Step) -> None:
+        meta = _meta(sts)
+        if step.detail == "failed":
+            self.record_event(sts, "Warning", "RecreatingFailedPod",
+                              f"StatefulSet {meta.get('namespace')}/{meta['name']} is "
+                              f"recreating failed Pod {step.pod}")
+        try:
+            await self.client.delete("v1/Pod", step.pod, meta.get("namespace"),
+                                     preconditions={"uid": _meta(pod).get("uid")})
+        except NotFound:
+            self.expectations.deletion_observed(key, object_key(pod))
+            return
+        except ApiError as error:
+            self.expectations.deletion_observed(key, object_key(pod))
+            self.record_event(sts, "Warning", "FailedDelete",
+                              f"delete Pod {step.pod} in StatefulSet {meta['name']} failed "
+                              f"error: {error}")
+            raise
+        self.ctx.log.info("statefulset.pod_deleted", statefulset=key, pod=step.pod,
+                          ordinal=step.ordinal, reason=step.detail)
+        self.record_event(sts, "Normal", "SuccessfulDelete",
+                          f"delete Pod {step.pod} in StatefulSet {meta['name']} successful")
+
+    async def _update_identity(self, sts: Obj, pod: Obj, step: Step) -> None:
+        """`UpdateStatefulPod`: give a pod whose identity labels were changed its own back."""
+        meta = _meta(sts)
+        patch = {"metadata": {"labels": identity_labels(sts, step.ordinal),
+                              "uid": _meta(pod).get("uid")}}
+        try:
+            await self.client.patch("v1/Pod", step.pod, patch, meta.get("namespace"),
+                                    patch_type="application/strategic-merge-patch+json")
+        except NotFound:
+            return
+        self.record_event(sts, "Normal", "SuccessfulUpdate",
+                          f"update Pod {step.pod} in StatefulSet {meta['name']} successful")
