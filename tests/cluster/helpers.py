@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import json
 import textwrap
 from pathlib import Path
 
+import attrs
 import pytest
 
-from kactors.cluster import ClusterConfig, ConfigErrors, parse_config
+from kactors.cluster import ClusterConfig, ConfigErrors, load_config, parse_config, with_overrides
+from kactors.cluster.run import run
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 QUANTITY_FORMAT = (
     "quantities must match the regular expression "
@@ -31,3 +37,13 @@ def errors(text: str, base_dir: Path | str = "/nonexistent") -> list[str]:
         parse(text, base_dir)
     assert str(info.value) == "\n".join(str(error) for error in info.value.errors)
     return [str(error) for error in info.value.errors]
+
+
+def run_json(name: str, **overrides: object) -> tuple[list[dict], dict]:
+    """Run ``examples/<name>`` with JSON logs (no filters): its records and summary."""
+    config = with_overrides(load_config(EXAMPLES / name), log_format="json", **overrides)
+    config = attrs.evolve(config, log=attrs.evolve(config.log, filters=()))
+    out = io.StringIO()
+    summary = run(config, stream=out)
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    return records, summary

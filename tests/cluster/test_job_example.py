@@ -3,7 +3,7 @@ whose container always fails gives up with BackoffLimitExceeded, then expires (T
 
 from __future__ import annotations
 
-from tests.cluster.test_run import run_json
+from .helpers import run_json
 
 
 def test_the_pi_job_completes_and_the_failing_job_hits_its_backoff_limit() -> None:

@@ -3,7 +3,7 @@ controller and the garbage collector), waits for its pods to stop, then deletes 
 
 from __future__ import annotations
 
-from tests.cluster.test_run import run_json
+from .helpers import run_json
 
 
 def test_deleting_the_shop_namespace_empties_it_then_deletes_it() -> None:

@@ -3,7 +3,7 @@ its pods are evicted and recreated on the other nodes; healed, it comes back Rea
 
 from __future__ import annotations
 
-from .test_run import run_json
+from .helpers import run_json
 
 
 def test_a_node_failure_tells_its_story_in_the_log() -> None:

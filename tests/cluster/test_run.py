@@ -14,16 +14,11 @@ from kactors.cluster import ApplyAction, load_config, with_overrides
 from kactors.cluster.run import run
 from kactors_cli.app import app
 
+from .helpers import run_json
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def run_json(name: str, **overrides: object) -> tuple[list[dict], dict]:
-    config = with_overrides(load_config(EXAMPLES / name), log_format="json", **overrides)
-    config = attrs.evolve(config, log=attrs.evolve(config.log, filters=()))
-    out = io.StringIO()
-    summary = run(config, stream=out)
-    records = [json.loads(line) for line in out.getvalue().splitlines()]
-    return records, summary
 
 
 def test_the_bundled_cluster_runs_the_whole_workflow() -> None:

@@ -3,7 +3,7 @@ story each example's comments tell must be the one its JSON log records tell."""
 
 from __future__ import annotations
 
-from tests.cluster.test_run import run_json
+from .helpers import run_json
 
 
 def test_the_daemonset_example_follows_taints_and_nodes() -> None:
