@@ -318,15 +318,11 @@ class Rest:
                      options: Mapping[str, Any]) -> Obj:
         obj = self._check_body(info, namespace, body, name=None, copy=True)
         meta = obj["metadata"]  # a fresh dict of this request's own
+        generated = None
         if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = generated_name(str(meta["generateName"]), self.rng)
-        if namespace:
-            meta["namespace"] = namespace
-        meta["uid"] = new_uid(self.rng)
-        meta["creationTimestamp"] = timestamp(self.epoch, self.now())
-        meta.pop("resourceVersion", None)
-        obj = strategy.prepare_for_create(info, obj)
-        first_meta = deep_copy(obj["metadata"])
+            generated = generated_name(str(meta["generateName"]), self.rng)
+        identity = (generated, new_uid(self.rng), timestamp(self.epoch, self.now()))
+        obj = self._new_object(info, namespace, obj, identity)
         try:
             # `obj` is this request's own copy (see _check_body): defaults go in place
             admitted = self.admit_create(info, obj, user, True)
@@ -334,7 +330,7 @@ class Rest:
             await self.catch_up(info)  # the caches may just be behind: read our writes
             # admission may have changed `obj` already: admit a fresh copy, same identity
             obj = self._check_body(info, namespace, body, name=None, copy=True)
-            obj = strategy.prepare_for_create(info, {**obj, "metadata": first_meta})
+            obj = self._new_object(info, namespace, obj, identity)
             admitted = self.admit_create(info, obj, user, True)
         obj = admitted
         name = obj["metadata"]["name"]
@@ -346,6 +342,24 @@ class Rest:
         except BaseException:
             self.abort_create(info, obj)
             raise
+
+    @staticmethod
+    def _new_object(info: ResourceInfo, namespace: str | None, obj: Obj,
+                    identity: tuple[str | None, str, str]) -> Obj:
+        """The object to admit from a checked copy of the body and the identity chosen
+        for it (generated name or None, uid, creationTimestamp): built again from the body
+        if admission has to be retried, instead of keeping a deep copy of every create's
+        metadata for that rare case."""
+        meta = obj["metadata"]
+        generated, uid, created = identity
+        if generated is not None and not meta.get("name"):
+            meta["name"] = generated
+        if namespace:
+            meta["namespace"] = namespace
+        meta["uid"] = uid
+        meta["creationTimestamp"] = created
+        meta.pop("resourceVersion", None)
+        return strategy.prepare_for_create(info, obj)
 
     async def put_new(self, info: ResourceInfo, namespace: str | None, name: str,
                       obj: Obj) -> Obj:

@@ -20,6 +20,7 @@ import attrs
 
 from kactors.apiserver.objects import Obj, with_resource_version
 from kactors.store.keys import prefix_end
+from kactors.store.kv import DELETE, PUT
 from kactors.store.sorted_keys import SortedKeys
 
 ADDED, MODIFIED, DELETED, BOOKMARK, ERROR = "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"
@@ -76,7 +77,8 @@ class WatchCache:
             kv = event.kv
             key = kv.key
             prev = objects.get(key)
-            if event.type.name == "DELETE":
+            etype = event.type  # the store's enum; `.name` is a slow property: test identity
+            if etype is DELETE or (etype is not PUT and etype.name == "DELETE"):
                 if prev is None:
                     continue
                 del objects[key]

@@ -32,6 +32,7 @@ class ApiClient:
         self.timeout = timeout
         self.default_namespace = default_namespace
         self._infos: dict[str, ResourceInfo] = {}
+        self._by_type: dict[tuple[Any, Any], ResourceInfo] = {}
 
     def __repr__(self) -> str:
         return f"<ApiClient of {self.ctx.path} to {self.apiserver.path}>"
@@ -49,6 +50,15 @@ class ApiClient:
             info = self.registry.resolve(kind)
         self._infos[kind] = info
         return info
+
+    def _for_object(self, obj: Mapping[str, Any]) -> ResourceInfo:
+        """`Registry.for_object`, remembered per (apiVersion, kind) as `info` remembers
+        kinds: a controller creates the same few kinds over and over."""
+        key = (obj.get("apiVersion"), obj.get("kind"))
+        cached = self._by_type.get(key)
+        if cached is None:
+            cached = self._by_type[key] = self.registry.for_object(obj)
+        return cached
 
     def _namespace(self, info: ResourceInfo, namespace: str | None) -> str | None:
         if not info.namespaced:
@@ -89,18 +99,18 @@ class ApiClient:
 
     async def create(self, obj: Mapping[str, Any], namespace: str | None = None,
                      **options: Any) -> dict[str, Any]:
-        info = self.registry.for_object(obj)
+        info = self._for_object(obj)
         ns = self._namespace(info, namespace or (obj.get("metadata") or {}).get("namespace"))
         return await self.request("create", info, namespace=ns, body=dict(obj), options=options)
 
     async def update(self, obj: Mapping[str, Any], **options: Any) -> dict[str, Any]:
-        info = self.registry.for_object(obj)
+        info = self._for_object(obj)
         meta = obj.get("metadata") or {}
         return await self.request("update", info, namespace=self._namespace(
             info, meta.get("namespace")), name=meta.get("name"), body=dict(obj), options=options)
 
     async def update_status(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        info = self.registry.for_object(obj)
+        info = self._for_object(obj)
         meta = obj.get("metadata") or {}
         return await self.request("update", info, namespace=self._namespace(
             info, meta.get("namespace")), name=meta.get("name"), subresource="status",

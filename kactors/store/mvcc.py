@@ -14,8 +14,10 @@ Layout, chosen so the hot paths stay O(1) / O(log n) in pure Python:
   of one revision.
 * ``_live``: the keys that currently exist, in a `SortedKeys`: ranges at the current
   revision walk only live keys and stop after ``limit``; counts come from chunk sizes.
-* ``_all``: every key that still has history (live or deleted-but-not-compacted), for
-  reads at past revisions.
+* ``_dead``: the keys deleted but not yet compacted away (their latest version is a
+  tombstone). Reads at past revisions walk ``_live`` and ``_dead`` merged: every key that
+  still has history. Kept apart so that creating a key inserts it into one sorted set,
+  not two (a create is applied by every Raft member).
 * ``_log``: the events of each revision, in order, for watch catch-up. Events share the
   ``KeyValue`` objects of the histories.
 * ``_dirty``: keys whose history holds more than one live version or a tombstone, the only
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from heapq import merge
 from operator import attrgetter
 from typing import Any
 
@@ -81,7 +84,7 @@ class MVCCStore:
         self.leases = LeaseTable(min_lease_ttl, max_lease_ttl)
         self._index: dict[str, list[KeyValue]] = {}
         self._live = SortedKeys()
-        self._all = SortedKeys()
+        self._dead = SortedKeys()
         self._dirty: dict[str, None] = {}
         self._log: list[tuple[Event, ...]] = []
         self._log_start = 2
@@ -146,7 +149,7 @@ class MVCCStore:
         kvs: list[KeyValue]
         if rev:
             kvs = []
-            for k in self._all.irange(key, end):
+            for k in self._history_keys(key, end):
                 kv = self._kv_at(k, rev)
                 if kv is not None:
                     kvs.append(kv)
@@ -186,6 +189,13 @@ class MVCCStore:
             ]
         more = not count_only and 0 < limit < count
         return RangeResult(tuple(kvs), count, more, self.revision)
+
+    def _history_keys(self, key: str, end: str | None) -> Iterator[str]:
+        """Every key with history in the interval, in order (live and dead are disjoint)."""
+        dead = self._dead
+        if not len(dead):
+            return self._live.irange(key, end)
+        return merge(self._live.irange(key, end), dead.irange(key, end))
 
     def _kv_at(self, key: str, rev: int) -> KeyValue | None:
         hist = self._index.get(key)
@@ -268,6 +278,11 @@ class MVCCStore:
         also deletes (`DuplicateKey`); a read at an explicit revision must name one that
         exists before the txn. Any error leaves the store untouched.
         """
+        if (compare.__class__ is tuple and len(compare) == 1 and success.__class__ is tuple
+                and len(success) == 1 and failure.__class__ is tuple and not failure):
+            fast = self._txn_one_put(compare[0], success[0])
+            if fast is not None:
+                return fast
         if not isinstance(compare, tuple | list):
             raise InvalidRequest("txn compare must be a tuple or list")
         for cmp in compare:
@@ -304,6 +319,28 @@ class MVCCStore:
             if r.revision != final:
                 responses[i] = _with_revision(r, final)
         return TxnResult(succeeded, tuple(responses), final)
+
+    def _txn_one_put(self, cmp: Any, op: Any) -> TxnResult | None:
+        """`txn` for the shape every apiserver write has (one compare on one key, then one
+        put without lease, else nothing), applied by each Raft member for every create
+        and update: the same checks and outcome as the general path, without its
+        bookkeeping. None: not that shape, take the general path."""
+        if (cmp.__class__ is not Compare or cmp.range_end is not None or op.__class__ is not Put
+                or op.lease):
+            return None
+        key, put_key = cmp.key, op.key
+        if key.__class__ is not str or not key or put_key.__class__ is not str or not put_key:
+            return None  # the general path raises the right error
+        check_compare(cmp)
+        hist = self._index.get(key)
+        kv = hist[-1] if hist is not None else None
+        if not compare_kv(cmp, kv if kv is not None and kv.version else None):
+            return TxnResult(False, (), self.revision)
+        rev = self.revision + 1
+        event = self._write_put(rev, put_key, op.value, 0)
+        self.revision = rev
+        self._log.append((event,))
+        return TxnResult(True, (PutResult(rev, event.prev_kv if op.prev_kv else None),), rev)
 
     def _run_ops(
         self, ops: Sequence[Put | Range | DeleteRange]
@@ -396,7 +433,6 @@ class MVCCStore:
             kv = KeyValue(key, value, rev, rev, 1, lease)
             self._index[key] = [kv]
             self._live.add(key)
-            self._all.add(key)
             prev = None
         else:
             prev = hist[-1]
@@ -408,6 +444,7 @@ class MVCCStore:
                 prev = None
                 kv = KeyValue(key, value, rev, rev, 1, lease)
                 self._live.add(key)
+                self._dead.discard(key)
             hist.append(kv)
             self._dirty[key] = None
         if lease and (prev is None or prev.lease != lease):
@@ -429,6 +466,7 @@ class MVCCStore:
         hist.append(tombstone)
         self._dirty[key] = None
         self._live.discard(key)
+        self._dead.add(key)
         if prev.lease:
             self.leases.detach(prev.lease, key)
         return Event(DELETE, tombstone, prev)
@@ -465,7 +503,7 @@ class MVCCStore:
                     del hist[:cut]
             if not hist:
                 del index[key]
-                self._all.discard(key)
+                self._dead.discard(key)  # only a deleted key's history can end
             elif len(hist) > 1 or not hist[-1].version:
                 still_dirty[key] = None
         self._dirty = still_dirty
@@ -569,7 +607,7 @@ class MVCCStore:
         return StoreSnapshot(
             revision=self.revision,
             compact_revision=self.compact_revision,
-            histories=tuple((key, tuple(index[key])) for key in self._all),
+            histories=tuple((key, tuple(index[key])) for key in merge(self._live, self._dead)),
             log_start=self._log_start,
             log=tuple(self._log),
             leases=self.leases.records(),
@@ -593,20 +631,21 @@ class MVCCStore:
         )
         index = store._index
         dirty = store._dirty
-        keys: list[str] = []
+        dead: list[str] = []
         live: list[str] = []
         for key, versions in snapshot.histories:
             hist = list(versions)
             index[key] = hist
-            keys.append(key)
             last = hist[-1]
             if last.version:
                 live.append(key)
                 if last.lease:
                     store.leases.attach(last.lease, key)
+            else:
+                dead.append(key)
             if len(hist) > 1 or not last.version:
                 dirty[key] = None
-        store._all = SortedKeys(keys)
+        store._dead = SortedKeys(dead)
         store._live = SortedKeys(live)
         store._log = list(snapshot.log)
         store._log_start = snapshot.log_start
