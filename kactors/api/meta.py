@@ -26,6 +26,9 @@ from .validation import (
 )
 
 __all__ = [
+    "metadata_of",
+    "spec_of",
+    "status_of",
     "annotations",
     "api_version",
     "controller_of",
@@ -138,6 +141,21 @@ def without_field(obj: Obj, path: Sequence[str]) -> dict[str, Any]:
     else:
         del result[head]
     return result
+
+
+def metadata_of(obj: Obj) -> Mapping[str, Any]:
+    """``obj.metadata``, or an empty mapping: for reading only (never None)."""
+    return obj.get("metadata") or {}
+
+
+def spec_of(obj: Obj) -> Mapping[str, Any]:
+    """``obj.spec``, or an empty mapping: for reading only (never None)."""
+    return obj.get("spec") or {}
+
+
+def status_of(obj: Obj) -> Mapping[str, Any]:
+    """``obj.status``, or an empty mapping: for reading only (never None)."""
+    return obj.get("status") or {}
 
 
 def _metadata(obj: Obj) -> Mapping[str, Any]:

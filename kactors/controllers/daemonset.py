@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 import trio
 
 from kactors.api.labels import SelectorError, selector_from_label_selector
+from kactors.api.meta import metadata_of as _meta
 from kactors.api.meta import new_controller_ref
 from kactors.client.errors import AlreadyExists, ApiError, Conflict, NotFound
 from kactors.client.informer import DELETE, UPDATE, InformerEvent
@@ -74,8 +75,6 @@ Obj = Mapping[str, Any]
 BURST_REPLICAS = 250
 
 
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
 def _node_changed(old: Obj, new: Obj) -> bool:

@@ -31,6 +31,8 @@ from typing import Any
 import attrs
 
 from kactors.api.meta import deep_copy
+from kactors.api.meta import metadata_of as _meta
+from kactors.api.meta import spec_of as _spec
 from kactors.controllers.deploymentutil import int_or_percent
 from kactors.controllers.hashing import compute_hash
 from kactors.controllers.podutil import cluster_seconds, is_pod_available, pod_from_template
@@ -88,12 +90,8 @@ HOST_NETWORK_TOLERATION = {"key": "node.kubernetes.io/network-unavailable",
                            "operator": "Exists", "effect": NO_SCHEDULE}
 
 
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
-def _spec(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("spec") or {}
 
 
 def _template(ds: Obj) -> Mapping[str, Any]:

@@ -53,6 +53,7 @@ from typing import Any, ClassVar
 
 from kactors.api.labels import SelectorError, selector_from_label_selector
 from kactors.api.meta import controller_of, deep_copy, new_controller_ref
+from kactors.api.meta import metadata_of as _meta
 from kactors.client.errors import AlreadyExists, NotFound
 from kactors.client.informer import ADD, DELETE, UPDATE, InformerEvent
 from kactors.client.result import Result, TerminalError
@@ -69,8 +70,6 @@ RS_KIND = "apps/v1/ReplicaSet"
 SCALING_REPLICA_SET = "ScalingReplicaSet"
 
 
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
 def _key(obj: Obj) -> str:

@@ -15,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kactors.api.meta import deep_copy
+from kactors.api.meta import metadata_of as _meta
+from kactors.api.meta import spec_of as _spec
+from kactors.api.meta import status_of as _status
 from kactors.controllers.podutil import cluster_seconds, now_timestamp
 
 __all__ = [
@@ -92,16 +95,10 @@ MINIMUM_REPLICAS_UNAVAILABLE = "MinimumReplicasUnavailable"
 
 
 # -- small accessors ------------------------------------------------------------------------------
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
-def _spec(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("spec") or {}
 
 
-def _status(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("status") or {}
 
 
 def replicas(obj: Obj | None) -> int:

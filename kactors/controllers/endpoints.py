@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from kactors.api.labels import selector_from_set
+from kactors.api.meta import metadata_of as _meta
 from kactors.client.errors import NotFound
 from kactors.client.informer import DELETE, UPDATE, InformerEvent
 from kactors.client.result import Result
@@ -47,8 +48,6 @@ Obj = Mapping[str, Any]
 HEADLESS_LABEL = "service.kubernetes.io/headless"
 
 
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
 def _selector(service: Obj) -> Mapping[str, str] | None:

@@ -41,6 +41,7 @@ import trio
 
 from kactors.api.labels import SelectorError, selector_from_label_selector
 from kactors.api.meta import controller_of, deep_copy, new_controller_ref
+from kactors.api.meta import metadata_of as _meta
 from kactors.client.errors import ApiError, NotFound
 from kactors.client.informer import ADD, DELETE, InformerEvent
 from kactors.client.result import Result, TerminalError
@@ -66,8 +67,6 @@ MAX_POD_CREATE_DELETE = 500
 SYNC_BATCH_PERIOD = 1.0
 
 
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
 def _key(obj: Obj) -> str:

@@ -24,6 +24,9 @@ from typing import Any
 
 import attrs
 
+from kactors.api.meta import metadata_of as _meta
+from kactors.api.meta import spec_of as _spec
+from kactors.api.meta import status_of as _status
 from kactors.controllers.podutil import (
     cluster_seconds,
     is_pod_active,
@@ -84,16 +87,10 @@ BACKOFF_LIMIT_EXCEEDED = ("BackoffLimitExceeded", "Job has reached the specified
 DEADLINE_EXCEEDED = ("DeadlineExceeded", "Job was active longer than specified deadline")
 
 
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
-def _spec(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("spec") or {}
 
 
-def _status(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("status") or {}
 
 
 # -- the Job ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kactors.api.meta import deep_copy
+from kactors.api.meta import status_of as _status
 from kactors.apiserver.objects import cluster_epoch, parse_timestamp, timestamp
 from kactors.controllers.hashing import ALPHANUMS
 
@@ -60,8 +61,6 @@ def now_timestamp(now: float) -> str:
 
 
 # -- phase, readiness, availability ------------------------------------------------------------
-def _status(pod: Obj) -> Mapping[str, Any]:
-    return pod.get("status") or {}
 
 
 def is_pod_terminal(pod: Obj) -> bool:

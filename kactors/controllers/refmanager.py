@@ -27,6 +27,7 @@ import attrs
 
 from kactors.api.labels import Selector
 from kactors.api.meta import controller_of, new_controller_ref
+from kactors.api.meta import metadata_of as _meta
 from kactors.client.client import ApiClient
 from kactors.client.errors import ApiError, Invalid, NotFound
 
@@ -46,8 +47,6 @@ class ClaimPlan:
     release: list[Obj]
 
 
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
 def plan_claims(owner: Obj, selector: Selector, objs: Sequence[Obj],

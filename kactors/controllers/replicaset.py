@@ -35,6 +35,7 @@ import trio
 
 from kactors.api.labels import Selector, SelectorError, selector_from_label_selector
 from kactors.api.meta import controller_of, new_controller_ref
+from kactors.api.meta import metadata_of as _meta
 from kactors.client.errors import AlreadyExists, ApiError
 from kactors.client.indexer import (
     CONTROLLER_INDEX,
@@ -72,8 +73,6 @@ SLOW_START_INITIAL_BATCH = 1
 REPLICA_FAILURE = "ReplicaFailure"
 
 
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
 def calculate_status(rs: Obj, pods: Sequence[Obj], error: Exception | None,

@@ -38,6 +38,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from kactors.api.labels import SelectorError, selector_from_label_selector
+from kactors.api.meta import metadata_of as _meta
 from kactors.api.meta import new_controller_ref
 from kactors.client.errors import AlreadyExists, ApiError, NotFound
 from kactors.client.informer import DELETE, InformerEvent
@@ -64,8 +65,6 @@ Obj = Mapping[str, Any]
 KIND = "apps/v1/StatefulSet"
 
 
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
 class StatefulSetController(Controller):

@@ -33,6 +33,8 @@ from typing import Any, Literal
 
 import attrs
 
+from kactors.api.meta import metadata_of as _meta
+from kactors.api.meta import spec_of as _spec
 from kactors.controllers.hashing import compute_hash
 from kactors.controllers.podutil import is_pod_available, is_pod_ready, pod_from_template
 
@@ -64,12 +66,8 @@ REVISION_LABEL = "controller-revision-hash"
 _ORDINAL = re.compile(r"^(.*)-([0-9]+)$")
 
 
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
-def _spec(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("spec") or {}
 
 
 # -- identity --------------------------------------------------------------------------------
