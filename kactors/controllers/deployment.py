@@ -55,6 +55,7 @@ from kactors.api.labels import SelectorError, selector_from_label_selector
 from kactors.api.meta import controller_of, deep_copy, new_controller_ref
 from kactors.api.meta import metadata_of as _meta
 from kactors.client.errors import AlreadyExists, NotFound
+from kactors.client.indexer import object_key as _key
 from kactors.client.informer import ADD, DELETE, UPDATE, InformerEvent
 from kactors.client.result import Result, TerminalError
 from kactors.controllers import deploymentutil as du
@@ -72,10 +73,6 @@ SCALING_REPLICA_SET = "ScalingReplicaSet"
 
 
 
-def _key(obj: Obj) -> str:
-    meta = _meta(obj)
-    namespace = meta.get("namespace")
-    return f"{namespace}/{meta['name']}" if namespace else str(meta["name"])
 
 
 def _selects_everything(selector: Any) -> bool:

@@ -10,23 +10,14 @@ gone or being deleted) was observed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from kactors.api.meta import controller_of
-from kactors.client.indexer import Lister
+from kactors.client.indexer import Lister, object_key
 from kactors.client.informer import DELETE, UPDATE, InformerEvent
 from kactors.controllers.expectations import Expectations
 from kactors.controllers.owners import resolve_controller, selecting_owners
 
 __all__ = ["object_key", "pod_event_keys"]
 
-
-def object_key(obj: Mapping[str, Any]) -> str:
-    """"namespace/name" (or "name" for a cluster-scoped object)."""
-    meta = obj.get("metadata") or {}
-    namespace = meta.get("namespace")
-    return f"{namespace}/{meta['name']}" if namespace else str(meta["name"])
 
 
 def pod_event_keys(owners: Lister, kind: str, group: str, expectations: Expectations,

@@ -43,6 +43,7 @@ from kactors.client.indexer import (
     object_key,
     orphan_index_key,
 )
+from kactors.client.indexer import object_key as _key
 from kactors.client.informer import DELETE, UPDATE, InformerEvent
 from kactors.client.result import Result, TerminalError
 from kactors.controllers.base import Controller, ControllerConfig
@@ -369,8 +370,4 @@ class ReplicaSetController(Controller):
                                   for uid in siblings), key=object_key))
 
 
-def _key(obj: Obj) -> str:
-    meta = _meta(obj)
-    namespace = meta.get("namespace")
-    return f"{namespace}/{meta['name']}" if namespace else str(meta["name"])
 
