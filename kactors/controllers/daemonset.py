@@ -59,11 +59,8 @@ from kactors.controllers.podcontrol import delete_pods
 from kactors.controllers.podevents import object_key as _key
 from kactors.controllers.podevents import pod_event_keys
 from kactors.controllers.podutil import (
-    cluster_seconds,
+    availability_delays,
     generate_name,
-    is_pod_available,
-    is_pod_ready,
-    pod_ready_condition,
 )
 from kactors.controllers.refmanager import claim, plan_claims
 
@@ -166,14 +163,8 @@ class DaemonSetController(Controller):
     def _requeue(self, key: str, ds: Obj, pods: Sequence[Obj], now: float) -> Result | None:
         """Look again when a ready pod becomes available (minReadySeconds) or unmet
         expectations expire."""
-        delays = []
-        min_ready = int((ds.get("spec") or {}).get("minReadySeconds") or 0)
-        if min_ready:
-            for pod in pods:
-                if is_pod_ready(pod) and not is_pod_available(pod, min_ready, now):
-                    since = cluster_seconds((pod_ready_condition(pod) or {})
-                                            .get("lastTransitionTime")) or now
-                    delays.append(max(0.001, since + min_ready - now + 0.001))
+        delays = availability_delays(
+            pods, int((ds.get("spec") or {}).get("minReadySeconds") or 0), now)
         expires = self.expectations.expires_in(key, now)
         if expires is not None:
             delays.append(expires + 0.001)

@@ -96,6 +96,21 @@ def is_pod_available(pod: Obj, min_ready_seconds: int, now: float) -> bool:
     return since is not None and since + min_ready_seconds < now
 
 
+def availability_delays(pods: Sequence[Obj], min_ready_seconds: int, now: float
+                        ) -> list[float]:
+    """Seconds until each ready pod that is not available yet becomes available (its
+    owner looks again then: no event marks the moment `minReadySeconds` have passed)."""
+    if not min_ready_seconds:
+        return []
+    delays = []
+    for pod in pods:
+        if is_pod_ready(pod) and not is_pod_available(pod, min_ready_seconds, now):
+            since = cluster_seconds((pod_ready_condition(pod) or {})
+                                    .get("lastTransitionTime")) or now
+            delays.append(max(0.001, since + min_ready_seconds - now + 0.001))
+    return delays
+
+
 # -- deletion preference -----------------------------------------------------------------------
 def _restarts(statuses: Sequence[Mapping[str, Any]] | None) -> int:
     return max((int(s.get("restartCount") or 0) for s in statuses or []), default=0)

@@ -51,14 +51,13 @@ from kactors.controllers.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from kactors.controllers.owners import resolve_controller, selecting_owners
 from kactors.controllers.podcontrol import delete_pods
 from kactors.controllers.podutil import (
-    cluster_seconds,
+    availability_delays,
     generate_name,
     is_pod_active,
     is_pod_available,
     is_pod_ready,
     now_timestamp,
     pod_from_template,
-    pod_ready_condition,
     pods_to_delete,
 )
 from kactors.controllers.refmanager import claim, plan_claims
@@ -248,14 +247,8 @@ class ReplicaSetController(Controller):
                  now: float) -> Result | None:
         """When to look again without an event: when a ready pod becomes available
         (minReadySeconds), or when unmet expectations expire."""
-        delays = []
-        min_ready = int((rs.get("spec") or {}).get("minReadySeconds") or 0)
-        if min_ready:
-            for pod in pods:
-                if is_pod_ready(pod) and not is_pod_available(pod, min_ready, now):
-                    since = cluster_seconds((pod_ready_condition(pod) or {})
-                                            .get("lastTransitionTime")) or now
-                    delays.append(max(0.001, since + min_ready - now + 0.001))
+        delays = availability_delays(
+            pods, int((rs.get("spec") or {}).get("minReadySeconds") or 0), now)
         if not needs_sync:
             expires = self.expectations.expires_in(key, now)
             if expires is not None:
