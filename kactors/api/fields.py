@@ -71,8 +71,17 @@ class FieldSelector:
         """Whether ``obj`` satisfies every term; unsupported fields raise SelectorError."""
         if not self.requirements:
             return True
-        normalised = self.validate_for_kind(str(obj.get("kind", "")))
-        return normalised.matches_fields(selectable_fields(obj))
+        # only the fields the terms name are extracted (a watch cache matches every
+        # event against each watcher's selector: the whole field set would be waste)
+        spec = _KIND_FIELDS.get(str(obj.get("kind", "")), _DEFAULT)
+        for requirement in self.requirements:
+            extract = spec.extractors.get(spec.aliases.get(requirement.field, requirement.field))
+            if extract is None:
+                raise SelectorError(spec.error(requirement.field))
+            actual = extract(obj)
+            if (actual == requirement.value) == (requirement.operator == "!="):
+                return False
+        return True
 
     def validate_for_kind(self, kind: str) -> FieldSelector:
         """Check every field is selectable on ``kind``; return the normalised selector.

@@ -59,39 +59,45 @@ class PatchType(enum.Enum):
     STRATEGIC_MERGE = "application/strategic-merge-patch+json"
 
 
-def apply_patch(obj: Mapping[str, Any], patch: Any, patch_type: PatchType | str) -> Any:
+def apply_patch(obj: Mapping[str, Any], patch: Any, patch_type: PatchType | str, *,
+                copy: bool = True) -> Any:
     """Apply ``patch`` of the given type to ``obj`` (the apiserver's PATCH dispatch).
 
-    Strategic merge patches use the patch metadata of ``obj``'s kind.
+    Strategic merge patches use the patch metadata of ``obj``'s kind. ``copy=False``
+    lets a merge patch's result share what it did not change (see `json_merge_patch`).
     """
     patch_type = PatchType(patch_type)
     if patch_type is PatchType.JSON:
         return json_patch(obj, patch)
     if patch_type is PatchType.MERGE:
-        return json_merge_patch(obj, patch)
+        return json_merge_patch(obj, patch, copy=copy)
     return strategic_merge_patch(obj, patch, str(obj.get("kind", "")))
 
 
 # -- RFC 7386 JSON merge patch ---------------------------------------------------------------
 
 
-def json_merge_patch(target: Any, patch: Any) -> Any:
+def json_merge_patch(target: Any, patch: Any, *, copy: bool = True) -> Any:
     """Apply an RFC 7386 merge patch to ``target``; returns new data.
 
     Keys keep the target's order; keys new to the target are appended in patch order.
+    ``copy=False`` returns a result that shares, instead of copying, the parts of
+    ``target`` the patch leaves alone and the patch's own non-object values: for callers
+    that never mutate it (a status write of a few fields on a large object, or a merge
+    made only to compare), where copying the untouched rest would be most of the cost.
     """
     if not isinstance(patch, Mapping):
-        return deep_copy(patch)
+        return deep_copy(patch) if copy else patch
     source = target if isinstance(target, Mapping) else {}
     result: dict[str, Any] = {}
     for key, value in source.items():
         if key not in patch:
-            result[key] = deep_copy(value)
+            result[key] = deep_copy(value) if copy else value
         elif patch[key] is not None:
-            result[key] = json_merge_patch(value, patch[key])
+            result[key] = json_merge_patch(value, patch[key], copy=copy)
     for key, value in patch.items():
         if key not in source and value is not None:
-            result[key] = json_merge_patch(None, value)
+            result[key] = json_merge_patch(None, value, copy=copy)
     return result
 
 

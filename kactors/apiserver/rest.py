@@ -100,14 +100,15 @@ def _int_option(options: Mapping[str, Any], name: str) -> int:
             f"invalid value for {name}: {value!r} is not an integer")) from None
 
 
-def patched(obj: Obj, patch: Any, patch_type: str) -> Any:
+def patched(obj: Obj, patch: Any, patch_type: str, *, copy: bool = True) -> Any:
     """`obj` with `patch` applied; 400 for a patch that is not JSON data or cannot be
-    decoded, 422 for one that does not apply (a failed JSON-patch test, a missing path)."""
+    decoded, 422 for one that does not apply (a failed JSON-patch test, a missing path).
+    `copy=False`: the result may share the parts it did not change (never mutate it)."""
     problem = not_json(patch)
     if problem:
         raise st.StatusError(st.bad_request(f"the patch is not valid JSON data: {problem}"))
     try:
-        return apply_patch(obj, patch, patch_type)
+        return apply_patch(obj, patch, patch_type, copy=copy)
     except PatchError as error:
         raise st.StatusError(st.new_status(422, "Invalid", str(error))) from None
     except (ValueError, TypeError, AttributeError, KeyError, IndexError,
@@ -371,17 +372,19 @@ class Rest:
         return with_resource_version(obj, result.revision)
 
     def _check_body(self, info: ResourceInfo, namespace: str | None, body: Any,
-                    name: str | None, copy: bool = False) -> Obj:
+                    name: str | None, copy: bool = False, json_checked: bool = False) -> Obj:
         """The request body as the object to admit; 400 for what Go's decoder refuses.
         `copy`: return a deep copy (then owned by the caller: admission may default it
-        in place), made by the same walk that checks the body is JSON data."""
+        in place), made by the same walk that checks the body is JSON data.
+        `json_checked`: the body is known to be JSON data (a patch, checked, applied to a
+        stored object), so that walk is skipped."""
         if not isinstance(body, dict):
             raise st.StatusError(st.bad_request(
                 f"the body of the request was in an unknown format - expected an object, "
                 f"got {json_type(body)}"))
         owned = json_copy(body) if copy else NOT_JSON
         if owned is NOT_JSON:
-            undecodable = decode_error(info.kind, info.version, body)
+            undecodable = decode_error(info.kind, info.version, body, json_checked=json_checked)
             if copy and not undecodable:
                 owned = deep_copy(body)  # JSON after all (tuples for lists)
         else:
@@ -480,7 +483,10 @@ class Rest:
             raise st.StatusError(st.unsupported_media_type(accepted))
         for _ in range(MAX_CONFLICT_RETRIES):
             old = await self.read(info, namespace, name)
-            new = self._check_body(info, namespace, patched(old, body, patch_type), name=name)
+            # a status write keeps everything but the status from the stored object and
+            # goes through no admission that could default in place: no need to copy
+            merged = patched(old, body, patch_type, copy=subresource != "status")
+            new = self._check_body(info, namespace, merged, name=name, json_checked=True)
             # The patched object carries the resourceVersion read, unless the patch set
             # one: then it is a precondition, which fails once the object moved on (so a
             # retry after a conflict fails too, as in Kubernetes' GuaranteedUpdate).

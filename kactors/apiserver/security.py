@@ -37,8 +37,10 @@ def _key_bytes(key: str) -> bytes:
 class Security:
     def __init__(self, config: ApiServerConfig) -> None:
         self.sa_uids: dict[tuple[str, str], str] = {}
-        self.pod_refs: dict[str, tuple[str, frozenset[tuple[str, str, str]]]] = {}
-        self.node_pods: dict[str, dict[str, None]] = {}
+        #: "namespace/name" -> (node, what the pod references, pod uid)
+        self.pod_refs: dict[str, tuple[str, frozenset[tuple[str, str, str]], str]] = {}
+        #: node -> {(kind, namespace, name): how many of its pods reference it}
+        self.node_refs: dict[str, dict[tuple[str, str, str], int]] = {}
         self.sa_key = _key_bytes(config.service_account_key)
         authn = AuthnConfig(
             static_tokens=tuple(StaticToken(u.token, u.name, u.uid, u.groups)
@@ -78,11 +80,7 @@ class Security:
         return entry[0] if entry else None
 
     def _refs_of_node(self, node: str) -> Iterable[tuple[str, str, str]]:
-        refs: dict[tuple[str, str, str], None] = {}
-        for key in self.node_pods.get(node, {}):
-            for ref in self.pod_refs[key][1]:
-                refs[ref] = None
-        return refs
+        return self.node_refs.get(node, {})
 
     # -- keeping current -----------------------------------------------------------------------
     def resync(self, prefix: str, objects: Iterable[dict[str, Any]]) -> None:
@@ -117,13 +115,27 @@ class Security:
             assert target is not None
             meta = target["metadata"]
             key = f"{meta.get('namespace')}/{meta['name']}"
-            old = self.pod_refs.pop(key, None)
-            if old is not None:
-                self.node_pods.get(old[0], {}).pop(key, None)
             node = (obj.get("spec") or {}).get("nodeName") if obj is not None else None
+            old = self.pod_refs.get(key)
+            uid = meta.get("uid", "")
+            if old is not None and node and old[0] == node and old[2] == uid:
+                # the node graph's rule: same node, same uid, and everything a pod spec
+                # references is immutable, so a status write changes no edge
+                return
+            if old is not None:
+                del self.pod_refs[key]
+                counts = self.node_refs.get(old[0], {})
+                for ref in old[1]:
+                    if counts.get(ref, 0) > 1:
+                        counts[ref] -= 1
+                    else:
+                        counts.pop(ref, None)
             if node:
-                self.pod_refs[key] = (node, pod_references(obj))
-                self.node_pods.setdefault(node, {})[key] = None
+                refs = pod_references(obj)
+                self.pod_refs[key] = (node, refs, uid)
+                counts = self.node_refs.setdefault(node, {})
+                for ref in refs:
+                    counts[ref] = counts.get(ref, 0) + 1
 
     # -- bootstrap -----------------------------------------------------------------------------
     def bootstrap_objects(self, namespaces: Iterable[str]) -> list[dict[str, Any]]:

@@ -310,7 +310,7 @@ class Controller(Actor):
         through the status subresource if the kind has one. Sends nothing, and returns
         `obj`, if its status already says so."""
         current = obj.get("status") or {}
-        if json_merge_patch(current, dict(status)) == current:
+        if json_merge_patch(current, dict(status), copy=False) == current:
             return dict(obj)
         meta = obj["metadata"]
         kind = f"{obj['apiVersion']}/{obj['kind']}"
