@@ -32,7 +32,7 @@ from .member import (
     RemoveMember,
     TransferLeadership,
 )
-from .messages import CAMPAIGN_TRANSFER, Message, MessageType
+from .messages import CAMPAIGN_TRANSFER, COMMIT_ONLY, Message, MessageType
 from .progress import Progress, ProgressState
 from .ready import Ready
 from .snapshot import Snapshot, SnapshotMetadata
@@ -51,6 +51,7 @@ __all__ = [
     "TransferLeadership",
     "Transport",
     "CAMPAIGN_TRANSFER",
+    "COMMIT_ONLY",
     "CompactedError",
     "ConfChange",
     "ConfChangeError",

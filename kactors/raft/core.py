@@ -47,7 +47,7 @@ from .errors import (
     UsageError,
 )
 from .log import RaftLog
-from .messages import CAMPAIGN_TRANSFER, VOTE_RESPONSE, Message, MessageType
+from .messages import CAMPAIGN_TRANSFER, COMMIT_ONLY, VOTE_RESPONSE, Message, MessageType
 from .progress import Progress, ProgressState
 from .readonly import ReadOnly
 from .ready import Ready
@@ -502,6 +502,8 @@ class RaftCore:
             return
         last_new = log.maybe_append(m.index, m.log_term, m.commit, m.entries)
         if last_new is not None:
+            if m.context == COMMIT_ONLY and not m.entries:
+                return  # nothing new for the leader to learn (see COMMIT_ONLY)
             self._send(Message(_APP_RESP, m.sender, self.id, self.term, index=last_new))
             return
         # Mismatch: hint the largest (index, term) that may match so the leader can skip a
@@ -575,37 +577,46 @@ class RaftCore:
             for requester, ctx in pending:
                 self._send_read_index_response(requester, ctx)
         if broadcast:
-            self._bcast_append()
+            self._bcast_append(commit_bump=True)
 
-    def _bcast_append(self) -> None:
+    def _bcast_append(self, commit_bump: bool = False) -> None:
         for node in self._tracker.progress:
             if node != self.id:
-                self._send_append(node)
+                self._send_append(node, commit_bump)
 
-    def _send_append(self, to: str) -> None:
-        if self._maybe_send_append(to, True):
-            # Optimistic streaming: fill the inflight window if there is more to send.
-            while self._maybe_send_append(to, False):
+    def _send_append(self, to: str, commit_bump: bool = False) -> None:
+        if self._maybe_send_append(to, True, commit_bump):
+            # Optimistic streaming: fill the inflight window if there is more to send (the
+            # pre-checks are those `_maybe_send_append` starts with: usually nothing is left).
+            pr = self._tracker.progress[to]
+            log = self._log
+            while (not pr.paused and pr.next <= log.last_index()
+                   and self._maybe_send_append(to, False)):
                 pass
 
-    def _maybe_send_append(self, to: str, send_if_empty: bool) -> bool:
+    def _maybe_send_append(self, to: str, send_if_empty: bool, commit_bump: bool = False
+                           ) -> bool:
+        """`commit_bump`: sent to tell the follower a new commit index; if that append
+        carries no entries to a follower in REPLICATE state it is marked `COMMIT_ONLY`
+        (not answered). Probes and the appends sent after a heartbeat response are never
+        marked: their answers are how the leader learns where the follower's log ends."""
         pr = self._tracker.progress[to]
         if pr.paused or pr.state is _SNAPSHOT:
             return False
         log = self._log
-        if not send_if_empty and (
-            pr.next > log.last_index() or (pr.state is _REPLICATE and pr.inflights.full())
-        ):
+        last = log.last_index()
+        full = pr.state is _REPLICATE and pr.inflights.full()
+        if not send_if_empty and (pr.next > last or full):
             return False  # nothing to send (the common answer when streaming is done)
         prev_index = pr.next - 1
         prev_term = log.term(prev_index)
         if prev_term is None:
             # Compacted away: the follower can only catch up from a snapshot.
             return self._maybe_send_snapshot(to, pr)
-        if pr.state is _REPLICATE and pr.inflights.full():
+        if full or pr.next > last:
             ents: tuple[Entry, ...] = ()
         else:
-            ents = tuple(log.entries_from(pr.next, self._max_entries))
+            ents = tuple(log.slice(pr.next, min(last + 1, pr.next + self._max_entries)))
         if not ents and not send_if_empty:
             return False
         self._msgs.append(
@@ -618,6 +629,8 @@ class RaftCore:
                 index=prev_index,
                 entries=ents,
                 commit=log.committed,
+                context=COMMIT_ONLY if commit_bump and not ents and pr.state is _REPLICATE
+                else None,
             )
         )
         pr.sent_entries(len(ents), log.committed)
@@ -655,9 +668,11 @@ class RaftCore:
         if self._maybe_commit():
             self._on_commit_advanced(broadcast=True)
         elif pr.can_bump_commit(self._log.committed):
-            self._send_append(m.sender)
+            self._send_append(m.sender, commit_bump=True)
         # More to send (e.g. the window opened, or a probe succeeded)? Stream it now.
-        while self._maybe_send_append(m.sender, False):
+        log = self._log
+        while (not pr.paused and pr.next <= log.last_index()
+               and self._maybe_send_append(m.sender, False)):
             pass
         if m.sender == self.lead_transferee and pr.match == self._log.last_index():
             self._send(Message(_TIMEOUT_NOW, m.sender, self.id, self.term))
@@ -859,22 +874,21 @@ class RaftCore:
     # -- Ready --------------------------------------------------------------------------------
 
     def has_ready(self) -> bool:
+        # Called at least twice per Ready (the caller loops until it is False): plain field
+        # comparisons, no records built.
         if self._msgs or self._read_states:
             return True
-        u = self._log.unstable
+        log = self._log
+        u = log.unstable
         if u.entries or u.snapshot is not None:
             return True
-        if self._log.has_next_committed_entries():
+        if log.committed > log.applied:  # next committed entries (no pending snapshot here)
             return True
-        if (self.term, self.vote, self._log.committed) != (
-            self._prev_hard_state.term,
-            self._prev_hard_state.vote,
-            self._prev_hard_state.commit,
-        ):
+        hs = self._prev_hard_state
+        if self.term != hs.term or self.vote != hs.vote or log.committed != hs.commit:
             return True
-        return self.lead != self._prev_soft_state.leader or self.role is not (
-            self._prev_soft_state.role
-        )
+        ss = self._prev_soft_state
+        return self.lead != ss.leader or self.role is not ss.role
 
     def ready(self) -> Ready:
         """Take the pending work; call `advance(ready)` once it is persisted and applied."""
@@ -882,22 +896,40 @@ class RaftCore:
             raise UsageError("ready() called again before advance()")
         self._ready_outstanding = True
         log = self._log
-        hard = self._hard_state()
-        soft = self._soft_state()
-        rd = Ready(
-            soft_state=None if soft == self._prev_soft_state else soft,
-            hard_state=None if hard == self._prev_hard_state else hard,
-            entries=tuple(log.unstable.entries),
-            snapshot=log.unstable.snapshot,
-            committed_entries=tuple(log.next_committed_entries()),
-            messages=tuple(self._msgs),
-            read_states=tuple(self._read_states),
+        u = log.unstable
+        # New HardState/SoftState records only when they changed (most Readies carry neither).
+        hs = self._prev_hard_state
+        if self.term != hs.term or self.vote != hs.vote or log.committed != hs.commit:
+            hard: HardState | None = HardState(self.term, self.vote, log.committed)
+            self._prev_hard_state = hard
+        else:
+            hard = None
+        ss = self._prev_soft_state
+        if self.lead != ss.leader or self.role is not ss.role:
+            soft: SoftState | None = SoftState(self.lead, self.role)
+            self._prev_soft_state = soft
+        else:
+            soft = None
+        snapshot = u.snapshot
+        if snapshot is None and log.committed > log.applied:
+            committed = tuple(log.slice(log.applied + 1, log.committed + 1))
+        else:
+            committed = ()  # with a pending snapshot, it must be applied first
+        msgs = self._msgs
+        if msgs:
+            self._msgs = []
+        read_states = self._read_states
+        if read_states:
+            self._read_states = []
+        return Ready(
+            soft,
+            hard,
+            tuple(u.entries) if u.entries else (),
+            snapshot,
+            committed,
+            tuple(msgs),
+            tuple(read_states),
         )
-        self._prev_soft_state = soft
-        self._prev_hard_state = hard
-        self._msgs = []
-        self._read_states = []
-        return rd
 
     def advance(self, rd: Ready) -> None:
         """The caller persisted `rd.entries`/`hard_state`/`snapshot` and applied

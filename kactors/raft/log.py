@@ -48,7 +48,18 @@ class RaftLog:
 
         The term of `first_index() - 1` is known (snapshot term) for the consistency check.
         """
-        t = self.unstable.maybe_term(index)
+        u = self.unstable
+        ents = u.entries
+        pos = index - u.offset
+        if pos >= 0:
+            if pos < len(ents):
+                return ents[pos].term
+            if ents:
+                return None  # beyond the last unstable entry: beyond the end
+        elif u.snapshot is None:
+            # The common case, in storage; the same answers as the general path below.
+            return self.storage.maybe_term(index)
+        t = u.maybe_term(index)
         if t is not None:
             return t
         if index + 1 < self.first_index() or index > self.last_index():

@@ -63,6 +63,14 @@ class Message:
     context: Any = None
 
 
+#: `context` of an empty MsgApp a leader sends only to tell a follower in REPLICATE state its new
+#: commit index. The follower applies the commit and does not answer: its log did not change,
+#: and the leader learns where that log ends from the answers to the appends that carried the
+#: entries (if one of those is lost, the heartbeat response makes the leader send an ordinary
+#: append, which is answered). Saves one message and one leader wake-up per commit per
+#: follower, most of the traffic of a lightly loaded group.
+COMMIT_ONLY = "CommitOnly"
+
 #: The response type of each vote request type.
 VOTE_RESPONSE = {
     MessageType.VOTE: MessageType.VOTE_RESP,

@@ -69,6 +69,14 @@ class MemoryStorage:
             raise UnavailableError()
         return self._ents[index - offset].term
 
+    def maybe_term(self, index: int) -> int | None:
+        """`term(index)`, or None where `term` raises (compacted, or beyond the end)."""
+        ents = self._ents
+        pos = index - ents[0].index
+        if pos < 0 or pos >= len(ents):
+            return None
+        return ents[pos].term
+
     def entries(self, lo: int, hi: int) -> list[Entry]:
         """Entries in [lo, hi) as a new list (a slice: entries themselves are shared)."""
         offset = self._ents[0].index

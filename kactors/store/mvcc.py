@@ -279,8 +279,9 @@ class MVCCStore:
         exists before the txn. Any error leaves the store untouched.
         """
         if (compare.__class__ is tuple and len(compare) == 1 and success.__class__ is tuple
-                and len(success) == 1 and failure.__class__ is tuple and not failure):
-            fast = self._txn_one_put(compare[0], success[0])
+                and len(success) == 1 and failure.__class__ is tuple
+                and (not failure or (len(failure) == 1 and failure[0].__class__ is Range))):
+            fast = self._txn_one_put(compare[0], success[0], failure)
             if fast is not None:
                 return fast
         if not isinstance(compare, tuple | list):
@@ -320,11 +321,13 @@ class MVCCStore:
                 responses[i] = _with_revision(r, final)
         return TxnResult(succeeded, tuple(responses), final)
 
-    def _txn_one_put(self, cmp: Any, op: Any) -> TxnResult | None:
-        """`txn` for the shape every apiserver write has (one compare on one key, then one
-        put without lease, else nothing), applied by each Raft member for every create
-        and update: the same checks and outcome as the general path, without its
-        bookkeeping. None: not that shape, take the general path."""
+    def _txn_one_put(self, cmp: Any, op: Any, failure: tuple[Any, ...]) -> TxnResult | None:
+        """`txn` for the shapes every apiserver write has (one compare on one key, then one
+        put without lease, else nothing (create) or one Range (update)), applied by each
+        Raft member for every create and update: the same checks and outcome as the
+        general path, without its bookkeeping. None: not that shape, or the compare failed
+        and the failure branch has a read to run: take the general path (nothing was
+        changed yet)."""
         if (cmp.__class__ is not Compare or cmp.range_end is not None or op.__class__ is not Put
                 or op.lease):
             return None
@@ -332,9 +335,16 @@ class MVCCStore:
         if key.__class__ is not str or not key or put_key.__class__ is not str or not put_key:
             return None  # the general path raises the right error
         check_compare(cmp)
+        if failure:  # one Range, validated as `_check_ops` does, in the same order
+            read = failure[0]
+            check_range(read.key, read.range_end)
+            self._read_revision(read.revision)
+            self._check_range_options(read.limit, read.sort_order, read.sort_target)
         hist = self._index.get(key)
         kv = hist[-1] if hist is not None else None
         if not compare_kv(cmp, kv if kv is not None and kv.version else None):
+            if failure:
+                return None
             return TxnResult(False, (), self.revision)
         rev = self.revision + 1
         event = self._write_put(rev, put_key, op.value, 0)

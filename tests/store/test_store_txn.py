@@ -263,3 +263,31 @@ def test_overlapping_deletes_and_other_branch_duplicates_are_allowed_apart() -> 
     # The same key in both branches is fine: only one branch runs.
     result = store.txn((), (Put("x", 1),), (Put("x", 2),))
     assert result.succeeded and store.get("x").value == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        (Range("k"),),
+        (Range("k", prefix_end("k")),),
+        (Range("other", limit=1),),
+        (Range("k", revision=2),),
+        (Range("k", revision=50),),  # invalid: raises whichever branch runs
+        (Range("k", "a"),),  # invalid range
+        (Range("k", limit="1"),),  # type: ignore[arg-type]
+    ],
+)
+@pytest.mark.parametrize("mod", [4, 3])  # the compare holds / fails
+def test_update_shaped_txns_match_the_general_path(failure: tuple[Range], mod: int) -> None:
+    """The apiserver's update (one compare, one put, a Range on failure) takes a fast path
+    for tuples; lists take the general one: same result, same error, same store after."""
+    results = []
+    for wrap in (tuple, list):
+        store = store_with_k()
+        try:
+            outcome: object = store.txn(wrap((compare_mod("k", EQ, mod),)),
+                                        wrap((Put("k", "new"),)), wrap(failure))
+        except Exception as error:  # noqa: BLE001 - compared below
+            outcome = (type(error), str(error))
+        results.append((outcome, store.snapshot()))
+    assert results[0] == results[1]
