@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
+import trio
 
 from kactors.actors import Actor, ActorRef
 from kactors.apiserver.objects import cluster_epoch, timestamp
@@ -44,8 +46,12 @@ SCHEDULER_NAME = "default-scheduler"
 CYCLES_PER_TURN = 64  # then yield to informer events (they may free or add capacity)
 #: bindings sent and not yet answered, at most: beyond that, scheduling waits for answers
 #: rather than queueing thousands of requests whose latency would outgrow their timeout
-#: (10,000 pending pods bound at once on a busy machine timed out and were retried)
-MAX_BINDINGS_IN_FLIGHT = 1000
+#: (10,000 pending pods bound at once on a busy machine timed out and were retried).
+#: 128 keeps the apiserver as busy as 1000 did, and a binding's objects (its request,
+#: replies, a dozen coroutine frames) then die young: at 1000 deep they all outlived two
+#: young GC collections and each of them was scanned again by every full collection
+#: (a third of the process's CPU time in bench/scheduler.py).
+MAX_BINDINGS_IN_FLIGHT = 128
 
 
 @attrs.frozen
@@ -88,6 +94,10 @@ class Scheduler(Actor):
         self.wake_at: float | None = None
         self.scheduled = 0
         self.binding = 0
+        #: bindings handed to `_binder` tasks, and how many binders wait for one
+        self._bindings, self._receive_bindings = trio.open_memory_channel[
+            tuple[dict[str, Any], str, dict[str, str] | None]](math.inf)
+        self._idle_binders = 0
 
     async def started(self) -> None:
         ctx = self.ctx
@@ -119,8 +129,11 @@ class Scheduler(Actor):
         return super().receive(message)
 
     def _observe(self, event: InformerEvent) -> None:
-        now = self.ctx.now()
         obj = event.obj
+        if event.kind == "Pod":
+            self._observe_pod(event.type, obj)
+            return
+        now = self.ctx.now()
         if event.kind == "Node":
             if event.type == "delete":
                 self.state.remove_node(obj["metadata"]["name"])
@@ -136,24 +149,25 @@ class Scheduler(Actor):
             else:
                 self.state.set_namespace(obj)
             return
-        if event.kind != "Pod":
-            return
+
+    def _observe_pod(self, type_: str, obj: dict[str, Any]) -> None:
         meta = obj["metadata"]
         key = f"{meta['namespace']}/{meta['name']}"
         spec = obj.get("spec") or {}
-        if event.type == "delete":
+        if type_ == "delete":
             self.pending.pop(key, None)
             self.queue.delete(obj)
             if self.state.remove_pod(key):
-                self.queue.move_all_to_active_or_backoff(ASSIGNED_POD_DELETE, now)
+                self.queue.move_all_to_active_or_backoff(ASSIGNED_POD_DELETE, self.ctx.now())
             return
         if spec.get("nodeName"):
             self.pending.pop(key, None)
             known = self.state.pod_node(key) is not None
             if self.state.add_pod(obj):
                 self.queue.move_all_to_active_or_backoff(
-                    ASSIGNED_POD_UPDATE if known else ASSIGNED_POD_ADD, now)
+                    ASSIGNED_POD_UPDATE if known else ASSIGNED_POD_ADD, self.ctx.now())
             return
+        now = self.ctx.now()
         if spec.get("schedulerName", SCHEDULER_NAME) != self.options.scheduler_name:
             return
         phase = (obj.get("status") or {}).get("phase")
@@ -226,7 +240,23 @@ class Scheduler(Actor):
                 annotations = {EXPLANATION_ANNOTATION: json.dumps(
                     explanation, sort_keys=True, separators=(",", ":"))}
         self.binding += 1
-        self.ctx.start_soon(self._bind, pod, node, annotations)
+        self._send_binding((pod, node, annotations))
+
+    def _send_binding(self, binding: tuple[dict[str, Any], str, dict[str, str] | None]) -> None:
+        """Bind in the background: an idle binder task takes it, else a new one does.
+        Binders stay for the next bindings (as many as were ever in flight at once): a
+        task per binding cost more than the binding's own work on the scheduler's side."""
+        if self._idle_binders:
+            self._idle_binders -= 1
+        else:
+            self.ctx.start_soon(self._binder)
+        self._bindings.send_nowait(binding)
+
+    async def _binder(self) -> None:
+        receive = self._receive_bindings
+        while True:
+            await self._bind(*await receive.receive())
+            self._idle_binders += 1
 
     async def _bind(self, pod: dict[str, Any], node: str,
                     annotations: dict[str, str] | None) -> None:

@@ -205,9 +205,9 @@ def schedule(
             names=names,
             statuses=statuses,
             details=details,
-            filters=tuple(name for name, _, _ in context.filters),
+            filters=context.filter_names,
             skipped_filters=context.skipped_filters,
-            scores=tuple((s.name, s.weight, s.normalize) for s in context.scores),
+            scores=context.score_summary,
             **outcome,
         )
 

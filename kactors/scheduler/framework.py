@@ -73,9 +73,14 @@ class PodContext:
     _calls: tuple[tuple[Callable[[PodInfo, NodeInfo, Any], int], Any], ...] = attrs.field(
         init=False
     )
+    #: What every cycle's `Window` reports about the plugins, built once per context.
+    filter_names: tuple[str, ...] = attrs.field(init=False)
+    score_summary: tuple[tuple[str, int, Normalize], ...] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self._calls = tuple((spec.score, spec.data) for spec in self.scores)
+        self.filter_names = tuple(name for name, _, _ in self.filters)
+        self.score_summary = tuple((s.name, s.weight, s.normalize) for s in self.scores)
 
     def evaluate(self, node: NodeInfo) -> tuple[FilterStatus | None, int, tuple[int, ...] | None]:
         """Judge ``node``: ``(rejection or None, fixed weighted score or -1, raw scores)``."""

@@ -34,6 +34,8 @@ __all__ = [
     "parse_node_selector_term",
     "preferred_node_affinity",
     "required_node_affinity",
+    "spec_preferred_node_affinity",
+    "spec_required_node_affinity",
 ]
 
 _LABEL_OPERATORS = {
@@ -162,8 +164,16 @@ def _affinity(pod: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def required_node_affinity(pod: Mapping[str, Any]) -> RequiredNodeAffinity | None:
     """The pod's hard node constraints, or ``None`` when it has none (the filter is skipped)."""
-    selector = get_map(pod, "spec").get("nodeSelector")
-    required = _affinity(pod).get("requiredDuringSchedulingIgnoredDuringExecution")
+    return spec_required_node_affinity(get_map(pod, "spec"), _affinity(pod))
+
+
+def spec_required_node_affinity(
+    spec: Mapping[str, Any], node_affinity: Mapping[str, Any]
+) -> RequiredNodeAffinity | None:
+    """:func:`required_node_affinity` from a pod's ``spec`` and its
+    ``spec.affinity.nodeAffinity`` (empty when absent)."""
+    selector = spec.get("nodeSelector")
+    required = node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
     if not isinstance(required, Mapping) and selector is None:
         return None
     pairs = (
@@ -182,7 +192,12 @@ def required_node_affinity(pod: Mapping[str, Any]) -> RequiredNodeAffinity | Non
 
 def preferred_node_affinity(pod: Mapping[str, Any]) -> tuple[PreferredTerm, ...]:
     """The pod's weighted preferences; empty terms and zero weights are dropped."""
-    preferred = _affinity(pod).get("preferredDuringSchedulingIgnoredDuringExecution")
+    return spec_preferred_node_affinity(_affinity(pod))
+
+
+def spec_preferred_node_affinity(node_affinity: Mapping[str, Any]) -> tuple[PreferredTerm, ...]:
+    """:func:`preferred_node_affinity` from a pod's ``spec.affinity.nodeAffinity``."""
+    preferred = node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution")
     out = []
     for item in _expressions(preferred):
         if not isinstance(item, Mapping):

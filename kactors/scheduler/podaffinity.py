@@ -19,7 +19,12 @@ from kactors.api.labels import Selector, selector_from_label_selector
 
 from ._util import as_list, get_map
 
-__all__ = ["AffinityTerm", "pod_affinity_terms", "pod_anti_affinity_terms"]
+__all__ = [
+    "AffinityTerm",
+    "affinity_section_terms",
+    "pod_affinity_terms",
+    "pod_anti_affinity_terms",
+]
 
 
 @attrs.frozen
@@ -52,10 +57,18 @@ def _selector(raw: Any) -> Selector:
 
 def _terms(pod: Mapping[str, Any], kind: str) -> tuple[AffinityTerm, ...]:
     section = get_map(get_map(get_map(pod, "spec"), "affinity"), kind)
+    return affinity_section_terms(section, get_map(pod, "metadata").get("namespace", ""))
+
+
+def affinity_section_terms(
+    section: Mapping[str, Any], own_namespace: Any
+) -> tuple[AffinityTerm, ...]:
+    """The required terms of a pod's ``spec.affinity.podAffinity`` (or
+    ``podAntiAffinity``) ``section``; ``own_namespace`` is the pod's
+    ``metadata.namespace`` (the default namespace of a term)."""
     raw = as_list(section.get("requiredDuringSchedulingIgnoredDuringExecution"))
     if not raw:
         return ()
-    own_namespace = get_map(pod, "metadata").get("namespace", "")
     terms = []
     for term in raw:
         if not isinstance(term, Mapping):

@@ -22,14 +22,14 @@ from ._util import as_list, as_map, get_map
 from .nodeselector import (
     PreferredTerm,
     RequiredNodeAffinity,
-    preferred_node_affinity,
-    required_node_affinity,
+    spec_preferred_node_affinity,
+    spec_required_node_affinity,
 )
-from .podaffinity import AffinityTerm, pod_affinity_terms, pod_anti_affinity_terms
-from .resources import Resources, pod_resource_requests
-from .taints import Toleration, parse_tolerations
+from .podaffinity import AffinityTerm, affinity_section_terms
+from .resources import Resources, spec_resource_requests
+from .taints import Toleration, spec_tolerations
 
-__all__ = ["HostPort", "PodInfo", "Signature", "new_pod_info", "pod_key"]
+__all__ = ["HostPort", "PodInfo", "Signature", "bound_pod_info", "new_pod_info", "pod_key"]
 
 
 class Signature:
@@ -113,41 +113,88 @@ def _host_ports(spec: Mapping[str, Any]) -> tuple[HostPort, ...]:
     return tuple(ports)
 
 
+def _signature(
+    requests: Resources,
+    non_zero_cpu: int,
+    non_zero_memory: int,
+    host_ports: tuple[HostPort, ...],
+    tolerations: tuple[Toleration, ...],
+    required: RequiredNodeAffinity | None,
+    preferred: tuple[PreferredTerm, ...],
+    node_name: str,
+) -> Signature:
+    return Signature(
+        (requests, non_zero_cpu, non_zero_memory, host_ports, tolerations, required, preferred,
+         node_name)
+    )
+
+
+def bound_pod_info(info: PodInfo, pod: Mapping[str, Any]) -> PodInfo:
+    """What ``new_pod_info(pod)`` returns when ``pod`` is the bound version of the pending
+    pod that ``info`` was parsed from (equal but for ``spec.nodeName``: the caller checks),
+    without parsing it again: only the node name and so the signature are new."""
+    node_name = get_map(pod, "spec").get("nodeName")
+    node_name = node_name if isinstance(node_name, str) else ""
+    signature = None
+    if info.signature is not None:
+        signature = _signature(
+            info.requests,
+            info.non_zero_cpu,
+            info.non_zero_memory,
+            info.host_ports,
+            info.tolerations,
+            info.required_node_affinity,
+            info.preferred_node_affinity,
+            node_name,
+        )
+    labels = get_map(get_map(pod, "metadata"), "labels")
+    return attrs.evolve(info, pod=pod, labels=labels, node_name=node_name, signature=signature)
+
+
 def new_pod_info(pod: Mapping[str, Any]) -> PodInfo:
     """Parse ``pod`` once for scheduling. The pod dict is kept, never modified."""
     metadata = get_map(pod, "metadata")
     spec = get_map(pod, "spec")
     labels = get_map(metadata, "labels")
+    raw_namespace = metadata.get("namespace")
+    raw_name = metadata.get("name", "")
     priority = spec.get("priority")
     priority = priority if isinstance(priority, int) and not isinstance(priority, bool) else 0
     node_name = spec.get("nodeName")
     node_name = node_name if isinstance(node_name, str) else ""
-    requests, non_zero_cpu, non_zero_memory = pod_resource_requests(pod)
+    requests, non_zero_cpu, non_zero_memory = spec_resource_requests(spec)
     host_ports = _host_ports(spec)
-    tolerations = parse_tolerations(pod)
-    required = required_node_affinity(pod)
-    preferred = preferred_node_affinity(pod)
-    affinity_terms = pod_affinity_terms(pod)
-    anti_affinity_terms = pod_anti_affinity_terms(pod)
+    tolerations = spec_tolerations(spec)
+    affinity = get_map(spec, "affinity")
+    if affinity:
+        node_affinity = get_map(affinity, "nodeAffinity")
+        required = spec_required_node_affinity(spec, node_affinity)
+        preferred = spec_preferred_node_affinity(node_affinity)
+        own_namespace = metadata.get("namespace", "")
+        affinity_terms = affinity_section_terms(get_map(affinity, "podAffinity"), own_namespace)
+        anti_affinity_terms = affinity_section_terms(
+            get_map(affinity, "podAntiAffinity"), own_namespace
+        )
+    else:  # most pods: only a nodeSelector, if anything
+        required = spec_required_node_affinity(spec, affinity)
+        preferred = affinity_terms = anti_affinity_terms = ()
     signature = None
     if not affinity_terms and not anti_affinity_terms:
-        signature = Signature(
-            (
-                requests,
-                non_zero_cpu,
-                non_zero_memory,
-                host_ports,
-                tolerations,
-                required,
-                preferred,
-                node_name,
-            )
+        signature = _signature(
+            requests,
+            non_zero_cpu,
+            non_zero_memory,
+            host_ports,
+            tolerations,
+            required,
+            preferred,
+            node_name,
         )
     return PodInfo(
-        key=pod_key(pod),
+        key=f"{raw_namespace or 'default'}/{raw_name}",  # `pod_key`
         pod=pod,
-        namespace=str(metadata.get("namespace") or "default"),
-        name=str(metadata.get("name", "")),
+        namespace=str(raw_namespace or "default"),
+        name=str(raw_name),
         labels=labels,
         node_name=node_name,
         priority=priority,

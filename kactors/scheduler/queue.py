@@ -331,7 +331,7 @@ class SchedulingQueue:
         """
         self._now = now
         moved = 0
-        for key, info in list(self._unschedulable.items()):
+        for key, info in list(self._unschedulable.items()) if self._unschedulable else ():
             if info.gated or not _interested(info.unschedulable_plugins, event):
                 continue
             if pre_check is not None and not pre_check(info):

@@ -40,6 +40,7 @@ __all__ = [
     "pod_non_zero_requests",
     "pod_requests",
     "pod_resource_requests",
+    "spec_resource_requests",
 ]
 
 CPU = "cpu"
@@ -124,7 +125,13 @@ def _max_into(into: dict[str, int], other: Mapping[str, int]) -> None:
 
 def _container_requests(container: Any) -> dict[str, int]:
     requests = get_map(get_map(as_map(container), "resources"), "requests")
-    return {name: _nanos_of(value) for name, value in requests.items()}
+    out = {}
+    for name, value in requests.items():
+        try:
+            out[name] = _nanos(value)
+        except TypeError:  # unhashable junk (`_nanos_of`)
+            out[name] = 0
+    return out
 
 
 def _with_defaults(requests: dict[str, int]) -> dict[str, int]:
@@ -161,15 +168,33 @@ def _aggregate(
     return result
 
 
-def _parse_pod(pod: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
+def _parse_spec(spec: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
     """Requests in nanos, plain and with the non-zero defaults."""
-    spec = get_map(pod, "spec")
     containers = [_container_requests(c) for c in as_list(spec.get("containers"))]
+    raw_init = as_list(spec.get("initContainers"))
+    raw_overhead = spec.get("overhead")
+    if not raw_init and not raw_overhead:
+        # The usual pod: app containers only. Their sum is all `_aggregate` would find
+        # (no init peaks, no overhead), and the non-zero defaults fill missing keys only.
+        if len(containers) == 1:
+            plain = containers[0]
+        else:
+            plain = {}
+            for requests in containers:
+                _add(plain, requests)
+        for requests in containers:
+            if CPU not in requests or MEMORY not in requests:
+                break
+        else:
+            return plain, plain  # nothing missing: the defaults change nothing
+        non_zero: dict[str, int] = {}
+        for requests in containers:
+            _add(non_zero, _with_defaults(requests))
+        return plain, non_zero
     init = [
-        (as_map(c).get("restartPolicy") == "Always", _container_requests(c))
-        for c in as_list(spec.get("initContainers"))
+        (as_map(c).get("restartPolicy") == "Always", _container_requests(c)) for c in raw_init
     ]
-    overhead = {name: _nanos_of(value) for name, value in get_map(spec, "overhead").items()}
+    overhead = {name: _nanos_of(value) for name, value in as_map(raw_overhead).items()}
     plain = _aggregate(containers, init, overhead)
     if all(CPU in r and MEMORY in r for r in containers) and all(
         CPU in r and MEMORY in r for _, r in init
@@ -200,22 +225,36 @@ def _to_resources(nanos: Mapping[str, int]) -> Resources:
                 if is_scalar_resource_name(name) and amount > 0
             )
         )
-    return Resources(
-        milli_cpu=_ceil_div(nanos.get(CPU, 0), _MILLI_IN_NANOS),
-        memory=_ceil_div(nanos.get(MEMORY, 0), _NANO),
-        ephemeral_storage=_ceil_div(nanos.get(EPHEMERAL_STORAGE, 0), _NANO),
-        scalars=scalars,
+    return _resources(
+        -(-nanos.get(CPU, 0) // _MILLI_IN_NANOS),  # rounded up, as `_ceil_div`
+        -(-nanos.get(MEMORY, 0) // _NANO),
+        -(-nanos.get(EPHEMERAL_STORAGE, 0) // _NANO),
+        scalars,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _resources(
+    milli_cpu: int, memory: int, ephemeral_storage: int, scalars: tuple[tuple[str, int], ...]
+) -> Resources:
+    """One shared (frozen) record per amount: the pods of a workload ask for the same, and
+    every pod the scheduler counts keeps its record as long as it runs."""
+    return Resources(milli_cpu, memory, ephemeral_storage, scalars)
 
 
 def pod_resource_requests(pod: Mapping[str, Any]) -> tuple[Resources, int, int]:
     """A pod's requests (as ``NodeResourcesFit`` and ``NodeInfo.Requested`` count them)
     and its non-zero cpu (milli) and memory requests (as scoring counts them)."""
-    plain, non_zero = _parse_pod(pod)
+    return spec_resource_requests(get_map(pod, "spec"))
+
+
+def spec_resource_requests(spec: Mapping[str, Any]) -> tuple[Resources, int, int]:
+    """:func:`pod_resource_requests` of a pod's ``spec`` (for callers that hold it)."""
+    plain, non_zero = _parse_spec(spec)
     return (
         _to_resources(plain),
-        _ceil_div(non_zero.get(CPU, 0), _MILLI_IN_NANOS),
-        _ceil_div(non_zero.get(MEMORY, 0), _NANO),
+        -(-non_zero.get(CPU, 0) // _MILLI_IN_NANOS),
+        -(-non_zero.get(MEMORY, 0) // _NANO),
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 
 from .nodeinfo import NodeChange, NodeInfo
-from .podinfo import PodInfo, new_pod_info, pod_key
+from .podinfo import PodInfo, bound_pod_info, new_pod_info, pod_key
 
 __all__ = ["ClusterState"]
 
@@ -52,13 +52,34 @@ def _same_for_scheduling(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool
     (what `new_pod_info` parses is the spec, labels, namespace and name)."""
     if old is new:
         return True
+    return old.get("spec") == new.get("spec") and _same_metadata(old, new)
+
+
+def _same_metadata(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether the labels, namespace and name of two versions of a pod are equal."""
     old_meta, new_meta = old.get("metadata"), new.get("metadata")
     if not isinstance(old_meta, Mapping) or not isinstance(new_meta, Mapping):
         return False
-    return (old.get("spec") == new.get("spec") and
-            old_meta.get("labels") == new_meta.get("labels") and
+    return (old_meta.get("labels") == new_meta.get("labels") and
             old_meta.get("namespace") == new_meta.get("namespace") and
             old_meta.get("name") == new_meta.get("name"))
+
+
+def _bound_version(old: Mapping[str, Any], new: Mapping[str, Any], node: str) -> bool:
+    """Whether ``new`` is ``old`` bound to ``node``: ``spec.nodeName`` set to ``node`` and
+    otherwise the same for scheduling (what the binding subresource does to a pod)."""
+    old_spec, new_spec = old.get("spec"), new.get("spec")
+    if not isinstance(old_spec, Mapping) or not isinstance(new_spec, Mapping):
+        return False
+    if new_spec.get("nodeName") != node or old_spec.get("nodeName"):
+        return False
+    if len(new_spec) != len(old_spec) + ("nodeName" not in old_spec):
+        return False
+    missing = object()
+    for field, value in new_spec.items():
+        if field != "nodeName" and old_spec.get(field, missing) != value:
+            return False
+    return _same_metadata(old, new)
 
 
 def _node_name(node: Mapping[str, Any]) -> str:
@@ -285,6 +306,11 @@ class ClusterState:
                 # the node's accounting stands and no parse is needed
                 known.info = attrs.evolve(known.info, pod=pod)
                 return True
+            if known is not None and known.assumed and not _is_terminal(pod) and \
+                    not known.info.anti_affinity_terms and \
+                    _bound_version(known.info.pod, pod, known.node):
+                self._confirm(known, pod)
+                return True
         info = pod if isinstance(pod, PodInfo) else new_pod_info(pod)
         if not info.node_name or _is_terminal(info.pod):
             self.remove_pod(info.key)
@@ -294,6 +320,20 @@ class ClusterState:
         return True
 
     update_pod = add_pod
+
+    def _confirm(self, state: _PodState, pod: Mapping[str, Any]) -> None:
+        """The informer shows our assumed pod bound where we assumed it (cache.AddPod of
+        an assumed pod): it stops being assumed and nothing else changes. The node's
+        totals and every cached verdict stand, so the pod is neither re-parsed nor
+        re-counted; its PodInfo is the assumed one with the bound pod and node name (what
+        `new_pod_info` of the bound pod gives: `spec.nodeName` is all that differs)."""
+        info = state.info = bound_pod_info(state.info, pod)
+        state.assumed = state.binding_finished = False
+        state.deadline = None
+        self._assumed.pop(info.key, None)
+        node = self._infos.get(state.node)
+        if node is not None:
+            node.pods[info.key] = info
 
     def remove_pod(self, pod: Mapping[str, Any] | PodInfo | str) -> bool:
         """A pod was deleted (or unbound): stop counting it. Returns whether it was counted."""

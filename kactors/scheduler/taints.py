@@ -6,6 +6,7 @@ parsed once into small frozen records so filters never touch the raw dicts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "find_untolerated_taint",
     "parse_taints",
     "parse_tolerations",
+    "spec_tolerations",
     "tolerates",
 ]
 
@@ -82,14 +84,33 @@ def parse_taints(node: Mapping[str, Any]) -> tuple[Taint, ...]:
 
 def parse_tolerations(pod: Mapping[str, Any]) -> tuple[Toleration, ...]:
     """``pod.spec.tolerations`` as records."""
-    raw = as_list(get_map(pod, "spec").get("tolerations"))
-    return tuple(
-        Toleration(
-            _str(t.get("key")), _str(t.get("operator")), _str(t.get("value")), _str(t.get("effect"))
+    return spec_tolerations(get_map(pod, "spec"))
+
+
+def spec_tolerations(spec: Mapping[str, Any]) -> tuple[Toleration, ...]:
+    """:func:`parse_tolerations` of a pod's ``spec``.
+
+    Every pod carries tolerations (admission adds the not-ready/unreachable ones), and
+    the pods of one workload carry the same: equal lists share one tuple of records
+    (frozen values, so sharing is safe) instead of building new ones per pod.
+    """
+    raw = as_list(spec.get("tolerations"))
+    if not raw:
+        return ()
+    fields = tuple(
+        (
+            _str(t.get("key")), _str(t.get("operator")), _str(t.get("value")),
+            _str(t.get("effect")),
         )
         for t in map(as_map, raw)
         if t
     )
+    return _tolerations(fields)
+
+
+@functools.lru_cache(maxsize=1024)
+def _tolerations(fields: tuple[tuple[str, str, str, str], ...]) -> tuple[Toleration, ...]:
+    return tuple(Toleration(*parts) for parts in fields)
 
 
 def tolerates(tolerations: Iterable[Toleration], taint: Taint) -> bool:

@@ -1,5 +1,6 @@
 """The scheduler keeps at most MAX_BINDINGS_IN_FLIGHT bindings unanswered, and schedules
-the rest as answers come back; in a whole cluster, in virtual time."""
+the rest as answers come back, through as many binder tasks; in a whole cluster, in
+virtual time."""
 
 from __future__ import annotations
 
@@ -40,9 +41,17 @@ async def test_bindings_in_flight_are_bounded(autojump_clock, monkeypatch):
                 counts["now"] -= 1
 
         scheduler.client.bind = slow_bind
+        binder, binders = scheduler._binder, []
+
+        async def counting_binder() -> None:
+            binders.append(1)
+            await binder()
+
+        scheduler._binder = counting_binder
         await cluster.apply([pod(f"web-{i}") for i in range(7)])
         for i in range(7):
             await cluster.wait_for(f"pod/web-{i}", timeout=30,
                                    predicate=lambda p: p["spec"].get("nodeName"))
         assert counts["most"] == 2
+        assert len(binders) == 2  # binder tasks take binding after binding: not one each
         assert scheduler.binding == 0 and scheduler.scheduled == 7
