@@ -107,7 +107,8 @@ class EventRecorder:
                       message: str, aggregated: bool = False) -> dict[str, Any]:
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
-        when = timestamp(cluster_epoch(), self.now())
+        now = self.now()
+        when = timestamp(cluster_epoch(), now)
         # a combined event is one Event whatever its latest message (the aggregate key)
         key = (str(obj.get("kind")), namespace, str(meta.get("name")), str(meta.get("uid")),
                type_, reason, "" if aggregated else message, "combined" if aggregated else "")
@@ -123,8 +124,9 @@ class EventRecorder:
                 return event
             except NotFound:  # deleted meanwhile (events expire): start a new one
                 del self.seen[key]
+                now = self.now()
         self.serial += 1
-        name = f"{meta.get('name')}.{int(self.now() * 1e9):x}{self.serial:02x}"
+        name = f"{meta.get('name')}.{int(now * 1e9):x}{self.serial:02x}"
         involved = {field: value for field, value in (
             ("kind", obj.get("kind")), ("namespace", meta.get("namespace")),
             ("name", meta.get("name")), ("uid", meta.get("uid")),

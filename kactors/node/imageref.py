@@ -8,6 +8,7 @@ normalized name as ``status.image`` and a stable digest reference as ``status.im
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import attrs
@@ -55,8 +56,13 @@ class ImageRef:
         return result
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_image_ref(image: str) -> ImageRef:
-    """Normalize a reference the way Docker and containerd do (default domain and tag)."""
+    """Normalize a reference the way Docker and containerd do (default domain and tag).
+
+    Memoized: a pure function of the text, asked at every pull, create and catalog
+    lookup of every container, for the few images a cluster runs.
+    """
     rest, _, digest = image.partition("@")
     domain, path = "docker.io", rest
     first, slash, remainder = rest.partition("/")

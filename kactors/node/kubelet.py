@@ -128,6 +128,8 @@ class Kubelet(Actor):
         self.wake_at: float | None = None
         self.wake_handle: Any = None
         self.deleting: dict[str, None] = {}
+        #: whole cluster second -> its RFC 3339 text (see `_time`)
+        self._texts: dict[int, str] = {}
 
     # -- start -------------------------------------------------------------------------------
     async def started(self) -> None:
@@ -146,7 +148,15 @@ class Kubelet(Actor):
         ctx.every(self.heartbeat, _Heartbeat())
 
     def _time(self, seconds: float) -> str:
-        return timestamp(self.epoch, seconds)
+        # every pod status write renders several times, mostly of the same few seconds:
+        # the text of a whole second, remembered (a pure function of it; bounded)
+        key = int(seconds)
+        text = self._texts.get(key)
+        if text is None:
+            if len(self._texts) >= 4096:
+                self._texts.clear()
+            text = self._texts[key] = timestamp(self.epoch, seconds)
+        return text
 
     def _node_object(self) -> dict[str, Any]:
         node = self.node
@@ -346,7 +356,7 @@ class Kubelet(Actor):
             tick = (math.floor(now / period + 1e-9) + 1) * period
             self.relist_scheduled = True
             self.ctx.send_after(max(0.0, tick - now), _Relist())
-        self._schedule_wake()
+        self._schedule_wake(now)
 
     def _flush_statuses(self) -> None:
         """Write the status of every pod that changed since the last relist."""
@@ -445,7 +455,7 @@ class Kubelet(Actor):
         self.tokens.forget(uid)
         self.runtime.remove_pod(uid)
 
-    def _schedule_wake(self) -> None:
+    def _schedule_wake(self, now: float) -> None:
         next_at = self.runtime.next_wakeup()
         if next_at is None:
             return
@@ -454,7 +464,7 @@ class Kubelet(Actor):
         if self.wake_handle is not None:
             self.wake_handle.cancel()
         self.wake_at = next_at
-        self.wake_handle = self.ctx.send_after(max(0.0, next_at - self.ctx.now()), _Wake())
+        self.wake_handle = self.ctx.send_after(max(0.0, next_at - now), _Wake())
 
     def container_files(self, namespace: str, name: str,
                         container: str | None = None) -> dict[str, str]:

@@ -48,13 +48,13 @@ def _by_name(statuses: Sequence[Status]) -> dict[str, Status]:
 def _state(status: Status, key: str) -> Mapping[str, Any] | None:
     state = status.get("state") or {}
     value = state.get(key)
-    return value if isinstance(value, Mapping) else None
+    return value if type(value) is dict or isinstance(value, Mapping) else None
 
 
 def _last_terminated(status: Status) -> Mapping[str, Any] | None:
     last = status.get("lastState") or {}
     value = last.get("terminated")
-    return value if isinstance(value, Mapping) else None
+    return value if type(value) is dict or isinstance(value, Mapping) else None
 
 
 def _go_list(names: Sequence[str]) -> str:
@@ -184,9 +184,17 @@ def ready_condition(
     statuses: Sequence[Status],
     phase: str,
     conditions: Sequence[Mapping[str, Any]] = (),
+    *,
+    containers_ready: ConditionTuple | None = None,
 ) -> ConditionTuple:
-    """``GeneratePodReadyCondition``: containers ready and every readiness gate True."""
-    _, status, reason, message = containers_ready_condition(spec, statuses, phase)
+    """``GeneratePodReadyCondition``: containers ready and every readiness gate True.
+
+    ``containers_ready``: :func:`containers_ready_condition` of the same arguments, when
+    the caller has it already (it is computed from them otherwise).
+    """
+    if containers_ready is None:
+        containers_ready = containers_ready_condition(spec, statuses, phase)
+    _, status, reason, message = containers_ready
     if status != "True":
         return ("Ready", status, reason, message)
     by_type = {str(c.get("type")): c for c in conditions}

@@ -20,7 +20,14 @@ from .envconfig import ConfigLookup
 from .images import ImageBehavior, LogSpec
 from .probes import ProbeKind, ProbeSpec
 
-__all__ = ["ContainerRecord", "Instance", "PodRecord", "container_status"]
+__all__ = [
+    "ContainerRecord",
+    "Instance",
+    "PodRecord",
+    "cached_status",
+    "container_status",
+    "status_inputs",
+]
 
 #: Kubernetes' message for a container that never ran when its pod was terminated.
 UNKNOWN_AT_TERMINATION = "The container could not be located when the pod was terminated"
@@ -85,6 +92,9 @@ class ContainerRecord:
     probe_runs: dict[ProbeKind, tuple[bool | None, int]] = attrs.field(factory=dict)
     #: the pull in progress: (requested at, pure pull seconds)
     pull: tuple[float, float] | None = None
+    #: (:func:`status_inputs`, :func:`container_status`) as last computed (see
+    #: :func:`cached_status`)
+    status_cache: tuple[tuple[Any, ...], dict[str, Any]] | None = None
 
     @property
     def running(self) -> bool:
@@ -121,11 +131,13 @@ class PodRecord:
     conditions: dict[str, tuple[str, str, str, float]] = attrs.field(factory=dict)
     pull_backoff: dict[str, Backoff] = attrs.field(factory=dict)
     pull_errors: dict[str, str] = attrs.field(factory=dict)
+    #: the inputs of the last phase-and-conditions refresh (the runtime's ``_refresh``)
+    refreshed: tuple[Any, ...] | None = None
 
     @property
     def spec(self) -> Mapping[str, Any]:
         spec = self.pod.get("spec")
-        return spec if isinstance(spec, Mapping) else {}
+        return spec if type(spec) is dict or isinstance(spec, Mapping) else {}
 
     @property
     def display(self) -> str:
@@ -195,4 +207,41 @@ def container_status(pod: PodRecord, record: ContainerRecord) -> dict[str, Any]:
     if shown is not None:
         status["containerID"] = shown.container_id
     status["started"] = record.started and record.running
+    return status
+
+
+def _instance_inputs(instance: Instance | None) -> tuple[Any, ...]:
+    if instance is None:
+        return (None,)
+    # identity (eq=False) stands for the fields fixed at creation: id, image, image ID
+    return (instance, instance.started_at, instance.finished_at, instance.exit_code,
+            instance.reason)
+
+
+def status_inputs(pod: PodRecord, record: ContainerRecord) -> tuple[Any, ...]:
+    """Everything :func:`container_status` reads, as a tuple: equal inputs, equal status.
+
+    Keep it in step with :func:`container_status` (``tests/node/conftest.py`` checks
+    every cached status against a fresh one in every runtime test).
+    """
+    return (
+        pod.terminated, bool(pod.spec.get("initContainers")), record.spec.get("image", ""),
+        record.waiting, record.ready, record.restart_count, record.started,
+        *_instance_inputs(record.current), *_instance_inputs(record.last),
+    )
+
+
+def cached_status(pod: PodRecord, record: ContainerRecord) -> dict[str, Any]:
+    """:func:`container_status`, computed again only when one of its inputs changed.
+
+    The runtime looks at every container's status after every step of its pod, and most
+    steps change nothing in it. The same dict is returned while nothing changed (so
+    comparing two answers is mostly an identity check): callers must not change it.
+    """
+    inputs = status_inputs(pod, record)
+    cache = record.status_cache
+    if cache is not None and cache[0] == inputs:
+        return cache[1]
+    status = container_status(pod, record)
+    record.status_cache = (inputs, status)
     return status

@@ -35,9 +35,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from kactors.api import meta
 from kactors.api.defaults_pod import image_tag
@@ -61,7 +59,7 @@ from .podstatus import (
     ready_condition,
 )
 from .probes import ProbeKind, probe_spec, run_probe
-from .records import ContainerRecord, Instance, PodRecord, container_status
+from .records import ContainerRecord, Instance, PodRecord, cached_status, container_status
 from .tokens import token_name
 
 __all__ = [
@@ -141,7 +139,16 @@ def render_times(status: Mapping[str, Any], to_text: Callable[[float], str]) -> 
     def convert(value: Any, key: str = "") -> Any:
         kind = type(value)
         if kind is dict or (kind is not list and isinstance(value, Mapping)):
-            return {k: convert(v, k) for k, v in value.items()}
+            out = {}
+            for k, v in value.items():  # scalars (most values) without a call
+                vkind = type(v)
+                if vkind is str or v is None or vkind is bool:
+                    out[k] = v
+                elif vkind is float or vkind is int:
+                    out[k] = to_text(float(v)) if k in _TIME_KEYS else v
+                else:
+                    out[k] = convert(v, k)
+            return out
         if kind is list:
             return [convert(item) for item in value]
         if key in _TIME_KEYS and (kind is float or kind is int):
@@ -151,15 +158,17 @@ def render_times(status: Mapping[str, Any], to_text: Callable[[float], str]) -> 
     return convert(status)
 
 
-@attrs.frozen(order=True)
-class _Timer:
+class _Timer(NamedTuple):
+    """A planned action. A plain tuple, so the heap orders timers by ``(time, seq)`` in C
+    (``seq`` is unique: the later fields are never compared)."""
+
     time: float
     seq: int
-    pod_uid: str = attrs.field(order=False)
-    container: str = attrs.field(order=False)  # "" for pod-level timers
-    slot: str = attrs.field(order=False)
-    token: int = attrs.field(order=False)
-    action: str = attrs.field(order=False)
+    pod_uid: str
+    container: str  # "" for pod-level timers
+    slot: str
+    token: int
+    action: str
 
 
 class ContainerRuntime:
@@ -279,7 +288,7 @@ class ContainerRuntime:
             if old.get("qosClass"):
                 status["qosClass"] = old["qosClass"]
             return status
-        init_statuses, statuses = self._statuses(record)
+        init_statuses, statuses = self._statuses(record, fresh=True)
         conditions = [
             dict(c) for c in old.get("conditions") or [] if c.get("type") not in _KUBELET_CONDITIONS
         ]
@@ -947,15 +956,33 @@ class ContainerRuntime:
 
     # -- status ----------------------------------------------------------------------------
 
-    def _statuses(self, record: PodRecord) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        init = [container_status(record, c) for c in record.containers if c.init]
-        regular = [container_status(record, c) for c in record.containers if not c.init]
+    def _statuses(
+        self, record: PodRecord, *, fresh: bool = False
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(init, regular) container statuses; ``fresh``: new dicts, not the cached ones
+        (for statuses handed out, which their receiver may change)."""
+        status = container_status if fresh else cached_status
+        init = [status(record, c) for c in record.containers if c.init]
+        regular = [status(record, c) for c in record.containers if not c.init]
         return init, regular
 
     def _refresh(self, record: PodRecord, at: float) -> None:
-        """Recompute phase and conditions; note transitions at ``at``."""
+        """Recompute phase and conditions; note transitions at ``at``.
+
+        Called after every step of every pod, most of which change nothing the phase or
+        the conditions depend on (a pull starting, a pod update that is our own status
+        write coming back): when every input is what the previous refresh of this pod saw
+        (spec, container statuses, terminated, sandbox, and the pod's conditions if it has
+        readiness gates), the result would be the same, so it is not computed again.
+        """
         init, regular = self._statuses(record)
         spec = record.spec
+        old = (record.pod.get("status") or {}).get("conditions") or []
+        inputs = (spec, init, regular, record.terminated, record.phase, record.sandbox,
+                  old if spec.get("readinessGates") else None)
+        seen = record.refreshed
+        if seen is not None and (seen[0] is spec or seen[0] == spec) and seen[1:] == inputs[1:]:
+            return
         phase = pod_phase(spec, init, regular, terminal=record.terminated)
         if record.phase in _TERMINAL:
             phase = record.phase  # pods never leave a terminal phase
@@ -965,17 +992,20 @@ class ContainerRuntime:
             if phase in _TERMINAL:
                 self._finish(record)
         every = [*init, *regular]
-        old = (record.pod.get("status") or {}).get("conditions") or []
+        containers_ready = containers_ready_condition(spec, every, phase)
         computed = [
             ("PodReadyToStartContainers", "True" if record.sandbox else "False", "", ""),
             initialized_condition(spec, every, phase),
-            ready_condition(spec, every, phase, old),
-            containers_ready_condition(spec, every, phase),
+            ready_condition(spec, every, phase, old, containers_ready=containers_ready),
+            containers_ready,
         ]
         for kind, state, reason, message in computed:
             previous = record.conditions.get(kind)
             since = at if previous is None or previous[0] != state else previous[3]
             record.conditions[kind] = (state, reason, message, since)
+        # what this refresh saw, with the phase and sandbox it left (see the docstring)
+        record.refreshed = (spec, init, regular, record.terminated, record.phase,
+                            record.sandbox, inputs[6])
 
     def _finish(self, record: PodRecord) -> None:
         """The pod reached Succeeded or Failed: nothing more will run; free the sandbox."""
