@@ -29,8 +29,11 @@ class TimerHandle:
         self.owner: dict[int, TimerHandle] | None = None
 
     def cancel(self) -> None:
-        """Idempotent; a cancelled timer is dropped lazily when it reaches the heap's top."""
+        """Idempotent; a cancelled timer is dropped lazily when it reaches the heap's top.
+        Its arguments go at once: an ask's timeout would otherwise keep the request alive
+        in the heap until the deadline it no longer needs."""
         self.cancelled = True
+        self.args = ()
         if self.owner is not None:
             self.owner.pop(id(self), None)
             self.owner = None
@@ -84,13 +87,14 @@ class TimerService:
                 _, _, handle = heapq.heappop(heap)
                 if handle.cancelled:
                     continue
+                args = handle.args
                 if handle.interval is not None:
                     handle.deadline += handle.interval
                     self._push(handle)
                     heap = self._heap
                 else:
-                    handle.cancel()
-                handle.callback(*handle.args)
+                    handle.cancel()  # fired: no longer active (and its arguments go)
+                handle.callback(*args)
                 heap = self._heap
             self._live = len(heap)
             next_deadline = heap[0][0] if heap else math.inf

@@ -29,6 +29,7 @@ from kactors.apiserver.http.server import HttpApi, HttpApiConfig
 from kactors.apiserver.http.serving import Endpoint, open_api_listeners
 from kactors.apiserver.objects import DEFAULT_EPOCH, set_cluster_epoch, wall_clock_epoch
 from kactors.cluster.config import ClusterConfig
+from kactors.cluster.gcpolicy import cluster_gc
 from kactors.cluster.operator import Begin, Operator, Summarize
 from kactors.cluster.tree import ClusterTree
 
@@ -171,8 +172,10 @@ def run(config: ClusterConfig, *, extra_manifests: Sequence[Path] = (),
         stream: IO[str] | None = None, serve: ServeOptions | None = None) -> dict[str, Any]:
     """Run the cluster; the summary comes last (after the shutdown is narrated)."""
     out = stream or sys.stdout
-    summary = trio.run(lambda: run_cluster(config, extra_manifests=extra_manifests,
-                                           stream=out, serve=serve), clock=clock_for(config))
+    with cluster_gc():
+        summary = trio.run(lambda: run_cluster(config, extra_manifests=extra_manifests,
+                                               stream=out, serve=serve),
+                           clock=clock_for(config))
     if config.log.format == "json":
         out.write(summary_line(summary) + "\n")
     else:
