@@ -34,6 +34,7 @@ import json  # noqa: E402
 import multiprocessing  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import trio  # noqa: E402
@@ -107,8 +108,11 @@ def in_threads(count: int, work: Any) -> float:
     return time.perf_counter() - start
 
 
-def http_creates(port: int, clients: int, total: int) -> float:
-    names = iter(range(total))
+def create_pods(port: int, clients: int, count: int, prefix: str,
+                namespace_of: Callable[[int], str]) -> float:
+    """Create pods `prefix-0` .. `prefix-{count-1}` from `clients` threads sharing one
+    counter; wall seconds."""
+    names = iter(range(count))
     lock = threading.Lock()
 
     def work(_: int) -> None:
@@ -118,12 +122,16 @@ def http_creates(port: int, clients: int, total: int) -> float:
                 i = next(names, None)
             if i is None:
                 return
-            namespace = NS_LIST if i < 1000 else "default"
-            status, body = client.call("POST", f"/api/v1/namespaces/{namespace}/pods",
-                                       pod(f"p-{i}"))
+            status, body = client.call("POST", f"/api/v1/namespaces/{namespace_of(i)}/pods",
+                                       pod(f"{prefix}-{i}"))
             assert status == 201, body[:300]
 
-    return total / in_threads(clients, work)
+    return in_threads(clients, work)
+
+
+def http_creates(port: int, clients: int, total: int) -> float:
+    return total / create_pods(port, clients, total, "p",
+                               lambda i: NS_LIST if i < 1000 else "default")
 
 
 def http_repeat(port: int, clients: int, seconds: float, path: str) -> float:
@@ -165,19 +173,7 @@ def http_watch(port: int, watchers: int, pods: int) -> float:
         thread.start()
     ready.wait()
     start = time.perf_counter()
-    names = iter(range(pods))
-    lock = threading.Lock()
-
-    def create(_: int) -> None:
-        client = Client(port)
-        while True:
-            with lock:
-                i = next(names, None)
-            if i is None:
-                return
-            client.call("POST", f"/api/v1/namespaces/{NS_WATCH}/pods", pod(f"w-{i}"))
-
-    in_threads(4, create)
+    create_pods(port, 4, pods, "w", lambda i: NS_WATCH)
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - start
