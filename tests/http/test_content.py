@@ -7,6 +7,7 @@ import base64
 import json
 
 import pytest
+from protowire import envelope, msg
 
 from kactors.api import status as st
 from kactors.api.kinds import DEFAULT_REGISTRY, resource_infos_from_crd
@@ -60,28 +61,9 @@ def test_bodies() -> None:
 
 # -- protobuf ----------------------------------------------------------------------------------
 
-def varint(n: int) -> bytes:
-    out = b""
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out += bytes([byte | (0x80 if n else 0)])
-        if not n:
-            return out
-
-
-def field(number: int, payload: bytes | str) -> bytes:
-    data = payload.encode() if isinstance(payload, str) else payload
-    return varint(number << 3 | 2) + varint(len(data)) + data
-
-
-def envelope(api_version: str, kind: str, raw: bytes) -> bytes:
-    type_meta = field(1, api_version) + field(2, kind)
-    return protobuf.MAGIC + field(1, type_meta) + field(2, raw)
-
-
 def test_protobuf_self_subject_access_review() -> None:
-    attributes = field(1, "default") + field(2, "create") + field(5, "pods")
-    raw = field(1, b"") + field(2, field(1, attributes))
+    attributes = msg(1, "default") + msg(2, "create") + msg(5, "pods")
+    raw = msg(1, b"") + msg(2, msg(1, attributes))
     body = envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", raw)
     decoded, extra = decode_body("create", "application/vnd.kubernetes.protobuf", body)
     assert decoded == {"apiVersion": "authorization.k8s.io/v1",
@@ -92,8 +74,8 @@ def test_protobuf_self_subject_access_review() -> None:
 
 
 def test_protobuf_secret_and_configmap_maps() -> None:
-    meta = field(1, "s") + field(11, field(1, "app") + field(2, "web"))
-    raw = field(1, meta) + field(2, field(1, "k") + field(2, b"\x00\x01")) + field(3, "Opaque")
+    meta = msg(1, "s") + msg(11, msg(1, "app") + msg(2, "web"))
+    raw = msg(1, meta) + msg(2, msg(1, "k") + msg(2, b"\x00\x01")) + msg(3, "Opaque")
     decoded = protobuf.decode(envelope("v1", "Secret", raw))
     assert decoded == {"apiVersion": "v1", "kind": "Secret",
                        "metadata": {"name": "s", "labels": {"app": "web"}},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from protowire import entry, envelope, msg, num, varint
 
 from kactors.api.kinds import DEFAULT_REGISTRY
 from kactors.apiserver.http import protobuf
@@ -145,33 +146,6 @@ def test_decode_body_takes_protobuf_for_create_and_update() -> None:
 
 
 # -- hand-encoded: what kubectl's commands do not exercise ----------------------------------
-
-def varint(n: int) -> bytes:
-    n &= (1 << 64) - 1  # negative numbers as Go writes them: 64-bit two's complement
-    out = b""
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out += bytes([byte | (0x80 if n else 0)])
-        if not n:
-            return out
-
-
-def num(number: int, value: int) -> bytes:
-    return varint(number << 3) + varint(value)
-
-
-def msg(number: int, *parts: bytes | str) -> bytes:
-    data = b"".join(p.encode() if isinstance(p, str) else p for p in parts)
-    return varint(number << 3 | 2) + varint(len(data)) + data
-
-
-def entry(number: int, key: str, value: bytes | str) -> bytes:
-    return msg(number, msg(1, key), msg(2, value))
-
-
-def envelope(api_version: str, kind: str, *raw: bytes) -> bytes:
-    return protobuf.MAGIC + msg(1, msg(1, api_version), msg(2, kind)) + msg(2, *raw)
-
 
 def test_pod_spec_fields_kubectl_does_not_send() -> None:
     probe = msg(10, msg(1, msg(2, msg(1, "/healthz"), msg(2, num(1, 1), msg(3, "http")))),
