@@ -43,7 +43,10 @@ class FieldRequirement:
 
     def matches(self, fields: Mapping[str, str]) -> bool:
         """Missing fields read as ``""``, like ``fields.Set.Get``."""
-        actual = fields.get(self.field, "")
+        return self.matches_value(fields.get(self.field, ""))
+
+    def matches_value(self, actual: str) -> bool:
+        """Whether the field's value ``actual`` satisfies the term."""
         return actual != self.value if self.operator == "!=" else actual == self.value
 
     def to_string(self) -> str:
@@ -74,14 +77,9 @@ class FieldSelector:
         # only the fields the terms name are extracted (a watch cache matches every
         # event against each watcher's selector: the whole field set would be waste)
         spec = _KIND_FIELDS.get(str(obj.get("kind", "")), _DEFAULT)
-        for requirement in self.requirements:
-            extract = spec.extractors.get(spec.aliases.get(requirement.field, requirement.field))
-            if extract is None:
-                raise SelectorError(spec.error(requirement.field))
-            actual = extract(obj)
-            if (actual == requirement.value) == (requirement.operator == "!="):
-                return False
-        return True
+        extractors = [spec.extractor(requirement.field) for requirement in self.requirements]
+        return all(requirement.matches_value(extract(obj))
+                   for requirement, extract in zip(self.requirements, extractors, strict=True))
 
     def validate_for_kind(self, kind: str) -> FieldSelector:
         """Check every field is selectable on ``kind``; return the normalised selector.
@@ -90,13 +88,8 @@ class FieldSelector:
         ``spec.nodeName`` on pods). Raises :class:`SelectorError` with Kubernetes' message.
         """
         spec = _KIND_FIELDS.get(kind, _DEFAULT)
-        renamed = []
-        for requirement in self.requirements:
-            field = spec.aliases.get(requirement.field, requirement.field)
-            if field not in spec.extractors:
-                raise SelectorError(spec.error(requirement.field))
-            renamed.append(attrs.evolve(requirement, field=field))
-        return FieldSelector(tuple(renamed))
+        return FieldSelector(tuple(attrs.evolve(requirement, field=spec.field(requirement.field))
+                                   for requirement in self.requirements))
 
     def requires_exact_match(self, field: str) -> str | None:
         """The value ``field`` must equal, if the selector pins one."""
@@ -240,6 +233,18 @@ class _KindFields:
     extractors: Mapping[str, Extractor]
     error: Callable[[str], str]
     aliases: Mapping[str, str] = attrs.field(factory=dict)
+
+    def field(self, label: str) -> str:
+        """The selectable field ``label`` names (aliases resolved); SelectorError with
+        the kind's message if it is not selectable."""
+        field = self.aliases.get(label, label)
+        if field not in self.extractors:
+            raise SelectorError(self.error(label))
+        return field
+
+    def extractor(self, label: str) -> Extractor:
+        """How to read the field ``label`` names from an object (see `field`)."""
+        return self.extractors[self.field(label)]
 
 
 def _not_supported(label: str) -> str:
