@@ -83,18 +83,21 @@ def generated_name(prefix: str, rng: random.Random) -> str:
 
 
 def timestamp(epoch: datetime.datetime, cluster_seconds: float) -> str:
-    """RFC 3339 at second precision, like metav1.Time. The last answer is kept: every
-    create and update asks, and within one second the text is the same."""
+    """RFC 3339 at second precision, like metav1.Time. Answers are remembered (a bounded
+    table): every create and update asks, every kubelet status write renders several
+    times, and they are nearly all of the same few seconds."""
     key = (epoch, int(cluster_seconds))
-    if key == _last_timestamp[0]:
-        return _last_timestamp[1]
-    moment = epoch + datetime.timedelta(seconds=key[1])
-    text = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    _last_timestamp[:] = [key, text]
+    text = _timestamps.get(key)
+    if text is None:
+        if len(_timestamps) >= _TIMESTAMPS_KEPT:
+            _timestamps.clear()
+        moment = epoch + datetime.timedelta(seconds=key[1])
+        text = _timestamps[key] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     return text
 
 
-_last_timestamp: list[Any] = [None, ""]
+_timestamps: dict[tuple[datetime.datetime, int], str] = {}
+_TIMESTAMPS_KEPT = 4096
 
 
 def parse_timestamp(text: str) -> datetime.datetime:

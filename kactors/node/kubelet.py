@@ -128,8 +128,6 @@ class Kubelet(Actor):
         self.wake_at: float | None = None
         self.wake_handle: Any = None
         self.deleting: dict[str, None] = {}
-        #: whole cluster second -> its RFC 3339 text (see `_time`)
-        self._texts: dict[int, str] = {}
 
     # -- start -------------------------------------------------------------------------------
     async def started(self) -> None:
@@ -148,15 +146,7 @@ class Kubelet(Actor):
         ctx.every(self.heartbeat, _Heartbeat())
 
     def _time(self, seconds: float) -> str:
-        # every pod status write renders several times, mostly of the same few seconds:
-        # the text of a whole second, remembered (a pure function of it; bounded)
-        key = int(seconds)
-        text = self._texts.get(key)
-        if text is None:
-            if len(self._texts) >= 4096:
-                self._texts.clear()
-            text = self._texts[key] = timestamp(self.epoch, seconds)
-        return text
+        return timestamp(self.epoch, seconds)
 
     def _node_object(self) -> dict[str, Any]:
         node = self.node
