@@ -125,13 +125,7 @@ def _max_into(into: dict[str, int], other: Mapping[str, int]) -> None:
 
 def _container_requests(container: Any) -> dict[str, int]:
     requests = get_map(get_map(as_map(container), "resources"), "requests")
-    out = {}
-    for name, value in requests.items():
-        try:
-            out[name] = _nanos(value)
-        except TypeError:  # unhashable junk (`_nanos_of`)
-            out[name] = 0
-    return out
+    return {name: _nanos_of(value) for name, value in requests.items()}
 
 
 def _with_defaults(requests: dict[str, int]) -> dict[str, int]:
@@ -226,9 +220,9 @@ def _to_resources(nanos: Mapping[str, int]) -> Resources:
             )
         )
     return _resources(
-        -(-nanos.get(CPU, 0) // _MILLI_IN_NANOS),  # rounded up, as `_ceil_div`
-        -(-nanos.get(MEMORY, 0) // _NANO),
-        -(-nanos.get(EPHEMERAL_STORAGE, 0) // _NANO),
+        _ceil_div(nanos.get(CPU, 0), _MILLI_IN_NANOS),
+        _ceil_div(nanos.get(MEMORY, 0), _NANO),
+        _ceil_div(nanos.get(EPHEMERAL_STORAGE, 0), _NANO),
         scalars,
     )
 
@@ -253,8 +247,8 @@ def spec_resource_requests(spec: Mapping[str, Any]) -> tuple[Resources, int, int
     plain, non_zero = _parse_spec(spec)
     return (
         _to_resources(plain),
-        -(-non_zero.get(CPU, 0) // _MILLI_IN_NANOS),
-        -(-non_zero.get(MEMORY, 0) // _NANO),
+        _ceil_div(non_zero.get(CPU, 0), _MILLI_IN_NANOS),
+        _ceil_div(non_zero.get(MEMORY, 0), _NANO),
     )
 
 
