@@ -587,9 +587,8 @@ class ApiServer(Actor):
             revision = response.header_revision
             if response.events:
                 self._apply_store_events(response.events, revision)
-        for cache in self.caches.values():  # `cache.advance(revision)`, inlined: per notice
-            if cache.revision < revision:
-                cache.revision = revision
+        for cache in self.caches.values():
+            cache.advance(revision)
         if self.cache_waiters:
             still = []
             for wanted, event in self.cache_waiters:
