@@ -586,12 +586,8 @@ class RaftCore:
 
     def _send_append(self, to: str, commit_bump: bool = False) -> None:
         if self._maybe_send_append(to, True, commit_bump):
-            # Optimistic streaming: fill the inflight window if there is more to send (the
-            # pre-checks are those `_maybe_send_append` starts with: usually nothing is left).
-            pr = self._tracker.progress[to]
-            log = self._log
-            while (not pr.paused and pr.next <= log.last_index()
-                   and self._maybe_send_append(to, False)):
+            # Optimistic streaming: fill the inflight window if there is more to send.
+            while self._maybe_send_append(to, False):
                 pass
 
     def _maybe_send_append(self, to: str, send_if_empty: bool, commit_bump: bool = False
@@ -670,9 +666,7 @@ class RaftCore:
         elif pr.can_bump_commit(self._log.committed):
             self._send_append(m.sender, commit_bump=True)
         # More to send (e.g. the window opened, or a probe succeeded)? Stream it now.
-        log = self._log
-        while (not pr.paused and pr.next <= log.last_index()
-               and self._maybe_send_append(m.sender, False)):
+        while self._maybe_send_append(m.sender, False):
             pass
         if m.sender == self.lead_transferee and pr.match == self._log.last_index():
             self._send(Message(_TIMEOUT_NOW, m.sender, self.id, self.term))
