@@ -217,6 +217,16 @@ class RaftCore:
     def _soft_state(self) -> SoftState:
         return SoftState(self.lead, self.role)
 
+    def _hard_state_changed(self) -> bool:
+        """Whether term, vote or commit moved since the last Ready (plain comparisons:
+        asked at least twice per Ready, no record is built for it)."""
+        hs = self._prev_hard_state
+        return self.term != hs.term or self.vote != hs.vote or self._log.committed != hs.commit
+
+    def _soft_state_changed(self) -> bool:
+        ss = self._prev_soft_state
+        return self.lead != ss.leader or self.role is not ss.role
+
     def _promotable(self) -> bool:
         return self.id in self._tracker.voters and self._log.unstable.snapshot is None
 
@@ -612,7 +622,7 @@ class RaftCore:
         if full or pr.next > last:
             ents: tuple[Entry, ...] = ()
         else:
-            ents = tuple(log.slice(pr.next, min(last + 1, pr.next + self._max_entries)))
+            ents = tuple(log.entries_from(pr.next, self._max_entries))
         if not ents and not send_if_empty:
             return False
         self._msgs.append(
@@ -868,21 +878,15 @@ class RaftCore:
     # -- Ready --------------------------------------------------------------------------------
 
     def has_ready(self) -> bool:
-        # Called at least twice per Ready (the caller loops until it is False): plain field
-        # comparisons, no records built.
         if self._msgs or self._read_states:
             return True
         log = self._log
         u = log.unstable
         if u.entries or u.snapshot is not None:
             return True
-        if log.committed > log.applied:  # next committed entries (no pending snapshot here)
+        if log.has_next_committed_entries():
             return True
-        hs = self._prev_hard_state
-        if self.term != hs.term or self.vote != hs.vote or log.committed != hs.commit:
-            return True
-        ss = self._prev_soft_state
-        return self.lead != ss.leader or self.role is not ss.role
+        return self._hard_state_changed() or self._soft_state_changed()
 
     def ready(self) -> Ready:
         """Take the pending work; call `advance(ready)` once it is persisted and applied."""
@@ -892,23 +896,14 @@ class RaftCore:
         log = self._log
         u = log.unstable
         # New HardState/SoftState records only when they changed (most Readies carry neither).
-        hs = self._prev_hard_state
-        if self.term != hs.term or self.vote != hs.vote or log.committed != hs.commit:
-            hard: HardState | None = HardState(self.term, self.vote, log.committed)
-            self._prev_hard_state = hard
-        else:
-            hard = None
-        ss = self._prev_soft_state
-        if self.lead != ss.leader or self.role is not ss.role:
-            soft: SoftState | None = SoftState(self.lead, self.role)
-            self._prev_soft_state = soft
-        else:
-            soft = None
+        hard: HardState | None = None
+        if self._hard_state_changed():
+            hard = self._prev_hard_state = self._hard_state()
+        soft: SoftState | None = None
+        if self._soft_state_changed():
+            soft = self._prev_soft_state = self._soft_state()
         snapshot = u.snapshot
-        if snapshot is None and log.committed > log.applied:
-            committed = tuple(log.slice(log.applied + 1, log.committed + 1))
-        else:
-            committed = ()  # with a pending snapshot, it must be applied first
+        committed = tuple(log.next_committed_entries())
         msgs = self._msgs
         if msgs:
             self._msgs = []
