@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import marshal
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -320,6 +321,19 @@ def validate_pod(pod: Mapping[str, Any], info: ResourceInfo) -> list[FieldError]
 
 
 def _pod_spec_errors(spec: Mapping[str, Any]) -> list[FieldError]:
+    """The spec's problems as a Pod's (see _remembered_spec_errors). ServiceAccount
+    admission gives every pod a token volume of its own random name, so the pods of one
+    template would never share a spec: the spec with that name replaced by a fixed one is
+    asked first, and when it is valid, so is this one (see _token_neutral)."""
+    neutral = _token_neutral(spec) if spec.__class__ is dict else None
+    if neutral is not None:
+        errors = _remembered_spec_errors(neutral)
+        if not errors:
+            return errors
+    return _remembered_spec_errors(spec)
+
+
+def _remembered_spec_errors(spec: Mapping[str, Any]) -> list[FieldError]:
     """The spec's problems as a Pod's: a pure function of the spec, so remembered by its
     exact content for the specs seen last. The pods of one ReplicaSet, Job or DaemonSet
     share their template's spec: the apiserver validates it once, not once per pod.
@@ -345,9 +359,80 @@ def _pod_spec_errors(spec: Mapping[str, Any]) -> list[FieldError]:
     return errors
 
 
-#: spec bytes -> its errors (see _pod_spec_errors); errors are immutable values
+#: spec bytes -> its errors (see _remembered_spec_errors); errors are immutable values
 _SPEC_ERRORS: dict[bytes, tuple[FieldError, ...]] = {}
 _SPEC_MEMO_SIZE = 256
+
+#: the name ServiceAccount admission gives the token volume (`kube-api-access-` and 5
+#: random characters), and the fixed name :func:`_token_neutral` puts in its place (one
+#: that admission never generates: it draws no "0")
+_TOKEN_VOLUME = re.compile(r"kube-api-access-[a-z0-9]{5}")
+_NEUTRAL_TOKEN_VOLUME = "kube-api-access-00000"
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+_VOLUME_REFERENCES = ("volumeMounts", "volumeDevices")
+
+
+def _token_neutral(spec: dict[str, Any]) -> dict[str, Any] | None:
+    """`spec` with its one token volume (a volume named like ServiceAccount admission
+    names them) and every mount and device referring to it renamed to
+    `_NEUTRAL_TOKEN_VOLUME`; None when there is no such volume, more than one, or the
+    fixed name is in use already. Shallow copies along the renamed paths: `spec` itself
+    is not changed.
+
+    Why a valid result means a valid `spec`: a volume name is only ever checked for its
+    format (both names are DNS labels of the same length), for uniqueness among the
+    volumes, and for being the target of mounts and devices; a renaming of one name to
+    a name used nowhere else, in the volume and every reference alike, changes none of
+    these answers."""
+    volumes = spec.get("volumes")
+    if volumes.__class__ is not list:
+        return None
+    found = -1
+    for index, volume in enumerate(volumes):
+        name = volume.get("name") if volume.__class__ is dict else None
+        if name.__class__ is str and name.startswith("kube-api-access-"):
+            if found >= 0 or name == _NEUTRAL_TOKEN_VOLUME or not _TOKEN_VOLUME.fullmatch(name):
+                return None
+            found = index
+    if found < 0:
+        return None
+    name = volumes[found]["name"]
+    neutral = dict(spec)
+    renamed_volumes = list(volumes)
+    renamed_volumes[found] = {**volumes[found], "name": _NEUTRAL_TOKEN_VOLUME}
+    neutral["volumes"] = renamed_volumes
+    for list_key in _CONTAINER_LISTS:
+        containers = spec.get(list_key)
+        if containers.__class__ is not list:
+            continue
+        renamed_containers = list(containers)
+        for index, container in enumerate(containers):
+            if container.__class__ is not dict:
+                continue
+            renamed = None
+            for ref_key in _VOLUME_REFERENCES:
+                refs = container.get(ref_key)
+                if refs.__class__ is not list:
+                    continue
+                new_refs = None
+                for ref_index, ref in enumerate(refs):
+                    if ref.__class__ is not dict:
+                        continue
+                    target = ref.get("name")
+                    if target == _NEUTRAL_TOKEN_VOLUME:
+                        return None
+                    if target == name:
+                        if new_refs is None:
+                            new_refs = list(refs)
+                        new_refs[ref_index] = {**ref, "name": _NEUTRAL_TOKEN_VOLUME}
+                if new_refs is not None:
+                    if renamed is None:
+                        renamed = dict(container)
+                    renamed[ref_key] = new_refs
+            if renamed is not None:
+                renamed_containers[index] = renamed
+        neutral[list_key] = renamed_containers
+    return neutral
 
 
 # -- update -------------------------------------------------------------------------------------

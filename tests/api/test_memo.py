@@ -69,3 +69,47 @@ def test_validation_tells_types_apart() -> None:
 def test_parsed_quantities_are_shared_values() -> None:
     assert Quantity.parse("100m") is Quantity.parse("100m")
     assert Quantity.parse("100m").milli_value() == 100
+
+
+def token_volume(name: str) -> dict[str, Any]:
+    return {"name": name, "projected": {"defaultMode": 420, "sources": [
+        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}}]}}
+
+
+def with_token(name: str, volume: str, mount: str | None = None,
+               extra: list[dict[str, Any]] = ()) -> dict[str, Any]:
+    body = pod(name, volumes=[token_volume(volume), *extra])
+    body["spec"]["containers"][0]["volumeMounts"] = [{
+        "name": mount or volume, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+        "readOnly": True}]
+    return apply_defaults(body)
+
+
+def test_pods_differing_in_their_token_volume_name_share_one_validation(monkeypatch) -> None:
+    """ServiceAccount admission names each pod's token volume at random; the spec answer
+    is still remembered across the pods of one template."""
+    import kactors.api.validate_pod as vp
+    calls = []
+    real = vp.validate_pod_spec
+    monkeypatch.setattr(vp, "validate_pod_spec",
+                        lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs))
+    for suffix in ("bcdfg", "hjklm", "npqrs"):
+        assert validate_create(with_token("p", f"kube-api-access-{suffix}"), PODS) == []
+    assert len(calls) == 1
+
+
+def test_renamed_token_volume_still_fails_what_the_real_one_fails() -> None:
+    valid = with_token("p", "kube-api-access-bcdfg")
+    assert validate_create(valid, PODS) == []  # remembered now
+    dangling = with_token("p", "kube-api-access-hjklm", mount="kube-api-access-xxxxx")
+    assert [e.field for e in validate_create(dangling, PODS)] == \
+        ["spec.containers[0].volumeMounts[0].name"]
+    # the fixed name the memo uses is taken by a mount of a volume that does not exist
+    taken = with_token("p", "kube-api-access-hjklm", mount="kube-api-access-00000")
+    assert [e.field for e in validate_create(taken, PODS)] == \
+        ["spec.containers[0].volumeMounts[0].name"]
+    twice = with_token("p", "kube-api-access-hjklm",
+                       extra=[token_volume("kube-api-access-hjklm")])
+    assert [e.field for e in validate_create(twice, PODS)] == ["spec.volumes[1].name"]
+    bad_format = with_token("p", "kube-api-access-BCDFG")
+    assert "spec.volumes[0].name" in [e.field for e in validate_create(bad_format, PODS)]
