@@ -113,6 +113,24 @@ NODE_RULES: tuple[dict[str, list[str]], ...] = (
 _STATIC_RULES = compile_rules(list(NODE_RULES))
 
 
+def _static_decision(attrs: Attributes) -> Decision:
+    """What the static node rules say: a function of the request without its user, so
+    remembered (kubelets ask the same few questions, such as create events, all day)."""
+    key = (attrs.verb, attrs.resource_request, attrs.api_group, attrs.resource,
+           attrs.subresource, attrs.name, attrs.path)
+    decision = _STATIC_DECISIONS.get(key)
+    if decision is None:
+        if len(_STATIC_DECISIONS) >= 4096:
+            _STATIC_DECISIONS.clear()
+        decision = _STATIC_DECISIONS[key] = (
+            Decision.allow() if rules_allow(attrs, _STATIC_RULES) else Decision.no_opinion())
+    return decision
+
+
+#: request without its user -> the static rules' decision (see _static_decision)
+_STATIC_DECISIONS: dict[tuple[str | bool, ...], Decision] = {}
+
+
 def _no_relationship(node: str) -> Decision:
     return Decision.no_opinion(f"no relationship found between node '{node}' and this object")
 
@@ -159,9 +177,7 @@ class NodeAuthorizer:
                     return self._create_token(node, attrs)
             elif attrs.api_group == "coordination.k8s.io" and attrs.resource == "leases":
                 return self._lease(node, attrs)
-        if rules_allow(attrs, _STATIC_RULES):
-            return Decision.allow()
-        return Decision.no_opinion()
+        return _static_decision(attrs)
 
     def _read_referenced(self, node: str, kind: str, attrs: Attributes) -> Decision:
         """``authorizeReadNamespacedObject``: named reads of objects the node's pods use."""

@@ -179,6 +179,11 @@ class RBACAuthorizer:
         self._cluster_index: dict[_Key, dict[str, _Binding]] = {}
         # (namespace, subject key) -> binding name -> binding
         self._namespace_index: dict[tuple[str, _Key], dict[str, _Binding]] = {}
+        #: decisions already made, by request: a decision is a pure function of the
+        #: request and the RBAC objects held, so any add or remove forgets them all. The
+        #: controllers and the scheduler ask the same few questions thousands of times
+        #: (create pods, create events, ...), each a walk over bindings and rules.
+        self._decisions: dict[Attributes, Decision] = {}
 
     @classmethod
     def from_objects(cls, objects: Iterable[Mapping[str, Any]]) -> RBACAuthorizer:
@@ -200,6 +205,7 @@ class RBACAuthorizer:
     def add(self, obj: Mapping[str, Any]) -> None:
         """Add an RBAC object, or replace the one of the same kind, namespace and name."""
         kind = _kind_of(obj)
+        self._decisions.clear()
         namespace, name = _metadata(obj)
         if kind == "ClusterRole":
             self._cluster_roles[name] = compile_rules(obj.get("rules"))
@@ -212,6 +218,7 @@ class RBACAuthorizer:
     def remove(self, obj: Mapping[str, Any]) -> None:
         """Forget the object of ``obj``'s kind, namespace and name (no-op if unknown)."""
         kind = _kind_of(obj)
+        self._decisions.clear()
         namespace, name = _metadata(obj)
         if kind == "ClusterRole":
             self._cluster_roles.pop(name, None)
@@ -301,6 +308,15 @@ class RBACAuthorizer:
 
     def authorize(self, request: Attributes) -> Decision:
         """Allow if a rule of a role bound to the user (in scope) allows the request."""
+        decisions = self._decisions
+        decision = decisions.get(request)
+        if decision is None:
+            if len(decisions) >= _DECISIONS_KEPT:
+                decisions.clear()
+            decision = decisions[request] = self._decide(request)
+        return decision
+
+    def _decide(self, request: Attributes) -> Decision:
         user = request.user
         groups = frozenset(user.groups)
         errors: list[str] = []
@@ -318,6 +334,10 @@ class RBACAuthorizer:
         if errors:
             return Decision.no_opinion(f"RBAC: {_aggregate(errors)}")
         return Decision.no_opinion()
+
+
+#: how many decisions :class:`RBACAuthorizer` remembers before it starts over
+_DECISIONS_KEPT = 4096
 
 
 def _kind_of(obj: Mapping[str, Any]) -> str:
