@@ -94,8 +94,9 @@ def _check_request(request: ApiRequest) -> None:
             and (name is None or name.__class__ is str and _plain_segment(name))
             and (request.subresource is None or request.subresource.__class__ is str)
             and (request.token is None or request.token.__class__ is str)
-            and options.__class__ is dict and not options):
-        return  # the common case (a create, a get), in a few type tests
+            and options.__class__ is dict
+            and (not options or all(value.__class__ is str for value in options.values()))):
+        return  # the common case, in a few type tests (every option may be a string)
     for field in ("verb", "resource", "group", "version"):
         if not isinstance(getattr(request, field), str):
             raise st.StatusError(st.bad_request(f"invalid request: {field} must be a string"))

@@ -92,6 +92,25 @@ async def test_400_for_a_name_that_cannot_be_a_path_segment(
         await env.call(lambda c: c.get("configmaps", ""))
 
 
+
+async def test_400_for_an_option_of_the_wrong_type(env: Env, autojump_clock: Any) -> None:
+    """Query parameters are strings over HTTP; the in-process client may also send
+    numbers and booleans where Kubernetes' parameter is one, nothing else."""
+    async def ask(options: dict[str, Any]) -> Any:
+        request = ApiRequest("list", "configmaps", "", "v1", "default", options=options,
+                             token=env.plane.admin_token)
+        return await env.run(lambda ctx: ctx.remote(env.plane.apiserver).ask(request,
+                                                                              timeout=10))
+    for options in ({"limit": "5", "labelSelector": "a=b"}, {"limit": 5},
+                    {"allowWatchBookmarks": True}, {"unknownOption": 3}):
+        assert (await ask(options))["kind"] == "ConfigMapList"
+    for options, message in (({"limit": [5]}, "invalid value for the limit parameter: array"),
+                             ({"labelSelector": 3},
+                              "invalid value for the labelSelector parameter: number"),
+                             ({"limit": True}, "invalid value for the limit parameter: bool")):
+        status = await ask(options)
+        assert (status["code"], status["message"]) == (400, message)
+
 # -- 401 / 403 ---------------------------------------------------------------------------------
 
 async def test_401_for_a_bad_token(env: Env, autojump_clock: Any) -> None:
