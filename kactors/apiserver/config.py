@@ -47,6 +47,10 @@ class ApiServerConfig:
     #: no notice from the store watch for this long: re-establish it on another member
     store_watch_stall: float = 30.0
     tick: float = 1.0
+    #: a watch that asked for bookmarks gets one this often (Kubernetes' cacher sends
+    #: them about once a minute): the resourceVersion it may resume from, and proof of
+    #: life well within an informer's 60 s stall timeout
+    bookmark_interval: float = 10.0
     #: how the apiserver reads container logs (pods/log) from the kubelets, if any
     #: called as pod_logs(apiserver_ctx, pod, options) -> list of lines, or an exception
     #: value with the kubelet's reason, or None when no kubelet answers

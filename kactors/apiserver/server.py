@@ -189,6 +189,8 @@ class _Watcher:
     seq: int = 0
     #: the spec.nodeName its field selector pins (kubelets), for the indexed fan-out
     node: str | None = None
+    #: cluster time of its next bookmark (if it asked for bookmarks)
+    next_bookmark: float = 0.0
 
     def send(self, kind: str, obj: Any) -> None:
         self.seq += 1
@@ -821,6 +823,7 @@ class ApiServer(Actor):
             watch_id, info, storage_prefix(info, namespace) if namespace else "", selector, ref,
             self.ctx.remote(ref), bookmarks,
             self.ctx.now() + timeout if timeout else None, after)
+        watcher.next_bookmark = self.ctx.now() + self.config.bookmark_interval
         self.watchers[watch_id] = watcher
         self.by_prefix.setdefault(info.storage_prefix, {})[watch_id] = watcher
         fields = selector.fields
@@ -864,7 +867,8 @@ class ApiServer(Actor):
             if watcher.deadline is not None and now >= watcher.deadline:
                 watcher.remote.tell(ApiWatchClosed(watcher.watch_id))
                 self._remove_watcher(watcher.watch_id)
-            elif watcher.bookmarks:
+            elif watcher.bookmarks and now >= watcher.next_bookmark:
+                watcher.next_bookmark = now + self.config.bookmark_interval
                 cache = self.caches[watcher.info.storage_prefix]
                 revision = max(cache.revision, watcher.after)
                 watcher.send(BOOKMARK, {

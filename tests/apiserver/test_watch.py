@@ -132,13 +132,23 @@ async def test_field_selector_watch_of_a_node(env: Env, autojump_clock: Any) -> 
     assert watch.changes() == [("ADDED", "p"), ("MODIFIED", "p"), ("DELETED", "p")]
 
 
+async def test_bookmarks_come_every_bookmark_interval(env: Env, autojump_clock: Any) -> None:
+    """Not on every tick of the apiserver (1 s): every `bookmark_interval` (10 s) per watch,
+    as Kubernetes' cacher paces them (once a minute there)."""
+    watch, _ = await env.watch("configmaps", bookmarks=True)
+    await trio.sleep(9.5)
+    assert [e for e in watch.events if e.type == "BOOKMARK"] == []
+    await trio.sleep(26)
+    assert len([e for e in watch.events if e.type == "BOOKMARK"]) == 3
+
+
 async def test_bookmarks_carry_the_resource_version(env: Env, autojump_clock: Any) -> None:
     watch, accepted = await env.watch("configmaps", bookmarks=True)
     quiet, _ = await env.watch("configmaps", bookmarks=False)
     await env.call(lambda c: c.create(configmap("a")))
-    await trio.sleep(3)
+    await trio.sleep(25)  # bookmarks come every 10 s
     created = await env.call(lambda c: c.create(configmap("b")))
-    await trio.sleep(3)
+    await trio.sleep(25)
     bookmarks = [e for e in watch.events if e.type == "BOOKMARK"]
     assert len(bookmarks) >= 4
     revisions = [int(b.object["metadata"]["resourceVersion"]) for b in bookmarks]
