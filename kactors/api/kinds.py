@@ -229,6 +229,9 @@ class Registry:
         self._infos: tuple[ResourceInfo, ...] = ()
         self._by_gvk: dict[tuple[str, str, str], ResourceInfo] = {}
         self._by_gvr: dict[tuple[str, str, str], ResourceInfo] = {}
+        #: what `resolve` answered (the registry never changes): every client of every
+        #: component resolves the same few names
+        self._resolved: dict[str, ResourceInfo] = {}
         for info in infos:
             self._add(info)
 
@@ -318,6 +321,12 @@ class Registry:
         qualified by group or version and group: ``pods``, ``pod``, ``po``, ``Pod``,
         ``deployments.apps``, ``deployments.v1.apps``. Raises :class:`KindError`.
         """
+        info = self._resolved.get(name)
+        if info is None:
+            info = self._resolved[name] = self._resolve(name)
+        return info
+
+    def _resolve(self, name: str) -> ResourceInfo:
         lowered = name.lower()
         attempts: list[tuple[str, str | None, str | None]] = [(lowered, None, None)]
         if "." in lowered:
