@@ -4,8 +4,10 @@ It registers its Node (capacity, allocatable, labels, taints), renews its Lease 
 `kube-node-lease` and posts node status, and watches only the pods bound to it (an
 informer with `spec.nodeName=<node>`). Each pod change goes to the simulated runtime; what
 the runtime reports back becomes Kubernetes Events and pod status writes (status
-subresource). A pod being deleted is stopped with its grace period, then removed from
-the API with grace 0, as the real kubelet does. It authenticates as `system:node:<name>`,
+subresource), taken in at whole `wakeup_resolution` ticks. The ConfigMaps and Secrets its
+pods consume are read from one watch per object (`configwatch`), not fetched per pod. A
+pod being deleted is stopped with its grace period, then removed from the API with grace
+0, as the real kubelet does. It authenticates as `system:node:<name>`,
 so the node authorizer limits it to its own Node and the pods bound to it.
 """
 
@@ -27,6 +29,7 @@ from kactors.client.errors import ApiError, Conflict, NotFound
 from kactors.client.indexer import Indexer
 from kactors.client.informer import Informer, InformerEvent, InformerSynced, Subscribe
 from kactors.controllers.events import EventRecorder
+from kactors.node.configwatch import ObjectWatches
 from kactors.node.events import EventKind, RuntimeEvent
 from kactors.node.images import ImageCatalog
 from kactors.node.runtime import ContainerRuntime, LogsUnavailable, render_times
@@ -43,6 +46,14 @@ NODE_STATUS_REPORT_FREQUENCY = 300.0
 #: a pod's containers since the last relist reaches the API as one status write, so a
 #: container created and started within one period is one write, not three.
 RELIST_PERIOD = 1.0
+#: The kubelet looks at its runtime's progress (a pull done, a container created, started
+#: or exited, a probe's result) at multiples of this many cluster seconds, as it learns of
+#: container changes at its PLEG's relists. The runtime plays each step at its own instant
+#: (times in statuses and messages are exact); only the Events and status writes that
+#: report them wait for the next tick, so the kubelets of a cluster report together and
+#: their writes share the apiserver's and Raft's batches instead of each travelling alone.
+#: Kubernetes' timestamps are whole seconds anyway. 0: report every step at its instant.
+WAKEUP_RESOLUTION = 1.0
 NODE_LEASE_NAMESPACE = "kube-node-lease"
 
 
@@ -93,6 +104,15 @@ class _Relist:
     pass
 
 
+def wakeup_tick(at: float, resolution: float) -> float:
+    """`at` rounded up to a multiple of `resolution` (`at` itself when 0): never before
+    `at`, so a wake-up always finds the runtime step it was planned for due."""
+    if resolution <= 0:
+        return at
+    tick = math.ceil(at / resolution) * resolution
+    return tick if tick >= at else tick + resolution
+
+
 def microtime(epoch: Any, seconds: float) -> str:
     base = timestamp(epoch, seconds)[:-1]
     return f"{base}.{int((seconds % 1) * 1_000_000):06d}Z"
@@ -103,6 +123,7 @@ class Kubelet(Actor):
                  images: ImageCatalog, *, heartbeat: float = 10.0,
                  status_report_frequency: float = NODE_STATUS_REPORT_FREQUENCY,
                  relist_period: float = RELIST_PERIOD,
+                 wakeup_resolution: float = WAKEUP_RESOLUTION,
                  epoch: Any = None) -> None:
         self.node = node
         self.apiserver = apiserver
@@ -111,6 +132,7 @@ class Kubelet(Actor):
         self.heartbeat = heartbeat
         self.status_report_frequency = status_report_frequency
         self.relist_period = relist_period
+        self.wakeup_resolution = wakeup_resolution
         #: pods whose status may have changed since the last relist (uid -> None)
         self.dirty: dict[str, None] = {}
         self.relist_scheduled = False
@@ -124,7 +146,6 @@ class Kubelet(Actor):
         self.written: dict[str, tuple[dict[str, Any], str]] = {}
         self.indexer = Indexer()
         self.pods: dict[str, dict[str, Any]] = {}  # uid -> latest pod object
-        self.config: dict[tuple[str, str, str], Any] = {}
         self.wake_at: float | None = None
         self.wake_handle: Any = None
         self.deleting: dict[str, None] = {}
@@ -135,6 +156,9 @@ class Kubelet(Actor):
         self.client = ApiClient(ctx, self.apiserver, self.token)
         self.events = EventRecorder(self.client, "kubelet", ctx.now, host=self.node.name)
         self.tokens = TokenManager(self.client, ctx.log)
+        #: the ConfigMaps and Secrets of our pods, one watch each (the watch-based manager)
+        self.watches = ObjectWatches(ctx, self.apiserver, self.token,
+                                     sync_timeout=self.client.timeout)
         self.runtime = ContainerRuntime(self.node.name, self.images,
                                         random.Random(ctx.random.getrandbits(64)),
                                         pod_cidr=self.node.pod_cidr, host_ip=self.node.host_ip)
@@ -250,7 +274,7 @@ class Kubelet(Actor):
             await self._pod_changed(message)
         elif isinstance(message, _Wake):
             self.wake_at = None
-            await self._advance()
+            await self._advance(woke=True)
         elif isinstance(message, _Relist):
             self.relist_scheduled = False
             await self._advance()
@@ -276,6 +300,7 @@ class Kubelet(Actor):
         if event.type == "delete":
             self.written.pop(uid, None)
             self.tokens.forget(uid)
+            self.watches.unregister(uid)
             if uid in self.pods:
                 self.runtime.kill_pod(uid, 0, self.ctx.now())
                 self.pods.pop(uid, None)
@@ -292,38 +317,36 @@ class Kubelet(Actor):
     def _config_lookup(self, kind: str, namespace: str, name: str) -> Any:
         if kind == TOKEN_KIND:
             return self.tokens.lookup(namespace, name)
-        return self.config.get((kind, namespace, name))
+        return self.watches.get(kind, namespace, name)
 
     async def _fetch_config(self, pod: Mapping[str, Any]) -> None:
-        """The ConfigMaps and Secrets a pod consumes, fetched before it starts."""
-        namespace = pod["metadata"]["namespace"]
-        for kind, ns, name in sorted(pod_references(pod)):
-            if kind not in ("configmap", "secret", "ConfigMap", "Secret"):
-                continue
-            resource = "configmaps" if kind.lower() == "configmap" else "secrets"
-            try:
-                obj = await self.client.get(resource, name, ns or namespace)
-            except (ApiError, TimeoutError):
-                obj = None
-            self.config[("ConfigMap" if resource == "configmaps" else "Secret",
-                         ns or namespace, name)] = obj
+        """Before a pod starts: watch the ConfigMaps and Secrets it consumes (a watch
+        each, shared by the node's pods; the first pod of an object waits for its list),
+        and get its service-account token."""
+        refs = self.watches.register(pod["metadata"]["uid"], pod_references(pod))
+        await self.watches.wait_synced(refs)
         await self.tokens.fetch(pod)  # its service-account token, if it projects one
 
     async def _retry_missing_config(self) -> None:
         """A pod waiting for a ConfigMap or Secret that did not exist when it was admitted
-        looks again (each heartbeat), so it starts once the object is created."""
-        missing = {ref for ref, obj in self.config.items() if obj is None}
+        (its watch brings the object once it is created) or for a token is synced again
+        each heartbeat, so it starts once what it lacked is there."""
+        missing = self.watches.missing()
         no_token = self.tokens.failed()
         if not missing and not no_token:
             return
         for uid, pod in list(self.pods.items()):
-            refs = {(kind, ns, name) for kind, ns, name in pod_references(pod)}
-            if (refs & missing or uid in no_token) and uid not in self.deleting:
-                await self._fetch_config(pod)
+            refs = self.watches.pods.get(uid, ())
+            if (missing.intersection(refs) or uid in no_token) and uid not in self.deleting:
+                if uid in no_token:
+                    await self.tokens.fetch(pod)
                 self.runtime.sync_pod(pod, self.ctx.now(), self._config_lookup)
         await self._advance()
 
-    async def _advance(self) -> None:
+    async def _advance(self, woke: bool = False) -> None:
+        """Take in what the runtime did up to now: narrate it, record its Events, and
+        write the changed pods' statuses at the next relist tick (at once when `woke` on
+        a relist tick at a `wakeup_resolution` wake-up: that wake-up is the relist)."""
         now = self.ctx.now()
         events = self.runtime.advance(now)
         changed: dict[str, None] = {}
@@ -337,12 +360,13 @@ class Kubelet(Actor):
             if event.kind is EventKind.TERMINATED:
                 self.ctx.start_soon(self._finish_deletion, event.pod_uid)
         self.dirty.update(changed)
-        if self.relist_period <= 0:
+        period = self.relist_period
+        if period <= 0 or (woke and self.wakeup_resolution > 0
+                           and abs(now - round(now / period) * period) < 1e-6):
             self._flush_statuses()
         elif self.dirty and not self.relist_scheduled:
             # the next relist tick (multiples of the period: deterministic, and every pod
             # that changed within one period is written once)
-            period = self.relist_period
             tick = (math.floor(now / period + 1e-9) + 1) * period
             self.relist_scheduled = True
             self.ctx.send_after(max(0.0, tick - now), _Relist())
@@ -443,12 +467,14 @@ class Kubelet(Actor):
         self.deleting.pop(uid, None)
         self.written.pop(uid, None)
         self.tokens.forget(uid)
+        self.watches.unregister(uid)
         self.runtime.remove_pod(uid)
 
     def _schedule_wake(self, now: float) -> None:
         next_at = self.runtime.next_wakeup()
         if next_at is None:
             return
+        next_at = wakeup_tick(next_at, self.wakeup_resolution)
         if self.wake_at is not None and self.wake_at <= next_at:
             return
         if self.wake_handle is not None:
