@@ -91,9 +91,10 @@ class Mailbox:
             await trio.lowlevel.checkpoint()
             return
         self._receiver = trio.lowlevel.current_task()
+        await trio.lowlevel.wait_task_rescheduled(self._abort_wait)
 
-        def abort(_: Any) -> trio.lowlevel.Abort:
-            self._receiver = None
-            return trio.lowlevel.Abort.SUCCEEDED
-
-        await trio.lowlevel.wait_task_rescheduled(abort)
+    def _abort_wait(self, _: Any) -> trio.lowlevel.Abort:
+        """The owner was cancelled while parked in `wait` (a method, not a closure made
+        per wait: this runs for nearly every message an idle actor gets)."""
+        self._receiver = None
+        return trio.lowlevel.Abort.SUCCEEDED

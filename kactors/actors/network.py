@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .errors import ActorError, ActorStopped, InvalidTimeout
+from .ref import _NUMBER
 from .reply import Reply
 
 if TYPE_CHECKING:
@@ -101,7 +102,14 @@ class _NetReply:
     def set(self, value: Any) -> None:
         if not self.settled:
             self.settled = True
-            self.network._transmit(self.dst, self.src, None, (self.reply.set, value))
+            network = self.network
+            if network._perfect:  # `_transmit` then `_arrive` of a reply, in short
+                stats = network.stats
+                stats.sent += 1
+                stats.delivered += 1
+                self.reply.set(value)
+                return
+            network._transmit(self.dst, self.src, None, (self.reply.set, value))
 
     def fail(self, error: BaseException) -> None:
         if not self.settled:
@@ -248,16 +256,32 @@ class Network:
             if dst is None or dst not in self.down:
                 target.tell(message)
             return
+        if self._perfect:  # `_transmit` then `_arrive` of a tell, in short
+            stats = self.stats
+            stats.sent += 1
+            stats.delivered += 1
+            try:
+                target.tell(message)
+            except ActorError:
+                self._drop(src, dst, message, "mailbox full")
+            return
         self._transmit(src, dst, target, message)
 
     async def ask(self, src: str | None, target: ActorRef, message: Any, timeout: float) -> Any:
-        if not (isinstance(timeout, int | float) and timeout > 0):
+        if not (isinstance(timeout, _NUMBER) and timeout > 0):
             raise InvalidTimeout(timeout)
         dst = target._cell.host
         if src is None or dst is None or src == dst:
             return await target.ask(message, timeout)
         reply = Reply()
-        self._transmit(src, dst, target, (message, _NetReply(self, src, dst, reply)))
+        net_reply = _NetReply(self, src, dst, reply)
+        if self._perfect:  # `_transmit` then `_arrive` of an ask, in short
+            stats = self.stats
+            stats.sent += 1
+            stats.delivered += 1
+            self._deliver_ask(src, dst, target, message, net_reply)
+        else:
+            self._transmit(src, dst, target, (message, net_reply))
         reply.timer = self.system.timers.call_later(
             timeout, reply.time_out, target.path, timeout, message)
         return await reply.wait()
@@ -303,20 +327,23 @@ class Network:
             settle(value)
             return
         if isinstance(payload, tuple) and len(payload) == 2 and isinstance(payload[1], _NetReply):
-            message, net_reply = payload
-            cell = target._live_cell()
-            if cell is None:
-                net_reply.fail(ActorStopped(target.path))
-                return
-            try:
-                cell.mailbox.put_nowait((message, net_reply, None))
-            except ActorError:
-                self._drop(src, dst, message, "mailbox full")
+            self._deliver_ask(src, dst, target, payload[0], payload[1])
             return
         try:
             target.tell(payload)
         except ActorError:
             self._drop(src, dst, payload, "mailbox full")
+
+    def _deliver_ask(self, src: str, dst: str, target: ActorRef, message: Any,
+                     net_reply: _NetReply) -> None:
+        cell = target._live_cell()
+        if cell is None:
+            net_reply.fail(ActorStopped(target.path))
+            return
+        try:
+            cell.mailbox.put_nowait((message, net_reply, None))
+        except ActorError:
+            self._drop(src, dst, message, "mailbox full")
 
     def _drop(self, src: str, dst: str, payload: Any, why: str) -> None:
         self.stats.dropped += 1

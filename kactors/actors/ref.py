@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .cell import ActorCell
 
 DEFAULT_ASK_TIMEOUT = 5.0
+_NUMBER = (int, float)  # a tuple: `int | float` would be built again per ask
 
 
 class ActorRef:
@@ -64,7 +65,8 @@ class ActorRef:
             if cell is None:
                 self._cell.system.dead_letter(self.path, message, "actor is stopped")
                 return
-        cell.mailbox.put_nowait((message, None, cell.system.sender_path()))
+        system = cell.system
+        cell.mailbox.put_nowait((message, None, system.sender_path() if system.trace else None))
 
     async def send(self, message: Any) -> None:
         """Enqueue `message`, waiting for room if the mailbox is full (backpressure)."""
@@ -82,7 +84,7 @@ class ActorRef:
         Never hangs: raises AskTimeout after `timeout` seconds of cluster time, and
         ActorStopped when the target is stopped or stops before it replies.
         """
-        if not (isinstance(timeout, int | float) and timeout > 0):
+        if not (isinstance(timeout, _NUMBER) and timeout > 0):
             raise InvalidTimeout(timeout)
         cell = self._live_cell()
         if cell is None:
@@ -90,7 +92,7 @@ class ActorRef:
             raise ActorStopped(self.path)
         system = cell.system
         reply = Reply()
-        cell.mailbox.put_nowait((message, reply, system.sender_path()))
+        cell.mailbox.put_nowait((message, reply, system.sender_path() if system.trace else None))
         reply.timer = system.timers.call_later(
             timeout, reply.time_out, self.path, timeout, message
         )

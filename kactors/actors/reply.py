@@ -54,15 +54,15 @@ class Reply:
             task, self._task = self._task, None
             trio.lowlevel.reschedule(task)
 
+    def _abort(self, _: Any) -> trio.lowlevel.Abort:
+        """The asker was cancelled while waiting (a method: no closure made per ask)."""
+        self._task = None
+        return trio.lowlevel.Abort.SUCCEEDED
+
     async def wait(self) -> Any:
         if self._value is _PENDING and self._error is None:
             self._task = trio.lowlevel.current_task()
-
-            def abort(_: Any) -> trio.lowlevel.Abort:
-                self._task = None
-                return trio.lowlevel.Abort.SUCCEEDED
-
-            await trio.lowlevel.wait_task_rescheduled(abort)
+            await trio.lowlevel.wait_task_rescheduled(self._abort)
         else:
             await trio.lowlevel.checkpoint()
         if self._error is not None:
