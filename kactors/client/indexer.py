@@ -6,7 +6,7 @@ Written only by its informer actor; read by the controllers of the same componen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kactors.api.labels import Selector
@@ -15,7 +15,7 @@ Obj = dict[str, Any]
 IndexFunc = Callable[[Obj], Iterable[str]]
 
 
-def object_key(obj: Obj) -> str:
+def object_key(obj: Mapping[str, Any]) -> str:
     meta = obj.get("metadata") or {}
     namespace = meta.get("namespace")
     return f"{namespace}/{meta['name']}" if namespace else str(meta["name"])
@@ -57,6 +57,12 @@ class Indexer:
         self.indices: dict[str, dict[str, dict[str, None]]] = {n: {} for n in self.indexers}
         self.synced = False
         self.resource_version = ""
+        #: (index name, value) -> the bucket's keys, sorted; dropped whenever a key joins or
+        #: leaves that bucket. A ReplicaSet of 10,000 pods sorted their keys at every
+        #: reconcile, though most pod events (status updates) move no key.
+        self._sorted: dict[tuple[str, str], list[str]] = {}
+        #: every key, sorted; dropped whenever a key is added or removed
+        self._all_sorted: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -77,27 +83,41 @@ class Indexer:
         key = object_key(obj)
         old = self.items.get(key)
         self.items[key] = obj
+        if old is None:
+            self._all_sorted = None
+        indices = self.indices
         for name, fn in self.indexers.items():
-            index = self.indices[name]
+            index = indices[name]
             values = list(fn(obj))
             if old is not None:
-                for value in fn(old):
+                old_values = list(fn(old))
+                if old_values == values:
+                    continue  # most updates (a status) move no index entry: nothing to do
+                for value in old_values:
                     if value not in values:
-                        self._unindex_value(index, value, key)
+                        self._unindex_value(name, index, value, key)
             for value in values:
-                index.setdefault(value, {})[key] = None
+                bucket = index.get(value)
+                if bucket is None:
+                    bucket = index[value] = {}
+                if key not in bucket:
+                    bucket[key] = None
+                    self._sorted.pop((name, value), None)
         return old
 
     def remove(self, obj: Obj) -> Obj | None:
         key = object_key(obj)
         old = self.items.pop(key, None)
         if old is not None:
+            self._all_sorted = None
             self._unindex(key, old)
         return old
 
     def replace(self, objs: Iterable[Obj], resource_version: str) -> None:
         self.items = {}
         self.indices = {n: {} for n in self.indexers}
+        self._sorted = {}
+        self._all_sorted = None
         for obj in objs:
             self.upsert(obj)
         self.resource_version = resource_version
@@ -107,13 +127,14 @@ class Indexer:
         for name, fn in self.indexers.items():
             index = self.indices[name]
             for value in fn(obj):
-                self._unindex_value(index, value, key)
+                self._unindex_value(name, index, value, key)
 
-    @staticmethod
-    def _unindex_value(index: dict[str, dict[str, None]], value: str, key: str) -> None:
+    def _unindex_value(self, name: str, index: dict[str, dict[str, None]], value: str,
+                       key: str) -> None:
         bucket = index.get(value)
-        if bucket is not None:
-            bucket.pop(key, None)
+        if bucket is not None and key in bucket:
+            del bucket[key]
+            self._sorted.pop((name, value), None)
             if not bucket:
                 del index[value]
 
@@ -123,13 +144,25 @@ class Indexer:
 
     def keys(self) -> list[str]:
         """Every cached key, sorted."""
-        return sorted(self.items)
+        return list(self._sorted_keys())
+
+    def _sorted_keys(self) -> list[str]:
+        """Every key, sorted (the indexer's own list: never hand it out)."""
+        keys = self._all_sorted
+        if keys is None:
+            keys = self._all_sorted = sorted(self.items)
+        return keys
 
     def by_index(self, name: str, value: str) -> list[Obj]:
         """The objects whose index function `name` gives `value`, in key order."""
-        keys = self.indices[name].get(value) or {}
+        keys = self._sorted.get((name, value))
+        if keys is None:
+            bucket = self.indices[name].get(value)
+            if not bucket:
+                return []
+            keys = self._sorted[(name, value)] = sorted(bucket)
         items = self.items
-        return [items[key] for key in sorted(keys)]
+        return [items[key] for key in keys]
 
     def list(self, namespace: str | None = None, selector: Selector | None = None) -> list[Obj]:
         """The objects of `namespace` (every one if None) matching `selector`, in key
@@ -138,7 +171,7 @@ class Indexer:
             objs = self.by_index("namespace", namespace)
         else:
             items = self.items
-            objs = [items[key] for key in sorted(items)]
+            objs = [items[key] for key in self._sorted_keys()]
         if selector is not None and not selector.empty:
             objs = [o for o in objs if selector.matches((o.get("metadata") or {}).get("labels")
                                                         or {})]
