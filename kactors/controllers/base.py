@@ -325,7 +325,7 @@ class Controller(Actor):
         in `self.events.failures`, never raised."""
         if type_ not in ("Normal", "Warning"):
             raise ValueError(f"event type must be 'Normal' or 'Warning', not {type_!r}")
-        self.ctx.log.info("event.recorded", object=f"{obj.get('kind')}/{object_key(dict(obj))}",
+        self.ctx.log.info("event.recorded", object=f"{obj.get('kind')}/{object_key(obj)}",
                           type=type_, reason=reason, message=message)
         self.events.emit(obj, type_, reason, message)
 

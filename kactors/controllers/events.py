@@ -44,7 +44,9 @@ class EventRecorder:
         self._lock = trio.Lock()
         #: emitted, not yet written: (obj, type, reason, message, aggregated)
         self._queue: deque[tuple[Mapping[str, Any], str, str, str, bool]] = deque()
+        #: whether the drain task exists, and the drain task while it waits for events
         self._draining = False
+        self._idle: trio.lowlevel.Task | None = None
 
     def emit(self, obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
         """`record` without waiting, from the recorder's actor: correlated now (so in the
@@ -53,18 +55,31 @@ class EventRecorder:
         if correlation is None:
             return
         self._queue.append((obj, type_, reason, correlation.message, correlation.aggregated))
-        if not self._draining:
+        if self._idle is not None:
+            task, self._idle = self._idle, None
+            trio.lowlevel.reschedule(task)
+        elif not self._draining:
             self._draining = True
             self.client.ctx.start_soon(self._drain)
 
     async def _drain(self) -> None:
+        """Write the queued events in order, then wait for more: the task stays for the
+        actor's lifetime (cancelled with its other tasks when it stops), since starting
+        a task per burst of events cost more than writing a kubelet's events."""
         try:
-            while self._queue:
-                obj, type_, reason, message, aggregated = self._queue.popleft()
-                async with self._lock:
-                    await self._write(obj, type_, reason, message, aggregated)
+            while True:
+                while self._queue:
+                    obj, type_, reason, message, aggregated = self._queue.popleft()
+                    await self._locked_write(obj, type_, reason, message, aggregated)
+                self._idle = trio.lowlevel.current_task()
+                await trio.lowlevel.wait_task_rescheduled(self._abort_idle)
         finally:
             self._draining = False
+            self._idle = None
+
+    def _abort_idle(self, _: Any) -> trio.lowlevel.Abort:
+        self._idle = None
+        return trio.lowlevel.Abort.SUCCEEDED
 
     def _correlate(self, obj: Mapping[str, Any], type_: str, reason: str,
                    message: str) -> Correlation | None:
@@ -99,9 +114,23 @@ class EventRecorder:
         correlation = self._correlate(obj, type_, reason, message)
         if correlation is None:
             return None
-        async with self._lock:
-            return await self._write(obj, type_, reason, correlation.message,
-                                     correlation.aggregated)
+        return await self._locked_write(obj, type_, reason, correlation.message,
+                                        correlation.aggregated)
+
+    async def _locked_write(self, obj: Mapping[str, Any], type_: str, reason: str,
+                            message: str, aggregated: bool) -> dict[str, Any] | None:
+        """`_write` under the FIFO lock. Taken without a checkpoint when it is free and
+        nobody waits (what `trio.Lock.acquire` does, minus its two checkpoints: the write
+        itself waits for the apiserver anyway), which spares a task switch per event."""
+        lock = self._lock
+        try:
+            lock.acquire_nowait()
+        except trio.WouldBlock:
+            await lock.acquire()
+        try:
+            return await self._write(obj, type_, reason, message, aggregated)
+        finally:
+            lock.release()
 
     async def _record(self, obj: Mapping[str, Any], type_: str, reason: str,
                       message: str, aggregated: bool = False) -> dict[str, Any]:

@@ -101,3 +101,27 @@ async def test_a_refused_event_is_counted_not_raised(autojump_clock):
             probe.record_event(obj, "Info", "Nope", "no such type")
         assert await recorder.record(obj, "Info", "Nope", "dropped, as client-go does") is None
         assert recorder.failures == 2
+
+
+async def test_one_background_task_writes_every_burst_of_events(autojump_clock):
+    """The writer task waits for the next burst rather than ending: a task started per
+    burst cost more than a kubelet's own event writes."""
+    async with cluster_harness(seed=6) as cluster:
+        obj = (await cluster.apply(cm("site")))[0]
+        probe = cluster.actor(await cluster.start_controller(Probe, Journal()))
+        ctx = probe.events.client.ctx
+        original, started = ctx.start_soon, []
+
+        def counting(fn, *args, **options):
+            started.append(getattr(fn, "__name__", repr(fn)))
+            original(fn, *args, **options)
+
+        ctx.start_soon = counting
+        for burst in range(3):
+            probe.record_event(obj, "Normal", "Burst", f"burst {burst}")
+            probe.record_event(obj, "Normal", "Burst", f"burst {burst}")
+            await cluster.sleep(5)
+        events = await events_of(cluster)
+        assert [(e["message"], e["count"]) for e in events] == [
+            ("burst 0", 2), ("burst 1", 2), ("burst 2", 2)]
+        assert started.count("_drain") <= 1  # (none if it already existed)
