@@ -88,11 +88,14 @@ def calculate_status(rs: Obj, pods: Sequence[Obj], error: Exception | None,
     fully_labeled = ready = available = 0
     for pod in pods:
         labels = _meta(pod).get("labels") or {}
-        if all(labels.get(k) == v for k, v in template_labels.items()):
+        # (labels equal to the template's, the usual case, need no comparison one by one;
+        # with minReadySeconds 0 a ready pod is available: no second look at readiness)
+        if labels == template_labels or all(labels.get(k) == v
+                                            for k, v in template_labels.items()):
             fully_labeled += 1
         if is_pod_ready(pod):
             ready += 1
-            if is_pod_available(pod, min_ready, now):
+            if not min_ready or is_pod_available(pod, min_ready, now):
                 available += 1
     old = rs.get("status") or {}
     conditions = [dict(c) for c in old.get("conditions") or []]
@@ -139,10 +142,12 @@ class ReplicaSetController(Controller):
         adopt them), from the controller-uid index: a reconcile costs what the
         ReplicaSet owns, not what the namespace holds."""
         namespace = _meta(rs).get("namespace", "")
+        owned = self.pods.by_index(CONTROLLER_INDEX, str(_meta(rs).get("uid")))
+        orphans = self.pods.by_index(CONTROLLER_INDEX, orphan_index_key(namespace))
+        if not orphans:  # the usual case: no merge (and no key computed per pod) needed
+            return owned
         # in key order, as a namespace listing would give them
-        return list(heapq.merge(
-            self.pods.by_index(CONTROLLER_INDEX, str(_meta(rs).get("uid"))),
-            self.pods.by_index(CONTROLLER_INDEX, orphan_index_key(namespace)), key=object_key))
+        return list(heapq.merge(owned, orphans, key=object_key))
 
     # -- events -> keys, and expectations observed ------------------------------------------------
     def map_event(self, event: InformerEvent) -> list[str]:

@@ -110,10 +110,12 @@ def explain(result: ScheduleResult, top: int = 3) -> dict[str, Any]:
     if result.fit_error is not None:
         out["message"] = result.fit_error.message
     rejected: Counter[str] = Counter()
-    for status, times in Counter(window.statuses).items():
-        if status is not None:
-            for reason in status.reasons:
-                rejected[reason] += times
+    statuses = window.statuses
+    if statuses.count(None) != len(statuses):  # else every node passed: nothing to count
+        for status, times in Counter(statuses).items():
+            if status is not None:
+                for reason in status.reasons:
+                    rejected[reason] += times
     if rejected:
         # The most frequent reasons (a cluster can have many distinct taint values).
         common = sorted(rejected.items(), key=lambda item: (-item[1], item[0]))
