@@ -89,6 +89,14 @@ class ActorContext:
         self.random: random.Random = cell.system.random
         self._names = itertools.count(1)
 
+    # -- the mailbox -----------------------------------------------------------------------
+    def has_queued(self) -> bool:
+        """Whether messages wait in this actor's mailbox behind the one being handled. An
+        actor that gathers work to do once per batch (a Raft member's flush) can do it at
+        once when nothing waits, instead of telling itself a message to do it later."""
+        mailbox = self._cell.mailbox
+        return bool(mailbox.queue or mailbox.system)
+
     # -- time ------------------------------------------------------------------------------
     def now(self) -> float:
         """Cluster time in seconds since the system started (virtual under MockClock)."""

@@ -354,3 +354,27 @@ async def test_deferred_reply_is_settled_later_while_the_actor_goes_on(autojump_
             await ref.ask("fail")
         ref.tell(4)  # a tell's deferred handle is a no-op
         assert await ref.ask("flush") == 0
+
+
+class Peeker(Actor):
+    """Records, per message, whether others waited behind it."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[Any, bool]] = []
+
+    def receive(self, message: Any) -> Any:
+        self.seen.append((message, self.ctx.has_queued()))
+        return None
+
+
+async def test_has_queued_tells_whether_messages_wait_behind_this_one(
+        autojump_clock: Any) -> None:
+    async with new_system() as system:
+        ref = await system.start(Peeker, name="peeker")
+        for message in ("a", "b", "c"):
+            ref.tell(message)
+        await trio.sleep(1)
+        ref.tell("d")
+        await trio.sleep(1)
+        actor = system.lookup("/peeker")._cell.actor
+        assert actor.seen == [("a", True), ("b", True), ("c", False), ("d", False)]
