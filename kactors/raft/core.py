@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Hashable, Sequence
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from .confchange import ConfChange, ConfChangeType, ConfState, apply_conf_change
 from .config import Config, ReadOnlyOption
@@ -84,8 +82,7 @@ class _Campaign(enum.Enum):
     TRANSFER = "transfer"
 
 
-@attrs.frozen
-class Proposed:
+class Proposed(NamedTuple):
     """Where a proposal landed: entries `first_index..last_index` of `term`.
 
     The proposal succeeded iff the entry applied at each index has this term; a different term
@@ -463,7 +460,7 @@ class RaftCore:
             self._hup(_Campaign.TRANSFER)
         elif t is _READ_INDEX:
             if self.lead is not None:
-                self._send(attrs.evolve(m, to=self.lead))
+                self._send(m._replace(to=self.lead))
         elif t is _READ_INDEX_RESP:
             self._read_states.append(ReadState(m.index, m.context))
 
@@ -595,52 +592,62 @@ class RaftCore:
                 self._send_append(node, commit_bump)
 
     def _send_append(self, to: str, commit_bump: bool = False) -> None:
-        if self._maybe_send_append(to, True, commit_bump):
-            # Optimistic streaming: fill the inflight window if there is more to send.
-            while self._maybe_send_append(to, False):
-                pass
+        """Send an append even if it carries no entries, then stream what else there is."""
+        self._maybe_send_append(to, True, commit_bump, stream=True)
 
-    def _maybe_send_append(self, to: str, send_if_empty: bool, commit_bump: bool = False
-                           ) -> bool:
-        """`commit_bump`: sent to tell the follower a new commit index; if that append
+    def _maybe_send_append(self, to: str, send_if_empty: bool, commit_bump: bool = False,
+                           stream: bool = False) -> bool:
+        """Send `to` one append if there is something to send (or `send_if_empty`); True if
+        anything was sent. With `stream`, go on sending while entries remain and the
+        inflight window is open (optimistic streaming), each later append as if asked
+        with ``send_if_empty=False``.
+
+        `commit_bump`: sent to tell the follower a new commit index; if that append
         carries no entries to a follower in REPLICATE state it is marked `COMMIT_ONLY`
         (not answered). Probes and the appends sent after a heartbeat response are never
         marked: their answers are how the leader learns where the follower's log ends."""
         pr = self._tracker.progress[to]
-        if pr.paused or pr.state is _SNAPSHOT:
-            return False
         log = self._log
-        last = log.last_index()
-        full = pr.state is _REPLICATE and pr.inflights.full()
-        if not send_if_empty and (pr.next > last or full):
-            return False  # nothing to send (the common answer when streaming is done)
-        prev_index = pr.next - 1
-        prev_term = log.term(prev_index)
-        if prev_term is None:
-            # Compacted away: the follower can only catch up from a snapshot.
-            return self._maybe_send_snapshot(to, pr)
-        if full or pr.next > last:
-            ents: tuple[Entry, ...] = ()
-        else:
-            ents = tuple(log.entries_from(pr.next, self._max_entries))
-        if not ents and not send_if_empty:
-            return False
-        self._msgs.append(
-            Message(
-                _APP,
-                to,
-                self.id,
-                self.term,
-                log_term=prev_term,
-                index=prev_index,
-                entries=ents,
-                commit=log.committed,
-                context=COMMIT_ONLY if commit_bump and not ents and pr.state is _REPLICATE
-                else None,
+        sent = False
+        while True:
+            if pr.paused or pr.state is _SNAPSHOT:
+                return sent
+            last = log.last_index()
+            if not send_if_empty and pr.next > last:
+                return sent  # nothing (more) to send: the common answer
+            full = pr.state is _REPLICATE and pr.inflights.full()
+            if not send_if_empty and full:
+                return sent
+            prev_index = pr.next - 1
+            prev_term = log.term(prev_index)
+            if prev_term is None:
+                # Compacted away: the follower can only catch up from a snapshot.
+                return self._maybe_send_snapshot(to, pr) or sent
+            if full or pr.next > last:
+                ents: tuple[Entry, ...] = ()
+            else:
+                ents = tuple(log.entries_from(pr.next, self._max_entries))
+            if not ents and not send_if_empty:
+                return sent
+            self._msgs.append(
+                Message(
+                    _APP,
+                    to,
+                    self.id,
+                    self.term,
+                    log_term=prev_term,
+                    index=prev_index,
+                    entries=ents,
+                    commit=log.committed,
+                    context=COMMIT_ONLY if commit_bump and not ents and pr.state is _REPLICATE
+                    else None,
+                )
             )
-        )
-        pr.sent_entries(len(ents), log.committed)
-        return True
+            pr.sent_entries(len(ents), log.committed)
+            if not stream:
+                return True
+            sent = True
+            send_if_empty = commit_bump = False
 
     def _maybe_send_snapshot(self, to: str, pr: Progress) -> bool:
         if not pr.recent_active:
@@ -676,8 +683,7 @@ class RaftCore:
         elif pr.can_bump_commit(self._log.committed):
             self._send_append(m.sender, commit_bump=True)
         # More to send (e.g. the window opened, or a probe succeeded)? Stream it now.
-        while self._maybe_send_append(m.sender, False):
-            pass
+        self._maybe_send_append(m.sender, False, stream=True)
         if m.sender == self.lead_transferee and pr.match == self._log.last_index():
             self._send(Message(_TIMEOUT_NOW, m.sender, self.id, self.term))
 
@@ -902,22 +908,28 @@ class RaftCore:
         soft: SoftState | None = None
         if self._soft_state_changed():
             soft = self._prev_soft_state = self._soft_state()
-        snapshot = u.snapshot
-        committed = tuple(log.next_committed_entries())
+        committed = (tuple(log.next_committed_entries()) if log.has_next_committed_entries()
+                     else ())
         msgs = self._msgs
         if msgs:
             self._msgs = []
+            msgs = tuple(msgs)
+        else:
+            msgs = ()
         read_states = self._read_states
         if read_states:
             self._read_states = []
+            read_states = tuple(read_states)
+        else:
+            read_states = ()
         return Ready(
             soft,
             hard,
             tuple(u.entries) if u.entries else (),
-            snapshot,
+            u.snapshot,
             committed,
-            tuple(msgs),
-            tuple(read_states),
+            msgs,
+            read_states,
         )
 
     def advance(self, rd: Ready) -> None:

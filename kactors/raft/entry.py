@@ -7,9 +7,7 @@ it and every follower's log: nothing ever copies an entry, so appending a batch 
 from __future__ import annotations
 
 import enum
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 
 class EntryType(enum.Enum):
@@ -19,12 +17,12 @@ class EntryType(enum.Enum):
     CONF_CHANGE = "conf_change"
 
 
-@attrs.frozen
-class Entry:
+class Entry(NamedTuple):
     """One slot of the replicated log.
 
     `data` is opaque to Raft. A NORMAL entry whose data is None is the no-op a new leader appends
-    to commit entries of earlier terms; the application must skip it.
+    to commit entries of earlier terms; the application must skip it. A named tuple: one is
+    made per proposed command.
     """
 
     term: int

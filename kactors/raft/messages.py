@@ -8,9 +8,7 @@ only what crosses the wire is here. A message is immutable; its `entries` tuple 
 from __future__ import annotations
 
 import enum
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from .entry import Entry
 from .snapshot import Snapshot
@@ -35,8 +33,7 @@ class MessageType(enum.Enum):
 CAMPAIGN_TRANSFER = "CampaignTransfer"
 
 
-@attrs.frozen
-class Message:
+class Message(NamedTuple):
     """One Raft message. Field meaning depends on `type`, as in etcd:
 
     - APP: `index`/`log_term` identify the entry preceding `entries`; `commit` is the leader's.
@@ -47,6 +44,10 @@ class Message:
     - READ_INDEX(_RESP): `context` the request ctx; `index` the read index in the response.
     - SNAP: `snapshot`.
     A `term` of 0 marks a message that is not bound to a term (a forwarded READ_INDEX).
+
+    A named tuple rather than a frozen attrs class: every write makes about six of them
+    on a 3-member group, and a tuple is built in one call instead of field by field.
+    Copy with a change through `_replace`.
     """
 
     type: MessageType

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import attrs
+from typing import NamedTuple
 
 from .entry import Entry
 from .messages import Message
@@ -10,8 +10,7 @@ from .snapshot import Snapshot
 from .state import HardState, ReadState, SoftState
 
 
-@attrs.frozen
-class Ready:
+class Ready(NamedTuple):
     """Work handed to the caller by `RaftCore.ready()`; see `RaftCore` for the contract.
 
     - `soft_state`: new leader/role, or None if unchanged (not persisted).
@@ -22,6 +21,9 @@ class Ready:
     - `committed_entries`: entries to apply to the state machine, in order, each exactly once.
     - `messages`: to send (each has `to`) only after the above is persisted.
     - `read_states`: linearizable reads; serve each once `applied index >= rs.index`.
+
+    A named tuple (built in one call): a member makes one per flush, several per write.
+    `RaftMember` unpacks it in this field order.
     """
 
     soft_state: SoftState | None = None

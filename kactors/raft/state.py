@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Hashable
+from typing import NamedTuple
 
 import attrs
 
@@ -15,12 +16,12 @@ class Role(enum.Enum):
     LEADER = "leader"
 
 
-@attrs.frozen
-class HardState:
+class HardState(NamedTuple):
     """What must be on stable storage before any message of the same Ready is sent.
 
     `term` and `vote` make "vote once per term" survive crashes; `commit` lets a restarted member
-    re-apply committed entries without waiting for the leader.
+    re-apply committed entries without waiting for the leader. A named tuple: one is made
+    per commit on every member.
     """
 
     term: int = 0

@@ -55,8 +55,9 @@ class ProgressTracker:
         if n == 0:
             return 0
         progress = self.progress
-        if n == 3:  # the common case, without sorting
-            a, b, c = (progress[v].match for v in self.voters)
+        if n == 3:  # the common case, without sorting (nor a generator)
+            v1, v2, v3 = self.voters
+            a, b, c = progress[v1].match, progress[v2].match, progress[v3].match
             return max(min(a, b), min(max(a, b), c))
         matches = sorted(progress[v].match for v in self.voters)
         return matches[n - self.quorum()]

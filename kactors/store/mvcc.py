@@ -663,6 +663,6 @@ class MVCCStore:
 
 
 def _with_revision(result: Any, revision: int) -> Any:
-    if isinstance(result, tuple):  # the named-tuple results (PutResult)
+    if isinstance(result, tuple):  # the named-tuple results (PutResult, RangeResult)
         return result._replace(revision=revision)
     return attrs.evolve(result, revision=revision)

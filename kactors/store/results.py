@@ -2,7 +2,8 @@
 
 Each carries ``revision``: the store revision after the operation, like the ``revision``
 of etcd's response header. Results are frozen because the state machine caches them for
-deduplication and hands them to another actor.
+deduplication and hands them to another actor. The results of the hot operations (put,
+range, txn) are named tuples, built in one call; the others frozen attrs classes.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ class PutResult(NamedTuple):
     prev_kv: KeyValue | None = None
 
 
-@attrs.frozen
-class RangeResult:
+class RangeResult(NamedTuple):
     """``count`` is the number of keys in the interval (ignoring ``limit``); ``more`` says
     ``kvs`` was cut by ``limit``. ``revision`` is the store's current revision even for a
     read at a past revision, as in etcd."""
@@ -45,9 +45,9 @@ class DeleteRangeResult:
 TxnOpResult = PutResult | RangeResult | DeleteRangeResult
 
 
-@attrs.frozen
-class TxnResult:
-    """Which branch ran and one result per operation of that branch, in order."""
+class TxnResult(NamedTuple):
+    """Which branch ran and one result per operation of that branch, in order. (A named
+    tuple like `PutResult`: every member builds one per apiserver create or update.)"""
 
     succeeded: bool
     responses: tuple[TxnOpResult, ...]

@@ -46,6 +46,8 @@ from kactors.store.watch import WatchHub, WatchResponse
 Result = Any
 """A result value from `kactors.store.results`, or a `StoreError` value."""
 
+_WRITES = frozenset(WRITE_COMMANDS)
+
 
 @attrs.frozen
 class StateMachineSnapshot:
@@ -110,14 +112,15 @@ class StoreStateMachine:
             cached = self._dedup.get(request_id)
             if cached is not None:
                 return cached
-        handler = self._handlers.get(command.__class__)
+        cls = command.__class__
+        handler = self._handlers.get(cls)
         if handler is None:
             return InvalidRequest(f"unknown command: {type(command).__name__}")
         try:
             result = handler(command)
         except StoreError as error:
             return error
-        if request_id and command.__class__ in WRITE_COMMANDS:
+        if request_id and cls in _WRITES:
             dedup = self._dedup
             dedup[request_id] = result
             if len(dedup) > self._dedup_window:

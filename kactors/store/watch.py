@@ -26,6 +26,7 @@ interval (Kubernetes has one per resource type), not once per watcher.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import attrs
 
@@ -35,14 +36,16 @@ from kactors.store.kv import Event
 from kactors.store.mvcc import MVCCStore
 
 
-@attrs.frozen
-class WatchResponse:
+class WatchResponse(NamedTuple):
     """What one watcher receives for one revision, or a progress / cancel notice.
 
     ``header_revision`` is the revision the watcher is now up to date with: the events'
     revision, or for a progress notification (``progress=True``, no events) the hub's
     current revision. ``compact_revision > 0`` with ``canceled=True`` means the watcher
     fell behind compacted history and was dropped; re-list and watch from there.
+
+    A named tuple like `Event`: the serving member builds one per watcher per applied
+    revision.
     """
 
     watch_id: int

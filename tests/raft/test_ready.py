@@ -161,3 +161,22 @@ def test_hard_state_only_when_changed() -> None:
 
 def test_entries_record() -> None:
     assert Entry(1, 2) == Entry(term=1, index=2, data=None)
+
+
+def test_the_records_a_ready_carries_are_immutable_values() -> None:
+    """Ready, Message, Entry, HardState and Proposed are named tuples (cheap to build,
+    one per write or more): still immutable, still compared by value, copied with
+    `_replace`."""
+    core = single()
+    proposed = core.propose("x")
+    assert proposed == Proposed(core.term, 3, 3)
+    rd = core.ready()
+    entry = rd.entries[-1]
+    assert entry == Entry(core.term, 3, data="x")
+    assert rd.hard_state == HardState(core.term, "n1", 3)
+    m = Message(MessageType.HEARTBEAT, "n2", "n1", 1)
+    assert m._replace(to="n3") == Message(MessageType.HEARTBEAT, "n3", "n1", 1)
+    for record, field in ((rd, "entries"), (entry, "data"), (m, "to"),
+                          (rd.hard_state, "commit"), (proposed, "term")):
+        with pytest.raises(AttributeError):
+            setattr(record, field, None)
