@@ -360,7 +360,7 @@ class Rest:
         meta["uid"] = uid
         meta["creationTimestamp"] = created
         meta.pop("resourceVersion", None)
-        return strategy.prepare_for_create(info, obj)
+        return strategy.prepare_for_create(info, obj, owned=True)
 
     async def put_new(self, info: ResourceInfo, namespace: str | None, name: str,
                       obj: Obj) -> Obj:
@@ -441,7 +441,7 @@ class Rest:
 
     async def _write_update(self, info: ResourceInfo, namespace: str | None, name: str,
                             new: Obj, old: Obj, user: Any, subresource: str | None,
-                            options: Mapping[str, Any]) -> Obj:
+                            options: Mapping[str, Any], *, current: bool = True) -> Obj:
         if subresource == "status":
             obj = strategy.prepare_for_status_update(new, old)
         elif subresource == "finalize":
@@ -452,12 +452,14 @@ class Rest:
             obj = self.admit_update(info, obj, old, user)
         if options.get("dryRun"):
             return with_resource_version(obj, int(old["metadata"]["resourceVersion"]))
-        return await self.swap(info, namespace, name, obj, old)
+        return await self.swap(info, namespace, name, obj, old, current=current)
 
     async def swap(self, info: ResourceInfo, namespace: str | None, name: str, obj: Obj,
-                   old: Obj) -> Obj:
+                   old: Obj, *, current: bool = True) -> Obj:
         """Write `obj` if the stored object is still `old`; 409 Conflict otherwise. An object
-        being deleted whose last finalizer is gone is deleted instead."""
+        being deleted whose last finalizer is gone is deleted instead. `current=False`:
+        `old` is the watch cache's copy, which may be stale: a write that changes nothing
+        is a StaleObject (the caller confirms it on a fresh read) instead of a no-op."""
         key = storage_key(info, name, namespace)
         rv = int(old["metadata"]["resourceVersion"])
         if strategy.should_delete_during_update(info, obj):
@@ -467,6 +469,8 @@ class Rest:
             if stored == for_storage(old):
                 # Nothing changed: like Kubernetes, no write, no new resourceVersion, no
                 # watch event (a controller that re-applies the same object must not loop).
+                if not current:
+                    raise StaleObject(st.conflict(info, name))
                 return old
             op = Put(key, stored)
         result = await self.store.txn((compare_mod(key, CompareResult.EQUAL, rv),), (op,),
@@ -481,25 +485,35 @@ class Rest:
         accepted = patch_types(info)
         if patch_type not in accepted:
             raise st.StatusError(st.unsupported_media_type(accepted))
-        for _ in range(MAX_CONFLICT_RETRIES):
-            old = await self.read(info, namespace, name)
-            # a status write keeps everything but the status from the stored object and
-            # goes through no admission that could default in place: no need to copy
-            merged = patched(old, body, patch_type, copy=subresource != "status")
-            new = self._check_body(info, namespace, merged, name=name, json_checked=True)
-            # The patched object carries the resourceVersion read, unless the patch set
-            # one: then it is a precondition, which fails once the object moved on (so a
-            # retry after a conflict fails too, as in Kubernetes' GuaranteedUpdate).
-            patched_rv = (new.get("metadata") or {}).get("resourceVersion")
-            if patched_rv and str(patched_rv) != old["metadata"]["resourceVersion"]:
-                raise st.StatusError(st.conflict(info, name))
-            if not patched_rv:
-                new = with_resource_version(new, int(old["metadata"]["resourceVersion"]))
+        # Like Kubernetes' GuaranteedUpdate through its cacher, start from the watch
+        # cache's copy (no store round trip): the write compares its resourceVersion, so a
+        # stale copy costs a retry from a fresh read; and whatever that copy leads to
+        # instead of a write (an error, or no change at all) is confirmed on a fresh read.
+        cache = None if options.get("dryRun") else self.caches.get(info.storage_prefix)
+        cached = cache.objects.get(storage_key(info, name, namespace)) if cache else None
+        for _ in range(MAX_CONFLICT_RETRIES + (cached is not None)):
+            current = cached is None
+            old = await self.read(info, namespace, name) if current else cached
+            cached = None
+            assert old is not None
             try:
+                # a status write keeps everything but the status from the stored object
+                # and goes through no admission that could default in place: no copy
+                merged = patched(old, body, patch_type, copy=subresource != "status")
+                new = self._check_body(info, namespace, merged, name=name, json_checked=True)
+                # The patched object carries the resourceVersion read, unless the patch
+                # set one: then it is a precondition, which fails once the object moved on
+                # (so a retry after a conflict fails too, as in GuaranteedUpdate).
+                patched_rv = (new.get("metadata") or {}).get("resourceVersion")
+                if patched_rv and str(patched_rv) != old["metadata"]["resourceVersion"]:
+                    raise st.StatusError(st.conflict(info, name))
+                if not patched_rv and subresource != "status":
+                    # (a status write keeps the stored metadata, resourceVersion included)
+                    new = with_resource_version(new, int(old["metadata"]["resourceVersion"]))
                 return await self._write_update(info, namespace, name, new, old, user,
-                                                subresource, options)
+                                                subresource, options, current=current)
             except st.StatusError as error:
-                if not isinstance(error, StaleObject):
+                if current and not isinstance(error, StaleObject):
                     raise
         raise st.StatusError(st.conflict(info, name))
 
@@ -685,7 +699,10 @@ class Rest:
                 written = await self._write_update(info, namespace, name, new, obj, user, None,
                                                    {})
             except st.StatusError as error:
-                if not isinstance(error, StaleObject) or wanted_rv:
+                # a patch is applied again to the object read afresh (as in Kubernetes'
+                # GuaranteedUpdate): the resourceVersion it carries is then the new one,
+                # unless the patch itself set one (a precondition, checked above)
+                if not isinstance(error, StaleObject) or (wanted_rv and not patch_type):
                     raise
                 continue
             return scale_of(written)

@@ -52,13 +52,22 @@ def pod_qos_class(pod: Obj) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
-def prepare_for_create(info: ResourceInfo, obj: Obj) -> Obj:
+def prepare_for_create(info: ResourceInfo, obj: Obj, *, owned: bool = False) -> Obj:
+    """What a new object starts as: generation 1, not being deleted, its kind's fresh
+    status. `owned`: `obj` and its metadata are the caller's own dicts (the apiserver's
+    copy of a create's body), changed in place instead of copied (every create)."""
     kind = info.kind
-    meta = dict(obj.get("metadata") or {})
-    meta["generation"] = 1
-    meta.pop("deletionTimestamp", None)
-    meta.pop("deletionGracePeriodSeconds", None)
-    obj = {**obj, "metadata": meta}
+    meta = obj.get("metadata")
+    if owned and meta.__class__ is dict:
+        meta["generation"] = 1
+        meta.pop("deletionTimestamp", None)
+        meta.pop("deletionGracePeriodSeconds", None)
+    else:
+        meta = dict(meta or {})
+        meta["generation"] = 1
+        meta.pop("deletionTimestamp", None)
+        meta.pop("deletionGracePeriodSeconds", None)
+        obj = {**obj, "metadata": meta}
     if kind in _RESET_STATUS:
         obj["status"] = {"phase": "Pending", "qosClass": pod_qos_class(obj)} if kind == "Pod" else {}
     elif kind == "Namespace":

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 import trio
 
+from kactors.apiserver.rest import Rest
 from kactors.apiserver.server import ApiServer
-from kactors.client.errors import Invalid
+from kactors.client.errors import Invalid, NotFound
 
 from .conftest import Env, configmap, names, settle
 
@@ -113,3 +114,79 @@ async def test_a_watch_without_resource_version_under_lag(env: Env, lagging: Non
     await env.call(run)
     await settle(1)
     assert sorted(watch.changes()) == [("ADDED", "a"), ("ADDED", "b")]
+
+
+# -- patches start from the watch cache's copy (as Kubernetes' GuaranteedUpdate through its
+# cacher): a stale copy must never show in the result ----------------------------------------
+
+async def _updated_under_lag(env: Env) -> Any:
+    """A ConfigMap whose cached copy (data a=1) is behind the store (data a=2): returns a
+    client call that updates it, then runs `then(client, updated)` at once."""
+    await env.call(lambda c: c.create(configmap("cm", a="1")))
+    await settle(1)  # the cache holds a=1
+
+    def run(then: Any) -> Any:
+        async def call(c: Any) -> Any:
+            current = await c.get("configmaps", "cm")
+            updated = await c.update({**current, "data": {"a": "2"}})
+            return updated, await then(c, updated)
+        return env.call(call)
+    return run
+
+
+async def test_a_patch_applies_to_the_stored_object_not_a_stale_cached_copy(
+        env: Env, lagging: None, autojump_clock: Any) -> None:
+    run = await _updated_under_lag(env)
+    updated, patched = await run(lambda c, _: c.patch(
+        "configmaps", "cm", {"metadata": {"labels": {"x": "y"}}}))
+    assert patched["data"] == {"a": "2"} and patched["metadata"]["labels"] == {"x": "y"}
+    assert int(patched["metadata"]["resourceVersion"]) > int(
+        updated["metadata"]["resourceVersion"])
+
+
+async def test_a_patch_precondition_on_the_stored_version_under_lag(
+        env: Env, lagging: None, autojump_clock: Any) -> None:
+    run = await _updated_under_lag(env)
+    _, patched = await run(lambda c, updated: c.patch("configmaps", "cm", {"metadata": {
+        "resourceVersion": updated["metadata"]["resourceVersion"],
+        "labels": {"x": "y"}}}))
+    assert patched["metadata"]["labels"] == {"x": "y"}
+
+
+async def test_a_patch_that_changes_nothing_stored_writes_nothing_under_lag(
+        env: Env, lagging: None, autojump_clock: Any) -> None:
+    run = await _updated_under_lag(env)
+    updated, patched = await run(lambda c, _: c.patch("configmaps", "cm",
+                                                       {"data": {"a": "2"}}))
+    assert patched["metadata"]["resourceVersion"] == updated["metadata"]["resourceVersion"]
+
+
+async def test_a_patch_back_to_the_cached_copy_is_written_under_lag(
+        env: Env, lagging: None, autojump_clock: Any) -> None:
+    """Nothing to change against the stale copy is no reason to skip the write."""
+    run = await _updated_under_lag(env)
+    updated, patched = await run(lambda c, _: c.patch("configmaps", "cm",
+                                                       {"data": {"a": "1"}}))
+    assert patched["data"] == {"a": "1"}
+    assert int(patched["metadata"]["resourceVersion"]) > int(
+        updated["metadata"]["resourceVersion"])
+    assert (await env.call(lambda c: c.get("configmaps", "cm")))["data"] == {"a": "1"}
+
+
+async def test_a_patch_of_a_cached_object_reads_nothing_from_the_store(
+        env: Env, monkeypatch: pytest.MonkeyPatch, autojump_clock: Any) -> None:
+    await env.call(lambda c: c.create(configmap("cm", a="1")))
+    await settle(1)
+    reads: list[str] = []
+    original = Rest.read
+
+    async def counted(self: Any, info: Any, namespace: Any, name: str) -> Any:
+        reads.append(name)
+        return await original(self, info, namespace, name)
+
+    monkeypatch.setattr(Rest, "read", counted)
+    patched = await env.call(lambda c: c.patch("configmaps", "cm", {"data": {"a": "2"}}))
+    assert patched["data"] == {"a": "2"} and reads == []
+    with pytest.raises(NotFound):  # what the cache does not hold is read from the store
+        await env.call(lambda c: c.patch("configmaps", "missing", {"data": {"a": "2"}}))
+    assert reads == ["missing"]

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from kactors.api.kinds import storage_key
+from kactors.apiserver.rest import Rest
 from kactors.client.errors import BadRequest, Conflict, Invalid, NotFound, UnsupportedMediaType
 
 from .conftest import Env, configmap, deployment, names, pod, replicaset, statefulset
@@ -308,6 +310,38 @@ async def test_scale_get_update_patch(env: Env, autojump_clock: Any, kind: str,
     patched = await env.call(lambda c: c.scale(kind, "web", 6))
     assert patched["spec"] == {"replicas": 6}
     assert (await env.call(lambda c: c.get(kind, "web")))["spec"]["replicas"] == 6
+
+
+async def test_a_scale_patch_racing_another_write_is_applied_again(
+        env: Env, autojump_clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As Kubernetes' GuaranteedUpdate: a scale patch whose write lost the race to another
+    writer is applied again to the object read afresh; a patch that names the
+    resourceVersion it expects still conflicts."""
+    await env.call(lambda c: c.create(deployment("web")))
+    original = Rest.read
+    raced: list[str] = []
+
+    async def racing_read(self: Any, info: Any, namespace: Any, name: str) -> Any:
+        obj = await original(self, info, namespace, name)
+        if not raced:  # another writer gets in between this read and the write
+            raced.append(name)
+            meta = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
+            await self.store.put(storage_key(info, name, namespace),
+                                 {**obj, "metadata": {**meta, "labels": {"x": "y"}}})
+        return obj
+
+    monkeypatch.setattr(Rest, "read", racing_read)
+    patched = await env.call(lambda c: c.scale("deployments", "web", 3))
+    assert patched["spec"] == {"replicas": 3} and raced == ["web"]
+    obj = await env.call(lambda c: c.get("deployments", "web"))
+    assert obj["spec"]["replicas"] == 3 and obj["metadata"]["labels"] == {"x": "y"}
+    raced.clear()
+    with pytest.raises(Conflict):
+        await env.call(lambda c: c.request(
+            "patch", c.info("deployments"), namespace="default", name="web",
+            subresource="scale", body={"metadata": {"resourceVersion": obj["metadata"][
+                "resourceVersion"]}, "spec": {"replicas": 4}},
+            options={"patchType": "application/merge-patch+json"}))
 
 
 async def test_scale_to_a_negative_count_is_invalid(env: Env, autojump_clock: Any) -> None:
