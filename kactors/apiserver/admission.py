@@ -64,6 +64,11 @@ class Admission:
         for obj in objects:
             self._observe(prefix, obj, None)
 
+    @staticmethod
+    def observes(prefix: str) -> bool:
+        """Whether the objects under `prefix` matter here (`observe` ignores the rest)."""
+        return prefix.rsplit("/", 1)[-1] in ("namespaces", "services")
+
     def observe(self, prefix: str, events: Iterable[Any]) -> None:
         for event in events:
             self._observe(prefix, event.obj if event.type != "DELETED" else None, event.prev)

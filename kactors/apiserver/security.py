@@ -27,6 +27,10 @@ from kactors.apiserver.auth import (
 from kactors.apiserver.config import ApiServerConfig
 
 _RBAC_PREFIXES = ("roles", "rolebindings", "clusterroles", "clusterrolebindings")
+#: how many issued service-account tokens `Security` remembers (a bound, not a need)
+_ISSUED_KEPT = 4096
+#: the resources `Security._observe_one` keeps track of
+_OBSERVED = frozenset({*_RBAC_PREFIXES, "serviceaccounts", "pods"})
 
 
 def _key_bytes(key: str) -> bytes:
@@ -42,6 +46,8 @@ class Security:
         #: node -> {(kind, namespace, name): how many of its pods reference it}
         self.node_refs: dict[str, dict[tuple[str, str, str], int]] = {}
         self.sa_key = _key_bytes(config.service_account_key)
+        #: (namespace, name, uid) -> the token issued for that ServiceAccount
+        self._issued: dict[tuple[str, str, str], str] = {}
         authn = AuthnConfig(
             static_tokens=tuple(StaticToken(u.token, u.name, u.uid, u.groups)
                                 for u in config.users),
@@ -65,7 +71,16 @@ class Security:
         return self.sa_uids.get((namespace, name)) == uid
 
     def service_account_token(self, namespace: str, name: str, uid: str) -> str:
-        return issue_service_account_token(self.sa_key, namespace, name, uid)
+        # a token is a pure function of the key and the account: remembered (every pod's
+        # kubelet asks for its ServiceAccount's, the same few accounts over and over)
+        account = (namespace, name, uid)
+        token = self._issued.get(account)
+        if token is None:
+            token = issue_service_account_token(self.sa_key, namespace, name, uid)
+            if len(self._issued) >= _ISSUED_KEPT:
+                self._issued.clear()
+            self._issued[account] = token
+        return token
 
     # -- authorization -------------------------------------------------------------------------
     def authorize(self, attributes: Attributes) -> None:
@@ -86,6 +101,11 @@ class Security:
     def resync(self, prefix: str, objects: Iterable[dict[str, Any]]) -> None:
         for obj in objects:
             self._observe_one(prefix, obj, None)
+
+    @staticmethod
+    def observes(prefix: str) -> bool:
+        """Whether the objects under `prefix` matter here (`observe` ignores the rest)."""
+        return prefix.rsplit("/", 1)[-1] in _OBSERVED
 
     def observe(self, prefix: str, events: Iterable[Any]) -> None:
         for event in events:

@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 
+from kactors.api.kinds import DEFAULT_REGISTRY
+from kactors.apiserver.admission import Admission
+from kactors.apiserver.security import Security
 from kactors.client.errors import AlreadyExists, Invalid, NotFound
 
 from .conftest import Env, configmap, deployment, pod
@@ -269,3 +272,12 @@ async def test_a_restarted_apiserver_rebuilds_its_state_from_the_store(
         with pytest.raises(Forbidden):
             await env.call(lambda c: c.create(configmap("x", "doomed")))
         assert await env.call(lambda c: c.list("pods"), token="alice-token")
+
+
+def test_the_resources_whose_writes_security_and_admission_keep_track_of() -> None:
+    """The apiserver hands a store event to them only for these (the rest, such as
+    Events and Leases, are most writes and change nothing they hold)."""
+    observed = [sorted({info.resource for info in DEFAULT_REGISTRY if part.observes(
+        info.storage_prefix)}) for part in (Security, Admission)]
+    assert observed == [["clusterrolebindings", "clusterroles", "pods", "rolebindings",
+                         "roles", "serviceaccounts"], ["namespaces", "services"]]

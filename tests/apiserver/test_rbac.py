@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from kactors.apiserver.auth import issue_service_account_token
-from kactors.apiserver.config import TokenUser
-from kactors.apiserver.security import _key_bytes
+from kactors.apiserver.config import ApiServerConfig, TokenUser
+from kactors.apiserver.security import Security, _key_bytes
 from kactors.client.errors import Forbidden, Unauthorized
 
 from .conftest import Env, configmap, control_plane, names, pod
@@ -286,3 +286,16 @@ async def test_the_node_lease(secured: Env, autojump_clock: Any) -> None:
 async def test_an_unknown_node_token_is_401(secured: Env, autojump_clock: Any) -> None:
     with pytest.raises(Unauthorized):
         await secured.call(lambda c: c.list("nodes"), token="node-3-token")
+
+
+def test_issued_tokens_are_the_signed_ones_for_each_account() -> None:
+    security = Security(ApiServerConfig())
+    key = security.sa_key
+    for _ in range(2):  # the second time from what Security remembers
+        assert security.service_account_token("team", "robot", "uid-1") == \
+            issue_service_account_token(key, "team", "robot", "uid-1")
+        assert security.service_account_token("team", "robot", "uid-2") == \
+            issue_service_account_token(key, "team", "robot", "uid-2")
+    assert security.service_account_token("team", "robot", "uid-1") != \
+        Security(ApiServerConfig(service_account_key="another-key-0123456789abcdef")
+                 ).service_account_token("team", "robot", "uid-1")

@@ -66,6 +66,8 @@ ServiceAccountLookup = Callable[[str, str, str], bool]
 
 #: kube-apiserver's 401 message, whatever the cause.
 UNAUTHORIZED_MESSAGE = "Unauthorized"
+#: how many credentials of table tokens `Authenticator` remembers (a bound, not a need)
+_KNOWN_KEPT = 1024
 #: The server-side reason of a refused token (Kubernetes' ``invalidToken`` error).
 INVALID_TOKEN = "invalid bearer token"
 
@@ -192,6 +194,9 @@ class Authenticator:
         # sha256(token) -> (token, user with system:authenticated added: computed once,
         # users are immutable values)
         self._table: dict[bytes, tuple[str, UserInfo]] = {}
+        #: credential -> the result of a token of the table (which never changes after
+        #: construction): every request presents one of a few credentials, looked up once
+        self._known: dict[str, AuthResult] = {}
         for entry in config.static_tokens:
             self._file(entry.token, UserInfo(entry.user, entry.uid, entry.groups))
         for node in config.node_tokens:
@@ -222,20 +227,40 @@ class Authenticator:
         ``None``, an empty value, a non-Bearer header or ``Bearer`` with an empty token
         present no token: anonymous if enabled, else 401.
         """
+        known = self._known.get(credential) if credential.__class__ is str else None
+        if known is not None:
+            return known
         token = _bearer_token(credential)
         if token is None:
             if self._anonymous:
                 return AuthResult(anonymous_user())
             return AuthResult(None, "no bearer token and anonymous requests are disabled")
-        return self.authenticate_token(token)
+        user = self._static_user(token)
+        if user is None:
+            return self._other_token(token)
+        result = AuthResult(user)
+        if len(self._known) >= _KNOWN_KEPT:
+            self._known.clear()
+        self._known[credential] = result  # type: ignore[index]  # a str here
+        return result
 
     def authenticate_token(self, token: str) -> AuthResult:
         """Authenticate a presented token; failure is a 401, never anonymous."""
+        user = self._static_user(token)
+        if user is not None:
+            return AuthResult(user)
+        return self._other_token(token)
+
+    def _static_user(self, token: str) -> UserInfo | None:
+        """The user of `token` if it is one of the table's (static and node tokens)."""
         entry = self._table.get(_digest(token))
         if entry is not None and hmac.compare_digest(
             entry[0].encode("utf-8"), token.encode("utf-8")
         ):
-            return AuthResult(entry[1])
+            return entry[1]
+        return None
+
+    def _other_token(self, token: str) -> AuthResult:
         if self._sa_key is not None and token.startswith(TOKEN_PREFIX + "."):
             return self._service_account(self._sa_key, token)
         return AuthResult(None, INVALID_TOKEN)

@@ -248,3 +248,25 @@ def test_users_already_in_a_status_group_keep_their_groups() -> None:
     assert authenticator.authenticate("t2").user == UserInfo(
         "explicit", "", ("system:authenticated", "x")
     )
+
+
+def test_a_remembered_credential_answers_as_the_first_time() -> None:
+    """Table tokens are remembered per credential; what is not in the table (a wrong
+    token, a service-account token whose account goes away) is asked every time."""
+    live = set(LIVE_ACCOUNTS)
+    authenticator = Authenticator(AuthnConfig(
+        static_tokens=(StaticToken(ALICE_TOKEN, "alice", "1001", ("devs",)),),
+        node_tokens=(NodeToken(KUBELET_TOKEN, "n1"),), service_account_key=KEY,
+        anonymous=True), sa_exists=lambda ns, name, uid: (ns, name, uid) in live)
+    sa_token = issue_service_account_token(KEY, "default", "builder", "uid-1")
+    for _ in range(2):
+        assert authenticator.authenticate(f"Bearer {ALICE_TOKEN}").user == UserInfo(
+            "alice", "1001", ("devs", "system:authenticated"))
+        assert authenticator.authenticate(KUBELET_TOKEN).user.name == "system:node:n1"
+        assert authenticator.authenticate(f"Bearer {ALICE_TOKEN}x").user is None
+        assert authenticator.authenticate(ALICE_TOKEN[:-1]).user is None
+        assert authenticator.authenticate(f"Basic {ALICE_TOKEN}").user.name == \
+            "system:anonymous"
+    assert authenticator.authenticate(sa_token).ok
+    live.clear()
+    assert not authenticator.authenticate(sa_token).ok
