@@ -160,7 +160,10 @@ def status_of(obj: Obj) -> Mapping[str, Any]:
 
 def _metadata(obj: Obj) -> Mapping[str, Any]:
     metadata = obj.get("metadata")
-    return metadata if isinstance(metadata, Mapping) else _EMPTY_MAP
+    # a plain dict nearly always: a type test first (an ABC check is several times slower;
+    # controllers read metadata through here for every event)
+    return metadata if metadata.__class__ is dict or isinstance(
+        metadata, Mapping) else _EMPTY_MAP
 
 
 def _meta_str(obj: Obj, key: str) -> str:
@@ -226,7 +229,7 @@ def is_being_deleted(obj: Obj) -> bool:
 def labels(obj: Obj) -> Mapping[str, str]:
     """``metadata.labels`` (shared, read-only), or an empty mapping."""
     value = _metadata(obj).get("labels")
-    return value if isinstance(value, Mapping) else _EMPTY_MAP
+    return value if value.__class__ is dict or isinstance(value, Mapping) else _EMPTY_MAP
 
 
 def annotations(obj: Obj) -> Mapping[str, str]:
@@ -250,7 +253,8 @@ def owner_references(obj: Obj) -> Sequence[Mapping[str, Any]]:
 def controller_of(obj: Obj) -> Mapping[str, Any] | None:
     """The owner reference marked ``controller: true``, if any (``GetControllerOf``)."""
     for reference in owner_references(obj):
-        if isinstance(reference, Mapping) and reference.get("controller") is True:
+        if (reference.__class__ is dict or isinstance(reference, Mapping)) and \
+                reference.get("controller") is True:
             return reference
     return None
 

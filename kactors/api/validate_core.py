@@ -342,7 +342,7 @@ def validate_event(obj: Mapping[str, Any], info: ResourceInfo) -> list[FieldErro
     errors = validate_object_meta(obj, info.namespaced, name_is_path_segment)
     namespace = get_str(get_map(obj, "metadata"), "namespace")
     involved_namespace = get_str(get_map(obj, "involvedObject"), "namespace")
-    involved_path = FieldPath.of("involvedObject", "namespace")
+    involved_path = _INVOLVED_NAMESPACE
     if not obj.get("eventTime"):
         if not involved_namespace:
             if namespace not in ("", "default"):
@@ -375,11 +375,14 @@ def validate_event(obj: Mapping[str, Any], info: ResourceInfo) -> list[FieldErro
                 )
         if len(get_str(obj, "message")) > 1024:
             errors.append(invalid(FieldPath.of("message"), "", "can have at most 1024 characters"))
-    errors.extend(
-        invalid(FieldPath.of("namespace"), namespace, msg)
-        for msg in is_dns1123_subdomain(namespace)
-    )
+    messages = is_dns1123_subdomain(namespace)
+    if messages:
+        errors.extend(invalid(FieldPath.of("namespace"), namespace, msg) for msg in messages)
     return errors
+
+
+#: where a mismatched involved object's namespace is reported (every event create)
+_INVOLVED_NAMESPACE = FieldPath.of("involvedObject", "namespace")
 
 
 def validate_endpoints(obj: Mapping[str, Any], info: ResourceInfo) -> list[FieldError]:

@@ -446,40 +446,49 @@ def validate_object_meta(
     """
     metadata = get_map(obj, "metadata")
     errors: list[FieldError] = []
+    # every create comes through here: the paths of the messages are built only when a
+    # check has something to say
     generate_name = get_str(metadata, "generateName")
     if generate_name:
-        errors.extend(
-            invalid(path.child("generateName"), generate_name, msg)
-            for msg in name_fn(generate_name, True)
-        )
+        messages = name_fn(generate_name, True)
+        if messages:
+            errors.extend(
+                invalid(path.child("generateName"), generate_name, msg) for msg in messages
+            )
     name = get_str(metadata, "name")
     if not name:
         errors.append(required(path.child("name"), "name or generateName is required"))
     else:
-        errors.extend(invalid(path.child("name"), name, msg) for msg in name_fn(name, False))
+        messages = name_fn(name, False)
+        if messages:
+            errors.extend(invalid(path.child("name"), name, msg) for msg in messages)
     namespace = get_str(metadata, "namespace")
     if namespaced:
         if not namespace:
             errors.append(required(path.child("namespace")))
         else:
-            errors.extend(
-                invalid(path.child("namespace"), namespace, msg)
-                for msg in name_is_dns_label(namespace, False)
-            )
+            messages = name_is_dns_label(namespace, False)
+            if messages:
+                errors.extend(invalid(path.child("namespace"), namespace, msg) for msg in messages)
     elif namespace:
         errors.append(forbidden(path.child("namespace"), "not allowed on this type"))
-    return errors + _validate_meta_common(metadata, path)
+    _validate_meta_common(metadata, path, errors)
+    return errors
 
 
-def _validate_meta_common(metadata: Mapping[str, Any], path: FieldPath) -> list[FieldError]:
+def _validate_meta_common(
+    metadata: Mapping[str, Any], path: FieldPath, errors: list[FieldError]
+) -> None:
+    """The checks of the metadata fields every object may carry, added to `errors`."""
     # each check passes an absent field: skip those without building their paths (every
     # create comes through here)
-    errors: list[FieldError] = []
+    children = _METADATA_CHILDREN if path is METADATA else None
     for key, check in _META_CHECKS:
         value = metadata.get(key)
         if value is not None:
-            errors += check(value, path.child(key))
-    return errors
+            found = check(value, children[key] if children else path.child(key))
+            if found:
+                errors += found
 
 
 _META_CHECKS: tuple[tuple[str, Callable[[Any, FieldPath], list[FieldError]]], ...] = (
@@ -489,6 +498,8 @@ _META_CHECKS: tuple[tuple[str, Callable[[Any, FieldPath], list[FieldError]]], ..
     ("ownerReferences", validate_owner_references),
     ("finalizers", validate_finalizers),
 )
+#: ``metadata.<key>`` for each of them (paths are immutable values: built once)
+_METADATA_CHILDREN = {key: METADATA.child(key) for key, _check in _META_CHECKS}
 
 
 def validate_object_meta_update(
