@@ -130,7 +130,9 @@ def check_volumes(
         if error is None and isinstance(projected, Mapping):
             for source in _dicts(projected.get("sources")):
                 error = _source_error(source, namespace, lookup, "name")
-                if error is None and isinstance(source.get("serviceAccountToken"), Mapping):
+                account_token = source.get("serviceAccountToken")
+                if (error is None and account_token is not None
+                        and isinstance(account_token, Mapping)):
                     token = lookup("ServiceAccountToken", namespace, token_name) or {
                         "error": "no token requested"}
                     if "token" not in token:
@@ -149,7 +151,7 @@ def _source_error(source: Mapping[str, Any], namespace: str, lookup: ConfigLooku
     for field, kind, name_key in (("configMap", "ConfigMap", "name"),
                                   ("secret", "Secret", secret_key)):
         ref = source.get(field)
-        if not isinstance(ref, Mapping):
+        if ref is None or not isinstance(ref, Mapping):  # None: without an ABC check
             continue
         name = str(ref.get(name_key) or "")
         optional = ref.get("optional") is True

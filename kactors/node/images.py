@@ -21,6 +21,7 @@ here, so the same seed gives the same timings.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -460,6 +461,13 @@ DEFAULT_IMAGES: Mapping[str, ImageBehavior] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
+def _lookup_keys(image: str) -> tuple[str, ...]:
+    """The catalog keys of ``image``, most specific first: a pure function of the text,
+    memoized as :func:`parse_image_ref` is (asked at every pull and create)."""
+    return tuple(parse_image_ref(image).lookup_keys(image))
+
+
 @attrs.frozen
 class ImageCatalog:
     """Image behaviours by name, with a fallback for images nobody described.
@@ -476,7 +484,7 @@ class ImageCatalog:
 
     def lookup(self, image: str) -> ImageBehavior:
         """The behaviour of ``image`` (a reference as written in a container spec)."""
-        for key in parse_image_ref(image).lookup_keys(image):
+        for key in _lookup_keys(image):
             behavior = self.images.get(key)
             if behavior is not None:
                 return behavior

@@ -48,12 +48,16 @@ def _by_name(statuses: Sequence[Status]) -> dict[str, Status]:
 def _state(status: Status, key: str) -> Mapping[str, Any] | None:
     state = status.get("state") or {}
     value = state.get(key)
+    if value is None:  # the usual miss, without an ABC instance check
+        return None
     return value if type(value) is dict or isinstance(value, Mapping) else None
 
 
 def _last_terminated(status: Status) -> Mapping[str, Any] | None:
     last = status.get("lastState") or {}
     value = last.get("terminated")
+    if value is None:
+        return None
     return value if type(value) is dict or isinstance(value, Mapping) else None
 
 

@@ -220,13 +220,22 @@ class ContainerRuntime:
             status = pod.get("status") or {}
             if status.get("phase") in _TERMINAL:
                 return  # finished before this runtime knew it: nothing to run
-            record = self._new_pod(pod, lookup, now)
+            record = self._new_pod(pod, lookup, now)  # refreshed already
             self._pods[uid] = record
             self._schedule(record, None, "pod", now, "volumes")
+            if not deleting:
+                return
         else:
+            previous = record.spec
             record.pod = pod
             record.lookup = lookup
-            self._update_spec(record, now)
+            if record.spec != previous:
+                self._update_spec(record, now)
+            elif not deleting and not previous.get("readinessGates"):
+                # most updates are our status writes coming back: the same spec, and no
+                # readiness gate reads the new conditions, so the refresh would find
+                # what the last one saw (every step of the runtime ends with one)
+                return
         if deleting:
             grace = (pod.get("metadata") or {}).get("deletionGracePeriodSeconds")
             if not isinstance(grace, int | float) or isinstance(grace, bool):
@@ -275,6 +284,25 @@ class ContainerRuntime:
         Times are cluster seconds (``render_times`` converts them). ``PodScheduled`` and
         conditions not owned by the kubelet (readiness gates...) are kept from ``pod``.
         """
+        return self._pod_status(pod, now, None)
+
+    def rendered_status(
+        self, pod: Mapping[str, Any], now: float, to_text: Callable[[float], str]
+    ) -> dict[str, Any]:
+        """``render_times(self.pod_status(pod, now), to_text)``, for less work.
+
+        The kubelet renders a pod's status at every write: this builds the kubelet's own
+        conditions and ``startTime`` with text times at once and renders the containers'
+        cached statuses into new dicts, instead of making fresh copies of everything
+        first and copying them again to render them (``tests/node/test_runtime_refresh.py``
+        checks that both ways give equal statuses).
+        """
+        return self._pod_status(pod, now, to_text)
+
+    def _pod_status(
+        self, pod: Mapping[str, Any], now: float, to_text: Callable[[float], str] | None
+    ) -> dict[str, Any]:
+        """:meth:`pod_status` (``to_text`` None) or :meth:`rendered_status`."""
         self._run_until(now)
         record = self._pods.get(meta.uid(pod))
         old = pod.get("status") or {}
@@ -287,15 +315,22 @@ class ContainerRuntime:
             }
             if old.get("qosClass"):
                 status["qosClass"] = old["qosClass"]
-            return status
-        init_statuses, statuses = self._statuses(record, fresh=True)
+            return status if to_text is None else render_times(status, to_text)
+        if to_text is None:
+            init_statuses, statuses = self._statuses(record, fresh=True)
+        else:  # new dicts either way: render_times copies what it converts
+            init_statuses, statuses = self._statuses(record)
+            init_statuses = [render_times(s, to_text) for s in init_statuses]
+            statuses = [render_times(s, to_text) for s in statuses]
         conditions = [
-            dict(c) for c in old.get("conditions") or [] if c.get("type") not in _KUBELET_CONDITIONS
+            dict(c) if to_text is None else render_times(c, to_text)
+            for c in old.get("conditions") or [] if c.get("type") not in _KUBELET_CONDITIONS
         ]
         for kind in _KUBELET_CONDITIONS[:-1]:
             state, reason, message, since = record.conditions[kind]
             condition: dict[str, Any] = {
-                "type": kind, "status": state, "lastProbeTime": None, "lastTransitionTime": since,
+                "type": kind, "status": state, "lastProbeTime": None,
+                "lastTransitionTime": since if to_text is None else to_text(float(since)),
             }
             if reason:
                 condition["reason"] = reason
@@ -305,16 +340,20 @@ class ContainerRuntime:
         scheduled = next(
             (c for c in old.get("conditions") or [] if c.get("type") == "PodScheduled"), None
         )
-        conditions.append(dict(scheduled) if scheduled else {
-            "type": "PodScheduled", "status": "True", "lastProbeTime": None,
-            "lastTransitionTime": record.start_time,
-        })
+        start_time: Any = (record.start_time if to_text is None
+                           else to_text(float(record.start_time)))
+        if not scheduled:
+            conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                               "lastTransitionTime": start_time})
+        else:
+            conditions.append(dict(scheduled) if to_text is None
+                              else render_times(scheduled, to_text))
         status = {"phase": record.phase, "conditions": conditions, "hostIP": self.host_ip,
                   "hostIPs": [{"ip": self.host_ip}]}
         if record.ip is not None:
             status["podIP"] = record.ip
             status["podIPs"] = [{"ip": record.ip}]
-        status["startTime"] = record.start_time
+        status["startTime"] = start_time
         if init_statuses:
             status["initContainerStatuses"] = init_statuses
         status["containerStatuses"] = statuses
@@ -448,16 +487,7 @@ class ContainerRuntime:
         if action == "probe":
             self._on_probe(record, target, slot)  # type: ignore[arg-type]
             return
-        handler = {
-            "begin": self._on_begin,
-            "pulled": self._on_pulled,
-            "pull_failed": self._on_pull_failed,
-            "create": self._on_create,
-            "start": self._on_start,
-            "exit": self._on_exit,
-            "retry": self._restart_or_back_off,
-        }[action]
-        handler(record, target)
+        _HANDLERS[action](self, record, target)
 
     def _dispatch_pod(self, record: PodRecord, action: str) -> None:
         if action == "volumes":
@@ -487,7 +517,11 @@ class ContainerRuntime:
         return record
 
     def _update_spec(self, record: PodRecord, now: float) -> None:
-        """A pod update: only a container's ``image`` may change (the rest is immutable)."""
+        """A pod update: only a container's ``image`` may change (the rest is immutable).
+
+        ``sync_pod`` calls it only when the spec changed: with an equal spec it would just
+        swap each container's spec for an equal dict.
+        """
         spec = record.spec
         by_name = {
             str(c.get("name")): c
@@ -977,9 +1011,11 @@ class ContainerRuntime:
         """
         init, regular = self._statuses(record)
         spec = record.spec
-        old = (record.pod.get("status") or {}).get("conditions") or []
+        # the pod's conditions matter only to readiness gates (see ``ready_condition``)
+        gated = bool(spec.get("readinessGates"))
+        old = ((record.pod.get("status") or {}).get("conditions") or []) if gated else []
         inputs = (spec, init, regular, record.terminated, record.phase, record.sandbox,
-                  old if spec.get("readinessGates") else None)
+                  old if gated else None)
         seen = record.refreshed
         if seen is not None and (seen[0] is spec or seen[0] == spec) and seen[1:] == inputs[1:]:
             return
@@ -1061,3 +1097,14 @@ class ContainerRuntime:
                 )
         return lines
 
+
+#: a container timer's action -> its handler (looked up per timer, so built once)
+_HANDLERS: dict[str, Callable[[ContainerRuntime, PodRecord, ContainerRecord], None]] = {
+    "begin": ContainerRuntime._on_begin,
+    "pulled": ContainerRuntime._on_pulled,
+    "pull_failed": ContainerRuntime._on_pull_failed,
+    "create": ContainerRuntime._on_create,
+    "start": ContainerRuntime._on_start,
+    "exit": ContainerRuntime._on_exit,
+    "retry": ContainerRuntime._restart_or_back_off,
+}

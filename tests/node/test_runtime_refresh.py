@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from kactors.node import EventKind
+from kactors.node import EventKind, render_times
 
 from .helpers import FAST, UID, Driver, catalog, make_pod
 
@@ -82,3 +82,31 @@ def test_pod_status_hands_out_its_own_copies() -> None:
     assert "running" in again["containerStatuses"][0]["state"]
     assert driver.runtime.describe()[1].startswith("  app: running")
     assert UID in driver.runtime.pod_uids()
+
+
+def test_the_kubelets_rendered_status_is_the_rendered_pod_status_in_its_own_dicts() -> None:
+    driver = Driver(catalog(fast=FAST))
+    pod = make_pod([{"name": "app", "image": "fast:1"}],
+                   initContainers=[{"name": "setup", "image": "fast:1", "command": ["true"]}],
+                   readinessGates=[{"conditionType": GATE}])
+    # a condition someone else owns, with a time the runtime must render as well
+    pod["status"]["conditions"].append({"type": GATE, "status": "True",
+                                        "lastTransitionTime": 3})
+    driver.sync(pod)
+    driver.run_until(10.0)
+
+    def text(seconds: float) -> str:
+        return f"T{seconds!r}"
+
+    rendered = driver.runtime.rendered_status(pod, 10.0, text)
+    assert rendered == render_times(driver.status(), text)
+    assert [c["lastTransitionTime"] for c in rendered["conditions"]][0] == "T3.0"
+    assert rendered["startTime"] == "T0.0"
+    assert [s["name"] for s in rendered["initContainerStatuses"]] == ["setup"]
+    # the kubelet's copy is its own: changing it changes nothing the runtime keeps
+    kept = copy.deepcopy(rendered)
+    for status in [*rendered["initContainerStatuses"], *rendered["containerStatuses"]]:
+        status["state"].clear()
+    rendered["conditions"][0]["status"] = "tampered"
+    assert driver.runtime.rendered_status(pod, 10.0, text) == kept
+    assert kept["initContainerStatuses"][0]["state"]
