@@ -89,8 +89,13 @@ def test_deployment_scale_set_image_and_expose(cluster: Served) -> None:  # noqa
     assert container["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
     assert spec["strategy"]["type"] == "RollingUpdate"  # defaulted from the empty strategy
     kubectl(cluster, "scale", "deployment", "shop", "--replicas=3")
+    kubectl(cluster, "rollout", "status", "deployment/shop", "--timeout=60s")
+    old = kubectl(cluster, "get", "pods", "-l", "app=shop", "-o", "name").stdout.split()
     kubectl(cluster, "set", "image", "deployment/shop", "nginx=nginx:1.25")
     kubectl(cluster, "rollout", "status", "deployment/shop", "--timeout=60s")
+    # the rollout is complete once the new pods are available; the old ones terminate
+    # gracefully meanwhile (listed as Terminating until their kubelet removes them)
+    kubectl(cluster, "wait", "--for=delete", *old, "--timeout=60s")
     images = kubectl(cluster, "get", "pods", "-l", "app=shop", "-o",
                      "jsonpath={.items[*].spec.containers[0].image}").stdout.split()
     assert images == ["nginx:1.25"] * 3
