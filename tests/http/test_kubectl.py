@@ -189,8 +189,11 @@ def test_create_apply_twice_rollout_scale_undo(cluster: Served, tmp_path: Path) 
     kubectl(cluster, "rollout", "status", "deployment/web", "--timeout=60s")
     history = kubectl(cluster, "rollout", "history", "deployment/web").stdout
     assert re.search(r"^1\s", history, re.M) and re.search(r"^2\s", history, re.M)
+    before = kubectl(cluster, "get", "pods", "-l", "app=web", "-o", "name").stdout.split()
     assert "rolled back" in kubectl(cluster, "rollout", "undo", "deployment/web").stdout
     kubectl(cluster, "rollout", "status", "deployment/web", "--timeout=60s")
+    # the replaced pods terminate gracefully after the rollout (listed until they are gone)
+    kubectl(cluster, "wait", "--for=delete", *before, "--timeout=60s")
     image = kubectl(cluster, "get", "deploy", "web", "-o",
                     "jsonpath={.spec.template.spec.containers[0].image}").stdout
     assert image == "nginx:1.14.2"
