@@ -42,15 +42,20 @@ def _spy(member: RaftMember, counts: dict[str, list[Any]]) -> None:
     member._schedule_flush = counted_schedule  # type: ignore[method-assign]
 
 
+async def _warm(h: Harness) -> tuple[Any, str, dict[str, list[Any]]]:
+    """A client that wrote once, the leader, and empty counts for `_spy`."""
+    client, _ = await h.client()
+    await client.put("/warm", 0)
+    leader = await h.leader()
+    await h.wait_applied()
+    return client, leader, {"proposals": [], "queued_flushes": []}
+
+
 async def test_a_lone_write_is_flushed_without_a_mailbox_round_trip(
         autojump_clock: Any) -> None:
     async with new_system(seed=21) as system:
         h = await Harness.start(system)
-        client, _ = await h.client()
-        await client.put("/warm", 0)
-        leader = await h.leader()
-        await h.wait_applied()
-        counts: dict[str, list[Any]] = {"proposals": [], "queued_flushes": []}
+        client, leader, counts = await _warm(h)
         for name in h.cluster.names:
             _spy(_member(h, name), counts)
         for i in range(3):
@@ -70,11 +75,7 @@ async def test_requests_queued_together_share_one_flush_and_one_append(
         autojump_clock: Any) -> None:
     async with new_system(seed=22) as system:
         h = await Harness.start(system)
-        client, _ = await h.client()
-        await client.put("/warm", 0)
-        leader = await h.leader()
-        await h.wait_applied()
-        counts: dict[str, list[Any]] = {"proposals": [], "queued_flushes": []}
+        _, leader, counts = await _warm(h)
         _spy(_member(h, leader), counts)
         ref = h.ref(leader)
         results: list[Any] = [None] * 5
