@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import trio
+import trio.lowlevel
 
 from kactors.actors import Actor, ActorSystem
 
@@ -111,3 +112,15 @@ class Hooked(Actor):
         if message == "boom":
             raise ValueError(f"boom in {self.name}")
         return message
+
+
+class StepCounter(trio.abc.Instrument):
+    """Counts how many times trio ran one step of the task named `name`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.steps = 0
+
+    def before_task_step(self, task: trio.lowlevel.Task) -> None:
+        if task.name == self.name:
+            self.steps += 1

@@ -19,7 +19,7 @@ from kactors.actors import (
 )
 from kactors.actors.cell import BATCH
 
-from .helpers import Counter, Echo, events, new_system, timeline
+from .helpers import Counter, Echo, StepCounter, events, new_system, timeline
 
 
 class Slow(Actor):
@@ -234,18 +234,6 @@ async def test_send_blocked_on_a_full_mailbox_of_an_actor_that_stops_is_a_dead_l
         # 2 was queued and 3 was waiting for room: both are dead letters
         assert system.dead_letters == 2
         assert [e["message"] for e in events(system, "deadletter")] == ["int", "int"]
-
-
-class StepCounter(trio.abc.Instrument):
-    """Counts how many times trio ran one step of the task named `name`."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.steps = 0
-
-    def before_task_step(self, task: trio.lowlevel.Task) -> None:
-        if task.name == self.name:
-            self.steps += 1
 
 
 @pytest.mark.parametrize(("messages", "wakeups"), [(1, 1), (100, 1), (BATCH, 2),

@@ -12,15 +12,7 @@ import trio.lowlevel
 
 from kactors.actors.timers import TimerService
 
-
-class _Steps(trio.abc.Instrument):
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.steps = 0
-
-    def before_task_step(self, task: trio.lowlevel.Task) -> None:
-        if task.name == self.name:
-            self.steps += 1
+from .helpers import StepCounter
 
 
 async def _sleeping(service: TimerService) -> None:
@@ -32,7 +24,7 @@ async def _sleeping(service: TimerService) -> None:
 async def test_cancelled_timers_neither_wake_the_task_nor_delay_the_others(
         autojump_clock: trio.testing.MockClock) -> None:
     service = TimerService()
-    steps = _Steps("timers")
+    steps = StepCounter("timers")
     trio.lowlevel.add_instrument(steps)
     fired: list[tuple[int, float]] = []
     try:
