@@ -913,23 +913,17 @@ class RaftCore:
         msgs = self._msgs
         if msgs:
             self._msgs = []
-            msgs = tuple(msgs)
-        else:
-            msgs = ()
         read_states = self._read_states
         if read_states:
             self._read_states = []
-            read_states = tuple(read_states)
-        else:
-            read_states = ()
         return Ready(
             soft,
             hard,
             tuple(u.entries) if u.entries else (),
             u.snapshot,
             committed,
-            msgs,
-            read_states,
+            tuple(msgs),
+            tuple(read_states),
         )
 
     def advance(self, rd: Ready) -> None:
