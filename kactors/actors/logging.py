@@ -31,6 +31,14 @@ class Secret(str):
         return REDACTED
 
 
+def log_enabled(log: Any, level: str) -> bool:
+    """Whether `log` keeps events of `level` (structlog's filtering loggers say so; the
+    level of a system's logger is fixed when it is built), so an actor can skip building
+    the arguments of events that would be dropped."""
+    is_enabled_for = getattr(log, "is_enabled_for", None)
+    return bool(is_enabled_for(LEVELS[level])) if callable(is_enabled_for) else True
+
+
 def redact(event: EventDict) -> EventDict:
     """Secrets never reach a log: by key name, or by the `Secret` type, at any depth."""
     for key, value in list(event.items()):

@@ -13,7 +13,6 @@ so the node authorizer limits it to its own Node and the pods bound to it.
 
 from __future__ import annotations
 
-import logging
 import math
 import random
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from typing import Any
 import attrs
 
 from kactors.actors import Actor, ActorRef
+from kactors.actors.logging import log_enabled
 from kactors.api.patch import json_merge_patch
 from kactors.apiserver.auth import pod_references
 from kactors.apiserver.objects import cluster_epoch, timestamp
@@ -157,7 +157,7 @@ class Kubelet(Actor):
     # -- start -------------------------------------------------------------------------------
     async def started(self) -> None:
         ctx = self.ctx
-        self.narrating = _info_enabled(ctx.log)
+        self.narrating = log_enabled(ctx.log, "info")
         self.client = ApiClient(ctx, self.apiserver, self.token)
         self.events = EventRecorder(self.client, "kubelet", ctx.now, host=self.node.name)
         self.tokens = TokenManager(self.client, ctx.log)
@@ -520,12 +520,6 @@ class Kubelet(Actor):
                     return error
         return LogsUnavailable(f"pod {request.name} is not running on node {self.node.name}")
 
-
-def _info_enabled(log: Any) -> bool:
-    """Whether `log` keeps info events (structlog's filtering loggers say so; the level
-    of an actor system's logger is fixed when it is built)."""
-    is_enabled_for = getattr(log, "is_enabled_for", None)
-    return bool(is_enabled_for(logging.INFO)) if callable(is_enabled_for) else True
 
 
 def _same_conditions(current: list[Any], wanted: list[dict[str, Any]]) -> bool:

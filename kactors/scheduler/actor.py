@@ -13,7 +13,6 @@ is explainable: the per-plugin verdicts go to the log and into a pod annotation.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import random
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ import attrs
 import trio
 
 from kactors.actors import Actor, ActorRef
+from kactors.actors.logging import log_enabled
 from kactors.apiserver.objects import cluster_epoch, timestamp
 from kactors.client.client import ApiClient
 from kactors.client.errors import ApiError, Conflict, NotFound
@@ -104,7 +104,7 @@ class Scheduler(Actor):
         self.rng = random.Random(ctx.random.getrandbits(64))
         self.client = ApiClient(ctx, self.options.apiserver, self.options.token)
         self.events = EventRecorder(self.client, SCHEDULER_NAME, ctx.now)
-        self.explain_in_log = _debug_enabled(ctx.log)
+        self.explain_in_log = log_enabled(ctx.log, "debug")
         for kind in ("nodes", "pods", "namespaces"):
             ref = ctx.spawn(lambda kind=kind: Informer(
                 self.options.apiserver, self.options.token, kind, Indexer()), name=kind,
@@ -315,12 +315,6 @@ class Scheduler(Actor):
 
     def stats(self) -> dict[str, Any]:
         return {"scheduled": self.scheduled, **self.queue.counts()}
-
-
-def _debug_enabled(log: Any) -> bool:
-    """Whether `log` keeps debug events (structlog's filtering loggers say so)."""
-    is_enabled_for = getattr(log, "is_enabled_for", None)
-    return bool(is_enabled_for(logging.DEBUG)) if callable(is_enabled_for) else True
 
 
 __all__ = ["Scheduler", "SchedulerOptions"]
