@@ -156,8 +156,6 @@ def new_pod_info(pod: Mapping[str, Any]) -> PodInfo:
     metadata = get_map(pod, "metadata")
     spec = get_map(pod, "spec")
     labels = get_map(metadata, "labels")
-    raw_namespace = metadata.get("namespace")
-    raw_name = metadata.get("name", "")
     priority = spec.get("priority")
     priority = priority if isinstance(priority, int) and not isinstance(priority, bool) else 0
     node_name = spec.get("nodeName")
@@ -191,10 +189,10 @@ def new_pod_info(pod: Mapping[str, Any]) -> PodInfo:
             node_name,
         )
     return PodInfo(
-        key=f"{raw_namespace or 'default'}/{raw_name}",  # `pod_key`
+        key=pod_key(pod),
         pod=pod,
-        namespace=str(raw_namespace or "default"),
-        name=str(raw_name),
+        namespace=str(metadata.get("namespace") or "default"),
+        name=str(metadata.get("name", "")),
         labels=labels,
         node_name=node_name,
         priority=priority,
