@@ -596,11 +596,8 @@ class ApiServer(Actor):
             revision = response.header_revision
             if response.events:
                 self._apply_store_events(response.events, revision)
-        # every cache is at least at `revision` now (WatchCache.advance, inlined: this runs
-        # for each of some twenty caches on every notice)
         for cache in self.caches.values():
-            if cache.revision < revision:
-                cache.revision = revision
+            cache.advance(revision)
         if self.cache_waiters:
             still = []
             for wanted, event in self.cache_waiters:
