@@ -58,16 +58,12 @@ def prepare_for_create(info: ResourceInfo, obj: Obj, *, owned: bool = False) -> 
     copy of a create's body), changed in place instead of copied (every create)."""
     kind = info.kind
     meta = obj.get("metadata")
-    if owned and meta.__class__ is dict:
-        meta["generation"] = 1
-        meta.pop("deletionTimestamp", None)
-        meta.pop("deletionGracePeriodSeconds", None)
-    else:
+    if not (owned and meta.__class__ is dict):
         meta = dict(meta or {})
-        meta["generation"] = 1
-        meta.pop("deletionTimestamp", None)
-        meta.pop("deletionGracePeriodSeconds", None)
         obj = {**obj, "metadata": meta}
+    meta["generation"] = 1
+    meta.pop("deletionTimestamp", None)
+    meta.pop("deletionGracePeriodSeconds", None)
     if kind in _RESET_STATUS:
         obj["status"] = {"phase": "Pending", "qosClass": pod_qos_class(obj)} if kind == "Pod" else {}
     elif kind == "Namespace":
