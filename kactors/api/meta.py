@@ -68,6 +68,17 @@ _EMPTY_MAP: Mapping[str, str] = {}
 _EMPTY_LIST: Sequence[Any] = ()
 
 
+def is_mapping(value: Any) -> bool:
+    """Whether `value` is a mapping. Nearly always a plain dict or a JSON leaf: those are
+    told by a type test first (an ABC check is ~10x slower, and object walks ask this for
+    every field)."""
+    kind = value.__class__
+    return kind is dict or (kind not in _LEAVES and isinstance(value, Mapping))
+
+
+_LEAVES = frozenset({str, int, float, bool, list, type(None)})
+
+
 def deep_copy(value: T) -> T:
     """A deep copy of JSON-shaped data; several times faster than ``copy.deepcopy``.
 

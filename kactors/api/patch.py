@@ -35,7 +35,7 @@ from typing import Any
 import attrs
 
 from .errors import PatchError
-from .meta import deep_copy
+from .meta import deep_copy, is_mapping
 
 __all__ = [
     "PATCH_META",
@@ -86,9 +86,9 @@ def json_merge_patch(target: Any, patch: Any, *, copy: bool = True) -> Any:
     that never mutate it (a status write of a few fields on a large object, or a merge
     made only to compare), where copying the untouched rest would be most of the cost.
     """
-    if not _is_mapping(patch):
+    if not is_mapping(patch):
         return deep_copy(patch) if copy else patch
-    source = target if _is_mapping(target) else {}
+    source = target if is_mapping(target) else {}
     result: dict[str, Any] = {}
     # a patch value that is not an object replaces what it names: taken here, without a
     # call (a kubelet's status patch is mostly such values)
@@ -98,22 +98,13 @@ def json_merge_patch(target: Any, patch: Any, *, copy: bool = True) -> Any:
         else:
             change = patch[key]
             if change is not None:
-                result[key] = json_merge_patch(value, change, copy=copy) if _is_mapping(
+                result[key] = json_merge_patch(value, change, copy=copy) if is_mapping(
                     change) else deep_copy(change) if copy else change
     for key, value in patch.items():
         if key not in source and value is not None:
-            result[key] = json_merge_patch(None, value, copy=copy) if _is_mapping(
+            result[key] = json_merge_patch(None, value, copy=copy) if is_mapping(
                 value) else deep_copy(value) if copy else value
     return result
-
-
-def _is_mapping(value: Any) -> bool:
-    # nearly always a plain dict or a leaf: a type test first (an ABC check is ~10x slower)
-    return value.__class__ is dict or (value.__class__ not in _LEAVES and
-                                       isinstance(value, Mapping))
-
-
-_LEAVES = frozenset({str, int, float, bool, list, type(None)})
 
 
 # -- RFC 6902 JSON patch -------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .fielderrors import (
 )
 from .kinds import NameFormat, ResourceInfo
 from .labels import selector_from_label_selector
+from .meta import is_mapping
 from .quantity import Quantity, parse_quantity
 from .validation import (
     IS_NEGATIVE_ERROR_MSG,
@@ -82,26 +83,21 @@ NameFn = Callable[[str, bool], list[str]]
 # -- defensive readers --------------------------------------------------------------------
 
 
-def _is_map(value: Any) -> bool:
-    # objects are plain dicts almost always: test that first (an ABC check is ~10x slower)
-    return type(value) is dict or isinstance(value, Mapping)
-
-
 def get_map(obj: Any, key: str) -> Mapping[str, Any]:
     """``obj[key]`` if it is a mapping, else an empty one."""
-    value = obj.get(key) if _is_map(obj) else None
-    return value if value is not None and _is_map(value) else {}
+    value = obj.get(key) if is_mapping(obj) else None
+    return value if value is not None and is_mapping(value) else {}
 
 
 def get_list(obj: Any, key: str) -> list[Any]:
     """``obj[key]`` if it is a list, else an empty one."""
-    value = obj.get(key) if _is_map(obj) else None
+    value = obj.get(key) if is_mapping(obj) else None
     return value if isinstance(value, list) else []
 
 
 def get_str(obj: Any, key: str) -> str:
     """``obj[key]`` if it is a string, else ``""``."""
-    value = obj.get(key) if _is_map(obj) else None
+    value = obj.get(key) if is_mapping(obj) else None
     return value if isinstance(value, str) else ""
 
 
@@ -109,7 +105,7 @@ def as_dicts(value: Any) -> list[Mapping[str, Any]]:
     """A list's items as mappings (non-mappings read as ``{}``); ``[]`` for a non-list."""
     if not isinstance(value, list):
         return []
-    return [item if _is_map(item) else {} for item in value]
+    return [item if is_mapping(item) else {} for item in value]
 
 
 def is_int(value: Any) -> bool:
