@@ -152,21 +152,14 @@ class Informer(Actor):
             return
         event = InformerEvent(self.kind_name, type_, obj, old, resync)
         for ref in list(self.subscribers.values()):
-            try:  # `_tell`, inline: this runs for every event and every subscriber
-                ref.tell(event)
-            except Exception as error:
-                self._unreachable(ref, error)
+            self._tell(ref, event)
 
     def _tell(self, ref: ActorRef, message: Any) -> None:
         try:
             ref.tell(message)
-        except Exception as error:
-            self._unreachable(ref, error)
-
-    def _unreachable(self, ref: ActorRef, error: Exception) -> None:
-        """A stopped or overflowing subscriber must not stop us: say so and go on."""
-        self.ctx.log.warning("informer.subscriber_unreachable", kind=self.kind_name,
-                             subscriber=ref.path, error=repr(error))
+        except Exception as error:  # a stopped or overflowing subscriber must not stop us
+            self.ctx.log.warning("informer.subscriber_unreachable", kind=self.kind_name,
+                                 subscriber=ref.path, error=repr(error))
 
     # -- list and watch ------------------------------------------------------------------------
     async def _list_and_watch(self, relist: bool) -> None:
