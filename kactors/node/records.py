@@ -216,17 +216,19 @@ def status_inputs(pod: PodRecord, record: ContainerRecord) -> tuple[Any, ...]:
     Keep it in step with :func:`container_status` (``tests/node/conftest.py`` checks
     every cached status against a fresh one in every runtime test).
     """
-    # each instance as itself (identity, eq=False, stands for the fields fixed at its
-    # creation: id, image, image ID) and the fields that change as it runs
-    current, last = record.current, record.last
     return (
         pod.terminated, bool(pod.spec.get("initContainers")), record.spec.get("image", ""),
         record.waiting, record.ready, record.restart_count, record.started,
-        *((None,) if current is None else (current, current.started_at, current.finished_at,
-                                           current.exit_code, current.reason)),
-        *((None,) if last is None else (last, last.started_at, last.finished_at,
-                                        last.exit_code, last.reason)),
+        *_instance_inputs(record.current), *_instance_inputs(record.last),
     )
+
+
+def _instance_inputs(instance: Instance | None) -> tuple[Any, ...]:
+    if instance is None:
+        return (None,)
+    # identity (eq=False) stands for the fields fixed at creation: id, image, image ID
+    return (instance, instance.started_at, instance.finished_at, instance.exit_code,
+            instance.reason)
 
 
 def cached_status(pod: PodRecord, record: ContainerRecord) -> dict[str, Any]:
