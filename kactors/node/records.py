@@ -210,6 +210,14 @@ def container_status(pod: PodRecord, record: ContainerRecord) -> dict[str, Any]:
     return status
 
 
+def _instance_inputs(instance: Instance | None) -> tuple[Any, ...]:
+    if instance is None:
+        return (None,)
+    # identity (eq=False) stands for the fields fixed at creation: id, image, image ID
+    return (instance, instance.started_at, instance.finished_at, instance.exit_code,
+            instance.reason)
+
+
 def status_inputs(pod: PodRecord, record: ContainerRecord) -> tuple[Any, ...]:
     """Everything :func:`container_status` reads, as a tuple: equal inputs, equal status.
 
@@ -221,14 +229,6 @@ def status_inputs(pod: PodRecord, record: ContainerRecord) -> tuple[Any, ...]:
         record.waiting, record.ready, record.restart_count, record.started,
         *_instance_inputs(record.current), *_instance_inputs(record.last),
     )
-
-
-def _instance_inputs(instance: Instance | None) -> tuple[Any, ...]:
-    if instance is None:
-        return (None,)
-    # identity (eq=False) stands for the fields fixed at creation: id, image, image ID
-    return (instance, instance.started_at, instance.finished_at, instance.exit_code,
-            instance.reason)
 
 
 def cached_status(pod: PodRecord, record: ContainerRecord) -> dict[str, Any]:
