@@ -177,30 +177,36 @@ class Graph:
                 node.virtual = False
                 node.identity = identity
             if node.owners != refs:  # (equal lists, as nearly every update has: no change)
-                old_refs = {ref["uid"]: ref for ref in node.owners}
-                new_refs = {ref["uid"]: ref for ref in refs}
-                if old_refs != new_refs:
-                    added = [ref for uid, ref in new_refs.items() if uid not in old_refs]
-                    removed = [ref for uid, ref in old_refs.items() if uid not in new_refs]
-                    unblocked = removed + [
-                        ref for uid, ref in old_refs.items() if uid in new_refs
-                        and ref.get("blockOwnerDeletion") and
-                        not new_refs[uid].get("blockOwnerDeletion")]
-                    for ref in unblocked:  # an owner waiting for this dependent may go on
-                        owner = self.nodes.get(ref["uid"])
-                        if ref.get("blockOwnerDeletion") and owner is not None and \
-                                owner.deleting_dependents:
-                            work.append(delete_key(owner.uid))
-                    node.owners = refs
-                    self._add_to_owners(node, added, work)
-                    for ref in removed:
-                        owner = self.nodes.get(ref["uid"])
-                        if owner is not None:
-                            owner.dependents.pop(node.uid, None)
+                self._owners_changed(node, refs, work)
             if _being_deleted(obj):
                 node.being_deleted = True
         self._transitions(old, obj, node, work)
         return work
+
+    def _owners_changed(self, node: Node, refs: list[dict[str, Any]], work: list[str]) -> None:
+        """The dependent `node` now names owners `refs`: re-link it, and queue the owners
+        it no longer blocks."""
+        old_refs = {ref["uid"]: ref for ref in node.owners}
+        new_refs = {ref["uid"]: ref for ref in refs}
+        if old_refs == new_refs:
+            return
+        added = [ref for uid, ref in new_refs.items() if uid not in old_refs]
+        removed = [ref for uid, ref in old_refs.items() if uid not in new_refs]
+        unblocked = removed + [
+            ref for uid, ref in old_refs.items() if uid in new_refs
+            and ref.get("blockOwnerDeletion") and
+            not new_refs[uid].get("blockOwnerDeletion")]
+        for ref in unblocked:  # an owner waiting for this dependent may go on
+            owner = self.nodes.get(ref["uid"])
+            if ref.get("blockOwnerDeletion") and owner is not None and \
+                    owner.deleting_dependents:
+                work.append(delete_key(owner.uid))
+        node.owners = refs
+        self._add_to_owners(node, added, work)
+        for ref in removed:
+            owner = self.nodes.get(ref["uid"])
+            if owner is not None:
+                owner.dependents.pop(node.uid, None)
 
     def remove(self, obj: Obj) -> list[str]:
         """A delete event of `obj`: its dependents lose an owner."""
