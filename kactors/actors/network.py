@@ -104,9 +104,7 @@ class _NetReply:
             self.settled = True
             network = self.network
             if network._perfect:  # `_transmit` then `_arrive` of a reply, in short
-                stats = network.stats
-                stats.sent += 1
-                stats.delivered += 1
+                network._sent_and_delivered()
                 self.reply.set(value)
                 return
             network._transmit(self.dst, self.src, None, (self.reply.set, value))
@@ -257,9 +255,7 @@ class Network:
                 target.tell(message)
             return
         if self._perfect:  # `_transmit` then `_arrive` of a tell, in short
-            stats = self.stats
-            stats.sent += 1
-            stats.delivered += 1
+            self._sent_and_delivered()
             try:
                 target.tell(message)
             except ActorError:
@@ -276,15 +272,20 @@ class Network:
         reply = Reply()
         net_reply = _NetReply(self, src, dst, reply)
         if self._perfect:  # `_transmit` then `_arrive` of an ask, in short
-            stats = self.stats
-            stats.sent += 1
-            stats.delivered += 1
+            self._sent_and_delivered()
             self._deliver_ask(src, dst, target, message, net_reply)
         else:
             self._transmit(src, dst, target, (message, net_reply))
         reply.timer = self.system.timers.call_later(
             timeout, reply.time_out, target.path, timeout, message)
         return await reply.wait()
+
+    def _sent_and_delivered(self) -> None:
+        """What `_transmit` and `_arrive` count for a message on a perfect network, for
+        the sends that skip them there."""
+        stats = self.stats
+        stats.sent += 1
+        stats.delivered += 1
 
     def _transmit(self, src: str, dst: str, target: ActorRef | None, payload: Any) -> None:
         stats = self.stats
