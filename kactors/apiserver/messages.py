@@ -32,6 +32,9 @@ class ApiRequest:
     options: Mapping[str, Any] = attrs.field(factory=dict)
     token: str | None = attrs.field(default=None, repr=False)
     watcher: Any = None  # ActorRef that receives ApiWatchEvent messages
+    #: act as another user (`kactors.apiserver.auth.impersonation.Impersonation`), if the
+    #: caller may: ``kubectl --as``
+    impersonate: Any = None
 
 
 @attrs.frozen

@@ -24,6 +24,7 @@ from kactors.apiserver.auth import (
     issue_service_account_token,
     pod_references,
 )
+from kactors.apiserver.auth.impersonation import Impersonation, impersonated_user
 from kactors.apiserver.config import ApiServerConfig
 
 _RBAC_PREFIXES = ("roles", "rolebindings", "clusterroles", "clusterrolebindings")
@@ -81,6 +82,14 @@ class Security:
                 self._issued.clear()
             self._issued[account] = token
         return token
+
+    def impersonate(self, requestor: UserInfo, wanted: Any) -> UserInfo:
+        """The user `requestor` acts as (:mod:`.auth.impersonation`): 403 unless it may
+        impersonate each part of `wanted`, 400 if `wanted` is not an impersonation."""
+        if not isinstance(wanted, Impersonation):
+            raise st.StatusError(st.bad_request(
+                "invalid request: impersonate must be an Impersonation"))
+        return impersonated_user(requestor, wanted, self.authorize)
 
     # -- authorization -------------------------------------------------------------------------
     def authorize(self, attributes: Attributes) -> None:

@@ -431,6 +431,8 @@ class ApiServer(Actor):
         if info is None or (request.version and request.version != info.version):
             info = self._resolve(request)
         user = self.security.authenticate(request.token)
+        if request.impersonate is not None:
+            user = self.security.impersonate(user, request.impersonate)
         verb = request.verb
         subresource = request.subresource
         if subresource:

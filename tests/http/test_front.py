@@ -75,8 +75,19 @@ async def test_error_statuses(autojump_clock) -> None:
         status_of(await api.request("GET", f"{PODS}?watch=true&timeoutSeconds=-1"), 400,
                   "BadRequest")
         status_of(await api.request("POST", f"{PODS}/x/exec?command=ls"), 404, "NotFound")
-        status_of(await api.request("GET", PODS, headers={"impersonate-user": "bob"}), 403,
-                  "Forbidden")
+        # impersonation: the admin may act as bob, who may not list pods; the viewer
+        # may not act as anyone; groups without a user are a bad request
+        as_bob = status_of(await api.request("GET", PODS, headers={"impersonate-user": "bob"}),
+                           403, "Forbidden")
+        assert as_bob["message"].startswith('pods is forbidden: User "bob" cannot list')
+        refused = status_of(await api.request("GET", PODS, token=VIEWER_TOKEN,
+                                              headers={"impersonate-user": "bob"}),
+                            403, "Forbidden")
+        assert refused["message"] == ('users "bob" is forbidden: User "viewer" cannot '
+                                      'impersonate resource "users" in API group "" at the '
+                                      'cluster scope')
+        status_of(await api.request("GET", PODS, headers={"impersonate-group": "devs"}), 400,
+                  "BadRequest")
 
 
 async def test_oversized_bodies_get_413_and_the_server_goes_on(autojump_clock) -> None:

@@ -330,6 +330,27 @@ def test_auth_can_i(cluster: Served) -> None:
 
 
 @needs_kubectl
+def test_impersonation_with_as(cluster: Served) -> None:
+    """`--as` and `--as-group`: the admin may act as anyone, and then has the rights of
+    whom it acts as; the viewer may impersonate no one (RBAC's `impersonate` verb)."""
+    as_viewer = kubectl(cluster, "auth", "can-i", "create", "pods", "--as=viewer", check=False)
+    assert (as_viewer.returncode, as_viewer.stdout.strip()) == (1, "no")
+    listed = kubectl(cluster, "get", "pods", "--as=viewer", check=False)
+    assert 'pods is forbidden: User "viewer" cannot list resource "pods"' in listed.stderr
+    as_masters = kubectl(cluster, "auth", "can-i", "delete", "nodes", "--as=bob",
+                         "--as-group=system:masters")
+    assert as_masters.stdout.strip() == "yes"
+    as_sa = kubectl(cluster, "auth", "can-i", "list", "secrets", "-n", "kube-system",
+                    "--as=system:serviceaccount:default:default", check=False)
+    assert as_sa.stdout.strip() == "no"
+    refused = kubectl(cluster, "--token=viewer-token-for-tests", "get", "pods", "--as=admin",
+                      check=False)
+    assert refused.returncode == 1
+    assert ('users "admin" is forbidden: User "viewer" cannot impersonate resource "users" '
+            'in API group "" at the cluster scope') in refused.stderr
+
+
+@needs_kubectl
 def test_get_watch_prints_new_pods(cluster: Served) -> None:
     watcher = subprocess.Popen([KUBECTL, "get", "pods", "-l", "app=watched", "-w",
                                 "--request-timeout=60s"], env=cluster.env,

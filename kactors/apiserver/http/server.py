@@ -41,6 +41,7 @@ import trio
 from kactors.actors import Actor, ActorRef, ActorStopped, AskTimeout
 from kactors.api import status as st
 from kactors.api.kinds import DEFAULT_REGISTRY, Registry, ResourceInfo
+from kactors.apiserver.auth import impersonation
 from kactors.apiserver.messages import ApiRequest, StopWatch, WatchAccepted
 from kactors.apiserver.objects import cluster_epoch
 from kactors.apiserver.rest import patched
@@ -201,11 +202,10 @@ class HttpApi(Actor):
         target = route(request.method, request.target)
         if isinstance(target, Endpoint):
             return await self._endpoint(target, request)
-        if any(name.startswith("impersonate-") for name in request.headers):
-            # refused rather than ignored: answering as the caller would be a lie
-            raise st.StatusError(st.new_status(
-                403, "Forbidden", "impersonation (kubectl --as, --as-group) is not "
-                "supported by this server", {}))
+        try:  # kubectl --as, --as-group: the apiserver checks the caller may
+            impersonate = impersonation.from_headers(request.headers)
+        except impersonation.ImpersonationError as error:
+            raise st.StatusError(st.bad_request(str(error))) from None
         if target.subresource and not request.body:
             body, extra = None, {}  # pods/x/exec and friends: the apiserver says 404
         else:
@@ -227,7 +227,8 @@ class HttpApi(Actor):
             version=target.version, namespace=target.namespace, name=target.name,
             subresource=target.subresource, body=body,
             options={**target.options, **extra},
-            token=_bearer(request.headers) or self.config.credentials_default)
+            token=_bearer(request.headers) or self.config.credentials_default,
+            impersonate=impersonate)
         if target.verb == "watch":
             return await self._watch(api_request, target, representation)
         if target.subresource == "log" and str(target.options.get("follow", "")).lower() in (
