@@ -483,6 +483,10 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
         "selfsubjectrulesreview", False, verbs=("create",),
     ),
     ResourceInfo(
+        "authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews",
+        "selfsubjectreview", False, verbs=("create",),
+    ),
+    ResourceInfo(
         "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
         "customresourcedefinition", False,
         short_names=("crd", "crds"), categories=("api-extensions",),

@@ -381,6 +381,7 @@ PATCH_META: Mapping[str, PatchMeta] = {
             "SelfSubjectAccessReview",
             "SubjectAccessReview",
             "SelfSubjectRulesReview",
+            "SelfSubjectReview",
         )
     },
 }

@@ -36,17 +36,20 @@ from kactors.apiserver.auth.chain import AuthorizerLike
 from kactors.apiserver.auth.node import NodeAuthorizer
 from kactors.apiserver.auth.rules import PolicyRule
 
-__all__ = ["AUTHORIZATION_GROUP", "REVIEW_KINDS", "evaluate_review", "evaluate_rules_review",
-           "is_review", "resolve_rules"]
+__all__ = ["AUTHENTICATION_GROUP", "AUTHORIZATION_GROUP", "REVIEW_KINDS", "evaluate_review",
+           "evaluate_rules_review", "is_review", "resolve_rules", "self_subject_review"]
 
 AUTHORIZATION_GROUP = "authorization.k8s.io"
-#: the review kinds this module answers, by resource name
+AUTHENTICATION_GROUP = "authentication.k8s.io"
+#: the review kinds this module answers, by (API group, resource name)
 REVIEW_KINDS = {
-    "selfsubjectaccessreviews": "SelfSubjectAccessReview",
-    "subjectaccessreviews": "SubjectAccessReview",
-    "selfsubjectrulesreviews": "SelfSubjectRulesReview",
+    (AUTHORIZATION_GROUP, "selfsubjectaccessreviews"): "SelfSubjectAccessReview",
+    (AUTHORIZATION_GROUP, "subjectaccessreviews"): "SubjectAccessReview",
+    (AUTHORIZATION_GROUP, "selfsubjectrulesreviews"): "SelfSubjectRulesReview",
+    (AUTHENTICATION_GROUP, "selfsubjectreviews"): "SelfSubjectReview",
 }
 _RULES_REVIEW = "SelfSubjectRulesReview"
+_WHOAMI = "SelfSubjectReview"
 _NODE_RULES_ERROR = "node authorizer does not support user rule resolution"
 
 _RESOURCE_FIELDS = ("namespace", "verb", "group", "version", "resource", "subresource",
@@ -55,7 +58,7 @@ _RESOURCE_FIELDS = ("namespace", "verb", "group", "version", "resource", "subres
 
 def is_review(group: str, resource: str) -> bool:
     """Whether ``group/resource`` is a review this module evaluates."""
-    return group == AUTHORIZATION_GROUP and resource in REVIEW_KINDS
+    return (group, resource) in REVIEW_KINDS
 
 
 def _strings(value: Any, path: str, errors: list[fe.FieldError]) -> None:
@@ -130,13 +133,14 @@ def _attributes(user: UserInfo, spec: Mapping[str, Any]) -> Attributes:
                       path=attributes.get("path") or "")
 
 
-def evaluate_review(kind: str, body: Any, requester: UserInfo, authorizer: AuthorizerLike
-                    ) -> dict[str, Any]:
+def evaluate_review(kind: str, body: Any, requester: UserInfo, authorizer: AuthorizerLike,
+                    now: str | None = None) -> dict[str, Any]:
     """The review ``body`` answered: the same object with its ``status`` filled in.
 
-    ``kind`` is ``SelfSubjectAccessReview`` or ``SubjectAccessReview``; ``requester`` the
-    authenticated user of the request (the subject of a self review). Raises
-    :class:`~kactors.api.status.StatusError` (400 or 422) for a malformed review.
+    ``kind`` is one of `REVIEW_KINDS`; ``requester`` the authenticated (or impersonated)
+    user of the request, the subject of a self review; ``now`` the creation timestamp a
+    ``SelfSubjectReview`` gets. Raises :class:`~kactors.api.status.StatusError` (400 or
+    422) for a malformed review.
     """
     if not isinstance(body, Mapping):
         raise st.StatusError(st.bad_request(f"not a {kind}: {type(body).__name__}"))
@@ -144,6 +148,8 @@ def evaluate_review(kind: str, body: Any, requester: UserInfo, authorizer: Autho
         raise st.StatusError(st.bad_request(f"not a {kind}: {body.get('kind')}"))
     if kind == _RULES_REVIEW:
         return evaluate_rules_review(body, requester, authorizer)
+    if kind == _WHOAMI:
+        return self_subject_review(requester, now)
     errors = _validate(kind, body)
     if errors:
         raise st.StatusError(st.invalid((AUTHORIZATION_GROUP, kind), "", errors))
@@ -154,6 +160,21 @@ def evaluate_review(kind: str, body: Any, requester: UserInfo, authorizer: Autho
         status["reason"] = decision.reason
     return {"kind": kind, "apiVersion": f"{AUTHORIZATION_GROUP}/v1",
             "metadata": {}, "spec": dict(spec), "status": status}
+
+
+def self_subject_review(requester: UserInfo, now: str | None) -> dict[str, Any]:
+    """``kubectl auth whoami``: who the apiserver takes the requester for, after
+    authentication and impersonation (Kubernetes' ``selfsubjectreview`` REST: nothing in
+    the request but its kind counts)."""
+    user_info: dict[str, Any] = {"username": requester.name}
+    if requester.uid:
+        user_info["uid"] = requester.uid
+    if requester.groups:
+        user_info["groups"] = list(requester.groups)
+    if requester.extra:
+        user_info["extra"] = {key: list(values) for key, values in requester.extra.items()}
+    return {"kind": _WHOAMI, "apiVersion": f"{AUTHENTICATION_GROUP}/v1",
+            "metadata": {"creationTimestamp": now}, "status": {"userInfo": user_info}}
 
 
 def resolve_rules(authorizer: Any, user: UserInfo, namespace: str

@@ -455,7 +455,8 @@ class ApiServer(Actor):
                                 namespace=request.namespace or "", name=name)
         self.security.authorize(attributes)
         if is_review(info.group, info.resource):  # answered by the authorizer, not stored
-            return evaluate_review(info.kind, request.body, user, self.security.chain)
+            return evaluate_review(info.kind, request.body, user, self.security.chain,
+                                   timestamp(self.config.epoch, self.ctx.now()))
         namespace = request.namespace if info.namespaced else None
         if info.namespaced and not namespace and verb not in ("list", "watch"):
             raise st.StatusError(st.bad_request(

@@ -207,3 +207,24 @@ def test_rules_of_a_node_are_incomplete() -> None:
     assert incomplete and errors == ["node authorizer does not support user rule resolution"]
     other = UserInfo("carol", "", ("system:authenticated",))
     assert resolve_rules(chain, other, "default") == ([], False, [])
+
+
+async def test_self_subject_review_says_who_the_apiserver_takes_you_for(
+        env: Env, autojump_clock: Any) -> None:
+    """``kubectl auth whoami``: the user after authentication, with its groups; any
+    authenticated user may ask (system:basic-user)."""
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview",
+              "metadata": {"creationTimestamp": None}}
+    alice = await env.call(lambda c: c.create(review), token="alice-token")
+    assert alice["kind"] == "SelfSubjectReview"
+    assert alice["apiVersion"] == "authentication.k8s.io/v1"
+    assert alice["metadata"]["creationTimestamp"]
+    assert alice["status"] == {"userInfo": {"username": "alice",
+                                            "groups": ["system:authenticated"]}}
+    admin = await env.call(lambda c: c.create(review))
+    assert "system:masters" in admin["status"]["userInfo"]["groups"]
+    with pytest.raises(BadRequest):
+        await env.call(lambda c: c.request("create", c.info("selfsubjectreviews"),
+                                           body={"kind": "Pod"}))
+    with pytest.raises(MethodNotAllowed):
+        await env.call(lambda c: c.list("selfsubjectreviews"))

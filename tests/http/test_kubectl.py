@@ -330,7 +330,7 @@ def test_auth_can_i(cluster: Served) -> None:
 
 
 @needs_kubectl
-def test_impersonation_with_as(cluster: Served) -> None:
+def test_impersonation_with_as_and_whoami(cluster: Served) -> None:
     """`--as` and `--as-group`: the admin may act as anyone, and then has the rights of
     whom it acts as; the viewer may impersonate no one (RBAC's `impersonate` verb)."""
     as_viewer = kubectl(cluster, "auth", "can-i", "create", "pods", "--as=viewer", check=False)
@@ -348,6 +348,13 @@ def test_impersonation_with_as(cluster: Served) -> None:
     assert refused.returncode == 1
     assert ('users "admin" is forbidden: User "viewer" cannot impersonate resource "users" '
             'in API group "" at the cluster scope') in refused.stderr
+    # kubectl auth whoami (a SelfSubjectReview, sent as protobuf): who the server sees
+    whoami = kubectl(cluster, "auth", "whoami", "--as=bob", "--as-group=devs").stdout
+    assert [line.split(None, 1) for line in whoami.splitlines()] == [
+        ["ATTRIBUTE", "VALUE"], ["Username", "bob"], ["Groups", "[devs system:authenticated]"]]
+    viewer = kubectl(cluster, "--token=viewer-token-for-tests", "auth", "whoami", "-o", "json")
+    assert json.loads(viewer.stdout)["status"]["userInfo"] == {
+        "username": "viewer", "groups": ["system:authenticated"]}
 
 
 @needs_kubectl

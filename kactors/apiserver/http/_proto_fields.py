@@ -257,6 +257,7 @@ _AUTH = {
     "SelfSubjectRulesReview": "1 metadata ObjectMeta; 2 spec SelfSubjectRulesReviewSpec; "
                               "3 status Unread",
     "SelfSubjectRulesReviewSpec": "1 namespace s",
+    "SelfSubjectReview": "1 metadata ObjectMeta; 2 status Unread",
 }
 
 #: message name -> its fields, in the compact notation above
@@ -271,7 +272,8 @@ KINDS: dict[tuple[str, str], str] = {
     **{("rbac.authorization.k8s.io/v1", kind): message for kind, message in (
         ("Role", "Role"), ("ClusterRole", "ClusterRole"),
         ("RoleBinding", "RoleBinding"), ("ClusterRoleBinding", "RoleBinding"))},
-    ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
+    **{("authentication.k8s.io/v1", kind): kind for kind in (
+        "TokenRequest", "SelfSubjectReview")},
     **{("authorization.k8s.io/v1", kind): kind for kind in (
         "SelfSubjectAccessReview", "SelfSubjectRulesReview")},
 }
