@@ -408,6 +408,7 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
         subresources=(
             _status("", "v1", "Pod"),
             _sub("binding", "", "v1", "Binding", ("create",)),
+            _sub("eviction", "policy", "v1", "Eviction", ("create",)),
             _sub("log", "", "v1", "", ("get",)),
         ),
     ),
@@ -454,6 +455,11 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
         subresources=(_status("batch", "v1", "Job"),),
     ),
     ResourceInfo("coordination.k8s.io", "v1", "Lease", "leases", "lease", True),
+    ResourceInfo(
+        "policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget",
+        True, short_names=("pdb",),
+        subresources=(_status("policy", "v1", "PodDisruptionBudget"),),
+    ),
     ResourceInfo(
         _RBAC, "v1", "Role", "roles", "role", True, name_format=NameFormat.PATH_SEGMENT
     ),

@@ -5,7 +5,8 @@ per-kind modules (:mod:`~kactors.api.validate_pod` with ``validate_container``,
 ``validate_resources`` and ``validate_scheduling``; :mod:`~kactors.api.validate_service`,
 :mod:`~kactors.api.validate_core`, :mod:`~kactors.api.validate_apps`,
 :mod:`~kactors.api.validate_batch`, :mod:`~kactors.api.validate_rbac`,
-:mod:`~kactors.api.validate_coordination`, :mod:`~kactors.api.validate_apiextensions`,
+:mod:`~kactors.api.validate_coordination`, :mod:`~kactors.api.validate_policy`,
+:mod:`~kactors.api.validate_apiextensions`,
 all built on :mod:`~kactors.api.validate_meta`) and return :class:`FieldError` values with
 Kubernetes' messages; an empty list means valid. :func:`invalid_status` turns the errors
 into the 422 ``Status`` the apiserver answers with.
@@ -35,6 +36,7 @@ from . import (
     validate_coordination,
     validate_core,
     validate_pod,
+    validate_policy,
     validate_rbac,
     validate_service,
 )
@@ -138,6 +140,8 @@ _VALIDATORS: dict[tuple[str, str], tuple[CreateValidator, UpdateValidator]] = {
         validate_rbac.validate_binding_update,
     ),
     _CRD: (validate_apiextensions.validate_crd, validate_apiextensions.validate_crd_update),
+    ("policy", "PodDisruptionBudget"): (validate_policy.validate_pdb,
+                                        validate_policy.validate_pdb_update),
 }
 
 

@@ -358,6 +358,8 @@ PATCH_META: Mapping[str, PatchMeta] = {
         status=_struct(conditions=_CONDITIONS),
     ),
     "ServiceAccount": _struct(metadata=_OBJECT_META, secrets=_merge_list("name")),
+    "PodDisruptionBudget": _struct(metadata=_OBJECT_META,
+                                   status=_struct(conditions=_CONDITIONS)),
     "Deployment": _WORKLOAD,
     "ReplicaSet": _WORKLOAD,
     "StatefulSet": _WORKLOAD,

@@ -48,10 +48,12 @@ from .validate_pod import validate_pod_template
 from .validation import is_valid_percent
 
 __all__ = [
+    "not_more_than_100_percent",
     "validate_daemonset",
     "validate_daemonset_update",
     "validate_deployment",
     "validate_deployment_update",
+    "validate_positive_int_or_percent",
     "validate_replicaset",
     "validate_replicaset_update",
     "validate_statefulset",
@@ -165,7 +167,7 @@ def _int_or_percent_value(value: Any) -> int:
     return int(value) if is_int(value) else 0
 
 
-def _validate_positive_int_or_percent(value: Any, path: FieldPath) -> list[FieldError]:
+def validate_positive_int_or_percent(value: Any, path: FieldPath) -> list[FieldError]:
     """``ValidatePositiveIntOrPercent``."""
     if isinstance(value, str):
         return [invalid(path, value, msg) for msg in is_valid_percent(value)]
@@ -176,7 +178,8 @@ def _validate_positive_int_or_percent(value: Any, path: FieldPath) -> list[Field
     return [invalid(path, value, "must be an integer or percentage (e.g '5%')")]
 
 
-def _not_more_than_100_percent(value: Any, path: FieldPath) -> list[FieldError]:
+def not_more_than_100_percent(value: Any, path: FieldPath) -> list[FieldError]:
+    """``IsNotMoreThan100Percent``."""
     percent = _percent(value)
     if percent is None or percent <= 100:
         return []
@@ -207,15 +210,15 @@ def _validate_deployment_strategy(strategy: Any) -> list[FieldError]:
             ]
         at = path.child("rollingUpdate")
         max_unavailable, max_surge = rolling.get("maxUnavailable", 0), rolling.get("maxSurge", 0)
-        errors = _validate_positive_int_or_percent(max_unavailable, at.child("maxUnavailable"))
-        errors += _validate_positive_int_or_percent(max_surge, at.child("maxSurge"))
+        errors = validate_positive_int_or_percent(max_unavailable, at.child("maxUnavailable"))
+        errors += validate_positive_int_or_percent(max_surge, at.child("maxSurge"))
         if _int_or_percent_value(max_unavailable) == 0 and _int_or_percent_value(max_surge) == 0:
             errors.append(
                 invalid(
                     at.child("maxUnavailable"), max_unavailable, "may not be 0 when `maxSurge` is 0"
                 )
             )
-        return errors + _not_more_than_100_percent(max_unavailable, at.child("maxUnavailable"))
+        return errors + not_more_than_100_percent(max_unavailable, at.child("maxUnavailable"))
     return [not_supported(path, _internal_strategy(strategy), ("Recreate", "RollingUpdate"))]
 
 
@@ -342,10 +345,10 @@ def _validate_daemonset_strategy(strategy: Any) -> list[FieldError]:
         return [required(path.child("rollingUpdate"))]
     at = path.child("rollingUpdate")
     max_unavailable, max_surge = rolling.get("maxUnavailable", 0), rolling.get("maxSurge", 0)
-    errors = _validate_positive_int_or_percent(max_unavailable, at.child("maxUnavailable"))
-    errors += _validate_positive_int_or_percent(max_surge, at.child("maxSurge"))
-    errors += _not_more_than_100_percent(max_unavailable, at.child("maxUnavailable"))
-    errors += _not_more_than_100_percent(max_surge, at.child("maxSurge"))
+    errors = validate_positive_int_or_percent(max_unavailable, at.child("maxUnavailable"))
+    errors += validate_positive_int_or_percent(max_surge, at.child("maxSurge"))
+    errors += not_more_than_100_percent(max_unavailable, at.child("maxUnavailable"))
+    errors += not_more_than_100_percent(max_surge, at.child("maxSurge"))
     has_unavailable = _int_or_percent_value(max_unavailable) != 0
     has_surge = _int_or_percent_value(max_surge) != 0
     if has_unavailable and has_surge:
@@ -408,14 +411,14 @@ def _validate_statefulset_spec(spec: Mapping[str, Any]) -> list[FieldError]:
             errors += validate_nonnegative(rolling.get("partition", 0), at.child("partition"))
             max_unavailable = rolling.get("maxUnavailable")
             if max_unavailable is not None:
-                errors += _validate_positive_int_or_percent(
+                errors += validate_positive_int_or_percent(
                     max_unavailable, at.child("maxUnavailable")
                 )
                 if _int_or_percent_value(max_unavailable) == 0:
                     errors.append(
                         invalid(at.child("maxUnavailable"), max_unavailable, "cannot be 0")
                     )
-                errors += _not_more_than_100_percent(max_unavailable, at.child("maxUnavailable"))
+                errors += not_more_than_100_percent(max_unavailable, at.child("maxUnavailable"))
     else:
         errors.append(
             invalid(

@@ -35,6 +35,7 @@ from kactors.api.validation import go_quote, is_path_segment_name
 from kactors.apiserver.admission import Admission
 from kactors.apiserver.auth import Attributes, UserInfo
 from kactors.apiserver.config import ApiServerConfig
+from kactors.apiserver.eviction import evict
 from kactors.apiserver.kubernetesservice import kubernetes_service_objects
 from kactors.apiserver.messages import (
     ApiRequest,
@@ -477,6 +478,11 @@ class ApiServer(Actor):
         if verb == "create":
             if subresource == "binding":
                 return await rest.bind(info, namespace, name, request.body)
+            if subresource == "eviction":  # a delete that respects disruption budgets
+                return await evict(rest, info, self.infos[("policy", "poddisruptionbudgets")],
+                                   namespace, name, request.body, options,
+                                   self.security.system_user,
+                                   lambda: timestamp(self.config.epoch, self.ctx.now()))
             if subresource == "token":  # TokenRequest: a token for this ServiceAccount
                 return token_request(await rest.read(info, namespace, name), request.body,
                                      self.security.service_account_token, self.ctx.now(),

@@ -68,6 +68,9 @@ def prepare_for_create(info: ResourceInfo, obj: Obj, *, owned: bool = False) -> 
         obj["status"] = {"phase": "Pending", "qosClass": pod_qos_class(obj)} if kind == "Pod" else {}
     elif kind == "Namespace":
         obj["status"] = {"phase": "Active"}
+    elif kind == "PodDisruptionBudget":  # its Go status: four counters, no omitempty
+        obj["status"] = {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0,
+                         "expectedPods": 0}
     if kind == "Job" and info.group == "batch":
         # the Job strategy's PrepareForCreate: selector and pod labels from the new uid
         # (before defaulting, so the Job's own labels copy them from the template)

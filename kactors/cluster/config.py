@@ -75,6 +75,7 @@ CONTROLLERS: tuple[str, ...] = (
     "daemonset",
     "statefulset",
     "nodelifecycle",
+    "disruption",
 )
 
 #: Workers per controller: kube-controller-manager's ``--concurrent-*-syncs`` defaults.
@@ -93,6 +94,7 @@ DEFAULT_WORKERS: Mapping[str, int] = types.MappingProxyType(
         "daemonset": 2,
         "statefulset": 5,
         "nodelifecycle": 1,
+        "disruption": 1,
     }
 )
 

@@ -42,6 +42,7 @@ from kactors.cluster.images import image_catalog
 from kactors.controllers.base import ControllerConfig
 from kactors.controllers.daemonset import DaemonSetController
 from kactors.controllers.deployment import DeploymentController
+from kactors.controllers.disruption import DisruptionController
 from kactors.controllers.endpoints import EndpointsController
 from kactors.controllers.garbagecollector import GarbageCollector
 from kactors.controllers.job import JobController
@@ -73,6 +74,7 @@ CONTROLLER_CLASSES: dict[str, Any] = {
     "serviceaccount": ServiceAccountController,
     "serviceaccount-token": TokensController,
     "root-ca-cert-publisher": RootCACertPublisher,
+    "disruption": DisruptionController,
 }
 
 SUPERVISOR = SupervisionPolicy(strategy="one_for_one", intensity=10, period=60.0)

@@ -83,7 +83,7 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
     assert pods.categories == ("all",)
     assert pods.list_kind == "PodList"
     assert pods.api_version == "v1"
-    assert [s.name for s in pods.subresources] == ["status", "binding", "log"]
+    assert [s.name for s in pods.subresources] == ["status", "binding", "eviction", "log"]
     assert pods.subresource("binding").kind == "Binding"  # type: ignore[union-attr]
     assert pods.subresource("exec") is None
     deploy = DEFAULT_REGISTRY.by_short_name("deploy")
@@ -111,6 +111,7 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
         "crd",
         "crds",
         "ev",
+        "pdb",
     }
 
 

@@ -358,6 +358,43 @@ def test_impersonation_with_as_and_whoami(cluster: Served) -> None:
 
 
 @needs_kubectl
+def test_drain_respects_a_pod_disruption_budget(cluster: Served) -> None:
+    """`kubectl drain` evicts through pods/eviction: refused while the budget allows no
+    disruption, done once it allows one (only this test's pods: --pod-selector)."""
+    ns = ["-n", "drain-test"]
+    kubectl(cluster, "create", "namespace", "drain-test")
+    node = None
+    try:
+        kubectl(cluster, "create", "deployment", "d", "--image=nginx", "--replicas=2", *ns)
+        kubectl(cluster, "rollout", "status", "deployment/d", "--timeout=60s", *ns)
+        kubectl(cluster, "create", "pdb", "d-pdb", "--selector=app=d", "--min-available=2",
+                *ns)
+        kubectl(cluster, "wait", "--for=jsonpath={.status.currentHealthy}=2", "pdb/d-pdb",
+                "--timeout=30s", *ns)
+        table = kubectl(cluster, "get", "pdb", *ns).stdout.splitlines()
+        assert table[0].split() == ["NAME", "MIN", "AVAILABLE", "MAX", "UNAVAILABLE",
+                                    "ALLOWED", "DISRUPTIONS", "AGE"]
+        assert table[1].split()[:4] == ["d-pdb", "2", "N/A", "0"]
+        node = kubectl(cluster, "get", "pods", "-l", "app=d", *ns, "-o",
+                       "jsonpath={.items[0].spec.nodeName}").stdout
+        blocked = kubectl(cluster, "drain", node, "--pod-selector=app=d", "--timeout=3s",
+                          check=False)
+        assert blocked.returncode != 0
+        assert "Cannot evict pod as it would violate the pod's disruption budget" in \
+            blocked.stderr
+        kubectl(cluster, "patch", "pdb", "d-pdb", *ns, "--type=merge", "-p",
+                '{"spec": {"minAvailable": 1}}')
+        kubectl(cluster, "wait", "--for=jsonpath={.status.disruptionsAllowed}=1", "pdb/d-pdb",
+                "--timeout=30s", *ns)
+        drained = kubectl(cluster, "drain", node, "--pod-selector=app=d", "--timeout=30s")
+        assert "evicted" in drained.stdout and f"node/{node} drained" in drained.stdout
+    finally:
+        if node:
+            kubectl(cluster, "uncordon", node)
+        kubectl(cluster, "delete", "namespace", "drain-test", "--wait=false")
+
+
+@needs_kubectl
 def test_get_watch_prints_new_pods(cluster: Served) -> None:
     watcher = subprocess.Popen([KUBECTL, "get", "pods", "-l", "app=watched", "-w",
                                 "--request-timeout=60s"], env=cluster.env,

@@ -1,7 +1,7 @@
 """Field tables of the Kubernetes protobuf messages kubectl's typed clients send.
 
 Transcribed from Kubernetes' ``generated.proto`` files (k8s.io/api core/v1, apps/v1,
-batch/v1, rbac/v1, authentication/v1, authorization/v1; k8s.io/apimachinery meta/v1,
+batch/v1, rbac/v1, authentication/v1, authorization/v1, policy/v1; k8s.io/apimachinery meta/v1,
 util/intstr, api/resource). Field numbers are written exactly as there; names are the
 *JSON* names (the ``json:`` tags), which is what the decoder produces.
 
@@ -35,6 +35,9 @@ _META = {
                       "7 blockOwnerDeletion b?",
     "LabelSelector": "1 matchLabels {s; 2 matchExpressions [LabelSelectorRequirement",
     "LabelSelectorRequirement": "1 key s; 2 operator s; 3 values [s",
+    "DeleteOptions": "1 gracePeriodSeconds i?; 2 preconditions Preconditions; "
+                     "3 orphanDependents b?; 4 propagationPolicy s?; 5 dryRun [s",
+    "Preconditions": "1 uid s?; 2 resourceVersion s?",
     "Unread": "",
 }
 
@@ -260,8 +263,16 @@ _AUTH = {
     "SelfSubjectReview": "1 metadata ObjectMeta; 2 status Unread",
 }
 
+_POLICY = {
+    "Eviction": "1 metadata ObjectMeta; 2 deleteOptions DeleteOptions",
+    "PodDisruptionBudget": "1 metadata ObjectMeta; 2 spec PodDisruptionBudgetSpec; "
+                           "3 status Unread",
+    "PodDisruptionBudgetSpec": "1 minAvailable x?; 2 selector LabelSelector; "
+                               "3 maxUnavailable x?; 4 unhealthyPodEvictionPolicy s?",
+}
+
 #: message name -> its fields, in the compact notation above
-MESSAGES: dict[str, str] = {**_META, **_CORE, **_APPS, **_BATCH, **_RBAC, **_AUTH}
+MESSAGES: dict[str, str] = {**_META, **_CORE, **_APPS, **_BATCH, **_RBAC, **_AUTH, **_POLICY}
 
 #: (apiVersion, kind) of a top-level object -> the message it is encoded as
 KINDS: dict[tuple[str, str], str] = {
@@ -276,4 +287,5 @@ KINDS: dict[tuple[str, str], str] = {
         "TokenRequest", "SelfSubjectReview")},
     **{("authorization.k8s.io/v1", kind): kind for kind in (
         "SelfSubjectAccessReview", "SelfSubjectRulesReview")},
+    **{("policy/v1", kind): kind for kind in ("Eviction", "PodDisruptionBudget")},
 }

@@ -661,6 +661,13 @@ _SERVICEACCOUNT_COLUMNS = (
 )
 _LEASE_COLUMNS = (_NAME, _col("Holder", "holderIdentity contains the identity of the holder "
                                "of a current lease."), _AGE)
+_PDB_COLUMNS = (
+    _NAME, _col("Min Available", "The minimum number of pods that must be available."),
+    _col("Max Unavailable", "The maximum number of pods that may be unavailable."),
+    _col("Allowed Disruptions", "Calculated number of pods that may be disrupted at this "
+         "time.", kind="integer"),
+    _AGE,
+)
 _BINDING_COLUMNS = (
     _NAME, _col("Role", "RoleRef can reference a Role in the current namespace or a "
                 "ClusterRole in the global namespace."),
@@ -693,6 +700,18 @@ def _print_serviceaccount(obj: Obj, now: datetime.datetime) -> list[Cell]:
 
 def _print_lease(obj: Obj, now: datetime.datetime) -> list[Cell]:
     return [_name(obj), _str(_m(obj, "spec", "holderIdentity")), _age(obj, now)]
+
+
+def _print_pdb(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    def int_or_string(value: Any) -> str:  # IntOrString.String(); unset: N/A
+        if isinstance(value, str) or isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return "N/A"
+
+    allowed = _m(obj, "status", "disruptionsAllowed")
+    return [_name(obj), int_or_string(_m(obj, "spec", "minAvailable")),
+            int_or_string(_m(obj, "spec", "maxUnavailable")),
+            allowed if isinstance(allowed, int) else 0, _age(obj, now)]
 
 
 def _print_binding(obj: Obj, now: datetime.datetime) -> list[Cell]:
@@ -731,6 +750,7 @@ _PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
     ("apps", "StatefulSet"): (_STATEFULSET_COLUMNS, _print_statefulset),
     ("batch", "Job"): (_JOB_COLUMNS, _print_job),
     ("coordination.k8s.io", "Lease"): (_LEASE_COLUMNS, _print_lease),
+    ("policy", "PodDisruptionBudget"): (_PDB_COLUMNS, _print_pdb),
     ("rbac.authorization.k8s.io", "RoleBinding"): (_BINDING_COLUMNS, _print_binding),
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): (_BINDING_COLUMNS, _print_binding),
 }
