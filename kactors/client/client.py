@@ -9,11 +9,13 @@ JSON-shaped dicts, shared and immutable: copy before changing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kactors.actors import ActorContext, ActorRef
 from kactors.api.kinds import DEFAULT_REGISTRY, Registry, ResourceInfo
+from kactors.apiserver.auth.impersonation import Impersonation
 from kactors.apiserver.messages import ApiRequest, StopWatch, WatchAccepted
 from kactors.client.errors import error_from_status, is_failure
 
@@ -23,11 +25,14 @@ DEFAULT_TIMEOUT = 10.0
 class ApiClient:
     def __init__(self, ctx: ActorContext, apiserver: ActorRef, token: str | None = None, *,
                  registry: Registry = DEFAULT_REGISTRY, timeout: float = DEFAULT_TIMEOUT,
-                 default_namespace: str = "default") -> None:
+                 default_namespace: str = "default",
+                 impersonate: Impersonation | None = None) -> None:
         self.ctx = ctx
         self.apiserver = apiserver
         self._remote = ctx.remote(apiserver)
         self._token = token
+        #: whom every request acts as, if not the token's user (``kubectl --as``)
+        self.impersonate = impersonate
         self.registry = registry
         self.timeout = timeout
         self.default_namespace = default_namespace
@@ -36,6 +41,15 @@ class ApiClient:
 
     def __repr__(self) -> str:
         return f"<ApiClient of {self.ctx.path} to {self.apiserver.path}>"
+
+    def impersonating(self, user: str, groups: Sequence[str] = (), *, uid: str = "",
+                      extra: Mapping[str, Sequence[str]] | None = None) -> ApiClient:
+        """A client with the same credentials whose requests act as `user` (client-go's
+        ``rest.Config.Impersonate``); the apiserver checks that this client's user may
+        impersonate each part (RBAC verb ``impersonate``)."""
+        other = copy.copy(self)
+        other.impersonate = Impersonation(user, tuple(groups), uid, dict(extra or {}))
+        return other
 
     # -- resolution ----------------------------------------------------------------------------
     def info(self, kind: str) -> ResourceInfo:
@@ -73,7 +87,7 @@ class ApiClient:
         request = ApiRequest(verb=verb, resource=info.resource, group=info.group,
                              version=info.version, namespace=namespace, name=name,
                              subresource=subresource, body=body, options=dict(options or {}),
-                             token=self._token, watcher=watcher)
+                             token=self._token, watcher=watcher, impersonate=self.impersonate)
         result = await self._remote.ask(request, timeout=self.timeout)
         if is_failure(result):
             raise error_from_status(result)
@@ -158,6 +172,19 @@ class ApiClient:
                 "target": {"apiVersion": "v1", "kind": "Node", "name": node}}
         return await self.request("create", self.info("pods"), namespace=meta["namespace"],
                                   name=meta["name"], subresource="binding", body=body)
+
+    async def evict(self, name: str, namespace: str | None = None, *,
+                    delete_options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """POST pods/<name>/eviction (what ``kubectl drain`` does): the pod is deleted
+        unless its PodDisruptionBudget allows no disruption now (`TooManyRequests`)."""
+        info = self.info("pods")
+        ns = self._namespace(info, namespace)
+        body: dict[str, Any] = {"apiVersion": "policy/v1", "kind": "Eviction",
+                                "metadata": {"name": name, "namespace": ns}}
+        if delete_options:
+            body["deleteOptions"] = dict(delete_options)
+        return await self.request("create", info, namespace=ns, name=name,
+                                  subresource="eviction", body=body)
 
     async def scale(self, kind: str, name: str, replicas: int,
                     namespace: str | None = None) -> dict[str, Any]:

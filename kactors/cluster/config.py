@@ -121,6 +121,8 @@ ACTION_VERBS: tuple[str, ...] = (
     "heal",
     "restart_node",
     "connect",
+    "drain",
+    "uncordon",
 )
 
 
@@ -462,6 +464,24 @@ class RestartNodeAction:
 
 
 @attrs.frozen
+class DrainAction:
+    """``drain = "node"``: ``kubectl drain node --ignore-daemonsets --delete-emptydir-data
+    --force``: cordon it, then evict its pods, retrying those a PodDisruptionBudget
+    protects, until all are gone."""
+
+    at: float
+    node: str
+
+
+@attrs.frozen
+class UncordonAction:
+    """``uncordon = "node"``: ``kubectl uncordon``: pods may be scheduled there again."""
+
+    at: float
+    node: str
+
+
+@attrs.frozen
 class ConnectAction:
     """``connect = "namespace/service"`` + ``port`` (+ ``count``, ``from_node``): simulated
     connections through a node's kube-proxy, each logged with the pod it lands on."""
@@ -483,6 +503,8 @@ Action = (
     | IsolateNodeAction
     | HealAction
     | RestartNodeAction
+    | DrainAction
+    | UncordonAction
 )
 
 

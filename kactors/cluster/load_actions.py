@@ -22,11 +22,13 @@ from .config import (
     ConnectAction,
     CrashNodeAction,
     DeleteAction,
+    DrainAction,
     HealAction,
     IsolateNodeAction,
     RestartNodeAction,
     ScaleAction,
     SetImageAction,
+    UncordonAction,
 )
 from .reader import Invalid, Table, describe, integer, literal, number, quoted_list, string
 
@@ -43,6 +45,8 @@ VERB_KEYS: dict[str, tuple[str, ...]] = {
     "heal": ("at", "heal"),
     "restart_node": ("at", "restart_node"),
     "connect": ("at", "connect", "port", "count", "from_node"),
+    "drain": ("at", "drain"),
+    "uncordon": ("at", "uncordon"),
 }
 
 SCALABLE = ("Deployment", "ReplicaSet", "StatefulSet")
@@ -206,4 +210,6 @@ _READERS: dict[str, VerbReader] = {
     "isolate_node": _on_host("isolate_node", IsolateNodeAction),
     "heal": _heal,
     "restart_node": _on_host("restart_node", RestartNodeAction),
+    "drain": _on_host("drain", DrainAction),
+    "uncordon": _on_host("uncordon", UncordonAction),
 }

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import trio
 
 from kactors.actors import Actor
 from kactors.api.errors import ManifestError
 from kactors.api.manifests import load_manifest_file
+from kactors.api.meta import controller_of
 from kactors.apiserver.objects import cluster_epoch, timestamp
 from kactors.client.client import ApiClient
-from kactors.client.errors import AlreadyExists, ApiError, NotFound
+from kactors.client.errors import AlreadyExists, ApiError, NotFound, TooManyRequests
 from kactors.cluster import config as cfg
 from kactors.cluster.mirror import mirror_pods, running_status
 from kactors.cluster.tree import ClusterTree
@@ -42,6 +44,20 @@ class Summarize:
 
 
 PHASES = ("Running", "Pending", "Succeeded", "Failed", "Unknown")
+#: seconds between a refused eviction and the next try (kubectl drain's)
+DRAIN_RETRY = 5.0
+
+
+def _drained(pod: dict[str, Any]) -> bool:
+    """Whether a drain evicts `pod`: not a mirror pod, not a DaemonSet's (its controller
+    would put it back at once), not already going."""
+    meta = pod.get("metadata") or {}
+    if "kubernetes.io/config.mirror" in (meta.get("annotations") or {}):
+        return False
+    owner = controller_of(pod)
+    if owner is not None and owner.get("kind") == "DaemonSet":
+        return False
+    return not meta.get("deletionTimestamp")
 
 
 class Operator(Actor):
@@ -151,9 +167,64 @@ class Operator(Actor):
             elif isinstance(action, cfg.RestartNodeAction):
                 self.ctx.log.info("action.restart", host=action.node)
                 network.restart(action.node)
+            elif isinstance(action, cfg.DrainAction):
+                self.ctx.log.info("action.drain", node=action.node)
+                await self.cordon(action.node, True)
+                self.ctx.start_soon(self.drain, action.node)  # evictions may wait long
+            elif isinstance(action, cfg.UncordonAction):
+                self.ctx.log.info("action.uncordon", node=action.node)
+                await self.cordon(action.node, False)
         except (ApiError, NotFound) as error:
             self.ctx.log.error("action.failed", action=type(action).__name__,
                                code=error.code, message=str(error))
+
+    async def cordon(self, node: str, unschedulable: bool) -> None:
+        """``kubectl cordon`` / ``uncordon``: the node's ``spec.unschedulable``."""
+        await self.client.patch("nodes", node, {"spec": {"unschedulable": unschedulable or None}})
+        self.ctx.log.info("node.cordoned" if unschedulable else "node.uncordoned", node=node)
+
+    async def drain(self, node: str) -> None:
+        """``kubectl drain --ignore-daemonsets --delete-emptydir-data --force``: evict
+        every pod of the node but DaemonSet and mirror pods, those a disruption budget
+        protects again every 5 s (kubectl's interval), then wait until they are gone."""
+        listed = await self.client.list("pods", all_namespaces=True,
+                                        field_selector=f"spec.nodeName={node}")
+        pending = {f"{p['metadata']['namespace']}/{p['metadata']['name']}": p
+                   for p in listed["items"] if _drained(p)}
+        evicted: dict[str, str] = {}
+        while pending:
+            for key, pod in list(pending.items()):
+                namespace, name = key.split("/")
+                try:
+                    await self.client.evict(name, namespace)
+                except NotFound:
+                    del pending[key]
+                    continue
+                except TooManyRequests as error:
+                    self.ctx.log.info("drain.eviction_refused", pod=key, node=node,
+                                      message=str(error), retry_after=DRAIN_RETRY)
+                    continue
+                except ApiError as error:
+                    self.ctx.log.error("drain.eviction_failed", pod=key, node=node,
+                                       code=error.code, message=str(error))
+                    return
+                self.ctx.log.info("drain.evicted", pod=key, node=node)
+                evicted[key] = pod["metadata"]["uid"]
+                del pending[key]
+            if pending:
+                await trio.sleep(DRAIN_RETRY)
+        while evicted:  # kubectl's waitForDelete: gone, or replaced under the same name
+            for key, uid in list(evicted.items()):
+                namespace, name = key.split("/")
+                try:
+                    pod = await self.client.get("pods", name, namespace)
+                except NotFound:
+                    pod = None
+                if pod is None or pod["metadata"]["uid"] != uid:
+                    del evicted[key]
+            if evicted:
+                await trio.sleep(1.0)
+        self.ctx.log.info("node.drained", node=node)
 
     async def connect(self, action: Any) -> None:
         """Traffic to a Service through one node's kube-proxy: where each connection lands."""

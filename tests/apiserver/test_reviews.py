@@ -228,3 +228,37 @@ async def test_self_subject_review_says_who_the_apiserver_takes_you_for(
                                            body={"kind": "Pod"}))
     with pytest.raises(MethodNotAllowed):
         await env.call(lambda c: c.list("selfsubjectreviews"))
+
+
+async def test_impersonation_through_the_client(env: Env, autojump_clock: Any) -> None:
+    """`ApiClient.impersonating` (kubectl --as): the admin acts as alice and has alice's
+    rights; bob may impersonate no one until RBAC grants him the `impersonate` verb, and
+    then only whom it names."""
+    as_alice = await env.call(lambda c: c.impersonating("alice").create(ssar(
+        "list", "pods", "team")))
+    assert as_alice["status"]["allowed"] is True
+    whoami = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    seen = await env.call(lambda c: c.impersonating("alice", ["devs"]).create(whoami))
+    assert seen["status"]["userInfo"] == {"username": "alice",
+                                          "groups": ["devs", "system:authenticated"]}
+    with pytest.raises(Forbidden) as refused:
+        await env.call(lambda c: c.impersonating("alice").list("pods", "team"),
+                       token="bob-token")
+    assert str(refused.value) == ('users "alice" is forbidden: User "bob" cannot impersonate '
+                                  'resource "users" in API group "" at the cluster scope')
+    await env.call(lambda c: c.create({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "impersonate-alice"},
+        "rules": [{"apiGroups": [""], "resources": ["users"], "verbs": ["impersonate"],
+                   "resourceNames": ["alice"]}]}))
+    await env.call(lambda c: c.create(
+        binding("bob-as-alice", None, "ClusterRole", "impersonate-alice", user("bob"))))
+    listed = await env.call(lambda c: c.impersonating("alice").list("pods", "team"),
+                            token="bob-token")
+    assert listed["kind"] == "PodList"
+    with pytest.raises(Forbidden):  # alice's rights, not more
+        await env.call(lambda c: c.impersonating("alice").list("pods", "default"),
+                       token="bob-token")
+    with pytest.raises(Forbidden):  # nor another group
+        await env.call(lambda c: c.impersonating("alice", ["system:masters"]).list(
+            "pods", "default"), token="bob-token")

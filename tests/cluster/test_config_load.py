@@ -648,7 +648,7 @@ def test_action_errors() -> None:
         "cluster.toml:7: actions[1]: unknown key 'replicas' for a delete action (expected one "
         "of: at, delete, namespace)",
         "cluster.toml:8: actions[2]: missing what to do (one of: apply, delete, scale, "
-        "set_image, crash_node, isolate_node, heal, restart_node, connect)",
+        "set_image, crash_node, isolate_node, heal, restart_node, connect, drain, uncordon)",
         "cluster.toml:10: actions[3]: an action does one thing, found 2: crash_node, "
         "isolate_node (give each its own [[actions]])",
         'cluster.toml:16: actions[4].crash_node: unknown node "node-9" (expected a node or '
