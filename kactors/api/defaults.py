@@ -324,6 +324,21 @@ def _default_job(obj: JSON, create: bool) -> None:
     default_pod_template(template)
 
 
+def _default_cronjob(obj: JSON, create: bool) -> None:
+    """``SetDefaults_CronJob``: concurrency Allow, not suspended, 3 successful and 1
+    failed Job kept; the job template's pod template gets the pod defaults (its Job
+    spec gets the Job defaults only when a Job is made from it)."""
+    spec = _spec(obj)
+    _setdefault(spec, "concurrencyPolicy", "Allow")
+    _setdefault(spec, "suspend", False)
+    _setdefault(spec, "successfulJobsHistoryLimit", 3)
+    _setdefault(spec, "failedJobsHistoryLimit", 1)
+    job_template = spec.setdefault("jobTemplate", {})
+    job_spec = job_template.setdefault("spec", {}) if isinstance(job_template, dict) else None
+    if isinstance(job_spec, dict):
+        default_pod_template(job_spec.setdefault("template", {}))
+
+
 def generate_job_selector(job: Mapping[str, Any], uid: str) -> dict[str, Any]:
     """A copy of ``job`` with its selector generated, as the Job strategy does on create.
 
@@ -420,6 +435,7 @@ _DEFAULTERS: dict[tuple[str, str], _Defaulter] = {
     ("apps", "DaemonSet"): _default_daemonset,
     ("apps", "StatefulSet"): _default_statefulset,
     ("batch", "Job"): _default_job,
+    ("batch", "CronJob"): _default_cronjob,
     (_RBAC_GROUP, "RoleBinding"): _default_binding,
     (_RBAC_GROUP, "ClusterRoleBinding"): _default_binding,
     ("apiextensions.k8s.io", "CustomResourceDefinition"): _default_crd,

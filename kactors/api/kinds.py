@@ -454,6 +454,10 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
         "batch", "v1", "Job", "jobs", "job", True, categories=("all",),
         subresources=(_status("batch", "v1", "Job"),),
     ),
+    ResourceInfo(
+        "batch", "v1", "CronJob", "cronjobs", "cronjob", True, short_names=("cj",),
+        categories=("all",), subresources=(_status("batch", "v1", "CronJob"),),
+    ),
     ResourceInfo("coordination.k8s.io", "v1", "Lease", "leases", "lease", True),
     ResourceInfo(
         "policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget",

@@ -140,6 +140,8 @@ _VALIDATORS: dict[tuple[str, str], tuple[CreateValidator, UpdateValidator]] = {
         validate_rbac.validate_binding_update,
     ),
     _CRD: (validate_apiextensions.validate_crd, validate_apiextensions.validate_crd_update),
+    ("batch", "CronJob"): (validate_batch.validate_cronjob,
+                           validate_batch.validate_cronjob_update),
     ("policy", "PodDisruptionBudget"): (validate_policy.validate_pdb,
                                         validate_policy.validate_pdb_update),
 }

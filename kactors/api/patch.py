@@ -365,6 +365,9 @@ PATCH_META: Mapping[str, PatchMeta] = {
     "StatefulSet": _WORKLOAD,
     "DaemonSet": _WORKLOAD,
     "Job": _WORKLOAD,
+    "CronJob": _struct(metadata=_OBJECT_META, spec=_struct(jobTemplate=_struct(
+        metadata=_OBJECT_META, spec=_struct(template=_struct(metadata=_OBJECT_META,
+                                                            spec=_POD_SPEC))))),
     **{
         kind: _METADATA_ONLY
         for kind in (

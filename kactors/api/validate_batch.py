@@ -10,14 +10,20 @@ On update the selector, completion mode and pod failure policy are immutable,
 ``completions`` too (except for Indexed Jobs, in tandem with ``parallelism``), and so is
 the template, except that a suspended Job that never started may change its scheduling
 directives (node affinity, node selector, tolerations, scheduling gates, labels,
-annotations), as Kubernetes allows. CronJobs are not covered (not a registered kind).
+annotations), as Kubernetes allows.
+
+A CronJob needs a schedule that parses (:mod:`.cron`), a known time zone, a concurrency
+policy, a name of at most 52 characters (its Jobs add 11), and a Job template whose
+selector is not given (each Job gets its own).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from .cron import CronError, parse_cron, time_zone
 from .defaults import (
     JOB_CONTROLLER_UID_LABEL,
     JOB_NAME_LABEL,
@@ -44,7 +50,8 @@ from .validate_meta import (
 from .validate_pod import validate_pod_template
 from .validation import is_dns1123_label
 
-__all__ = ["validate_job", "validate_job_update"]
+__all__ = ["validate_cronjob", "validate_cronjob_update", "validate_job",
+           "validate_job_update"]
 
 SPEC = FieldPath.of("spec")
 _MAX_INDEXED_PARALLELISM = 100000
@@ -94,8 +101,11 @@ def _validate_generated_selector(job: Mapping[str, Any]) -> list[FieldError]:
     return errors
 
 
-def _validate_job_spec(spec: Mapping[str, Any]) -> list[FieldError]:
-    """``validateJobSpec`` and ``ValidateJobSpec``."""
+def _validate_job_spec(spec: Mapping[str, Any], path: FieldPath = SPEC, *,
+                       template: bool = False) -> list[FieldError]:
+    """``ValidateJobSpec`` of a Job's spec at `path`; with `template`, of a CronJob's
+    job template (``validateJobSpec`` + ``ValidateJobTemplateSpec``): its selector is
+    generated for each Job, so it must not be given."""
     errors: list[FieldError] = []
     for key in (
         "parallelism",
@@ -104,45 +114,53 @@ def _validate_job_spec(spec: Mapping[str, Any]) -> list[FieldError]:
         "backoffLimit",
         "ttlSecondsAfterFinished",
     ):
-        errors += validate_nonnegative(spec.get(key), SPEC.child(key))
+        errors += validate_nonnegative(spec.get(key), path.child(key))
     mode = spec.get("completionMode")
     if mode is not None:
         if mode not in ("NonIndexed", "Indexed"):
             errors.append(
-                not_supported(SPEC.child("completionMode"), mode, ("NonIndexed", "Indexed"))
+                not_supported(path.child("completionMode"), mode, ("NonIndexed", "Indexed"))
             )
         elif mode == "Indexed":
             if spec.get("completions") is None:
                 errors.append(
-                    required(SPEC.child("completions"), "when completion mode is Indexed")
+                    required(path.child("completions"), "when completion mode is Indexed")
                 )
             parallelism = spec.get("parallelism")
             if is_int(parallelism) and parallelism > _MAX_INDEXED_PARALLELISM:
                 errors.append(
                     invalid(
-                        SPEC.child("parallelism"),
+                        path.child("parallelism"),
                         parallelism,
                         f"must be less than or equal to {_MAX_INDEXED_PARALLELISM} when completion mode is Indexed",
                     )
                 )
-    template = get_map(spec, "template")
-    errors += validate_pod_template(template, SPEC.child("template"))
-    policy = get_map(template, "spec").get("restartPolicy", "")
-    restart_path = SPEC.child("template", "spec", "restartPolicy")
+    pod_template = get_map(spec, "template")
+    errors += validate_pod_template(pod_template, path.child("template"))
+    policy = get_map(pod_template, "spec").get("restartPolicy", "")
+    restart_path = path.child("template", "spec", "restartPolicy")
     if policy in ("Always", ""):
         errors.append(required(restart_path, 'valid values: "OnFailure", "Never"'))
     elif policy not in ("OnFailure", "Never"):
         errors.append(not_supported(restart_path, policy, ("OnFailure", "Never")))
     selector = spec.get("selector")
+    if template:
+        if selector is not None:
+            errors.append(invalid(path.child("selector"), go_selector(selector),
+                                  "`selector` will be auto-generated"))
+        if spec.get("manualSelector") is True:
+            errors.append(not_supported(path.child("manualSelector"), True,
+                                        ("nil", "false")))
+        return errors
     if selector is None:
-        errors.append(required(SPEC.child("selector")))
+        errors.append(required(path.child("selector")))
     else:
-        errors += validate_label_selector(selector, SPEC.child("selector"))
-    labels = get_map(get_map(template, "metadata"), "labels")
+        errors += validate_label_selector(selector, path.child("selector"))
+    labels = get_map(get_map(pod_template, "metadata"), "labels")
     if selector_matches(selector, labels) is False:
         errors.append(
             invalid(
-                SPEC.child("template", "metadata", "labels"),
+                path.child("template", "metadata", "labels"),
                 go_map(labels),
                 "`selector` does not match template `labels`",
             )
@@ -220,3 +238,80 @@ def validate_job_update(
     for key in ("completionMode", "podFailurePolicy", "backoffLimitPerIndex"):
         errors += validate_immutable(new_spec.get(key), old_spec.get(key), SPEC.child(key))
     return errors
+
+
+# -- CronJob --------------------------------------------------------------------------------
+
+#: the suffix a CronJob's Jobs get (``-`` and the scheduled minute): a Job name has 63
+_CRONJOB_NAME_MAX = 63 - 11
+_CONCURRENCY_POLICIES = ("Allow", "Forbid", "Replace")
+_ZONE_PART = re.compile(r"[A-Za-z\.\-_0-9+]{1,14}")
+
+
+def _validate_schedule(schedule: Any, path: FieldPath) -> list[FieldError]:
+    if not isinstance(schedule, str) or not schedule:
+        return [required(path, "")]
+    if "TZ" in schedule:
+        return [invalid(path, schedule,
+                        "cannot use TZ or CRON_TZ in schedule, use timeZone field instead")]
+    try:
+        parse_cron(schedule)
+    except CronError as error:
+        return [invalid(path, schedule, str(error))]
+    return []
+
+
+def _validate_time_zone(zone: Any, path: FieldPath) -> list[FieldError]:
+    """``validateTimeZone``: an IANA zone name the tz database knows."""
+    if zone is None:
+        return []
+    if not isinstance(zone, str) or not zone:
+        return [invalid(path, zone, "timeZone must be nil or non-empty string")]
+    for part in zone.split("/"):
+        if part in (".", "..") or part.startswith("-") or not _ZONE_PART.fullmatch(part):
+            return [invalid(path, zone, f"unknown time zone {zone}")]
+    if zone.lower() == "local":
+        return [invalid(path, zone, "timeZone must be an explicit time zone as defined in "
+                                    "https://www.iana.org/time-zones")]
+    if time_zone(zone) is None:
+        return [invalid(path, zone, f"unknown time zone {zone}")]
+    return []
+
+
+def _validate_cronjob_spec(spec: Mapping[str, Any]) -> list[FieldError]:
+    errors = _validate_schedule(spec.get("schedule"), SPEC.child("schedule"))
+    errors += validate_nonnegative(spec.get("startingDeadlineSeconds"),
+                                   SPEC.child("startingDeadlineSeconds"))
+    errors += _validate_time_zone(spec.get("timeZone"), SPEC.child("timeZone"))
+    policy = spec.get("concurrencyPolicy")
+    if not policy:
+        errors.append(required(SPEC.child("concurrencyPolicy"), ""))
+    elif policy not in _CONCURRENCY_POLICIES:
+        errors.append(not_supported(SPEC.child("concurrencyPolicy"), policy,
+                                    _CONCURRENCY_POLICIES))
+    job_template = get_map(spec, "jobTemplate")
+    errors += _validate_job_spec(get_map(job_template, "spec"),
+                                 SPEC.child("jobTemplate", "spec"), template=True)
+    for key in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+        errors += validate_nonnegative(spec.get(key), SPEC.child(key))
+    return errors
+
+
+def validate_cronjob(obj: Mapping[str, Any], info: ResourceInfo) -> list[FieldError]:
+    """``ValidateCronJobCreate``: metadata (a name short enough for its Jobs' names),
+    a schedule that parses, a known time zone and concurrency policy, a Job template
+    whose selector is left to be generated."""
+    errors = validate_object_meta(obj, info.namespaced, name_is_dns_subdomain)
+    errors += _validate_cronjob_spec(get_map(obj, "spec"))
+    name = get_str(get_map(obj, "metadata"), "name")
+    if len(name) > _CRONJOB_NAME_MAX:
+        errors.append(invalid(METADATA.child("name"), name,
+                              f"must be no more than {_CRONJOB_NAME_MAX} characters"))
+    return errors
+
+
+def validate_cronjob_update(new: Mapping[str, Any], old: Mapping[str, Any],
+                            info: ResourceInfo) -> list[FieldError]:
+    """``ValidateCronJobUpdate``: metadata rules, then the spec as on create."""
+    return validate_object_meta_update(new, old) + \
+        _validate_cronjob_spec(get_map(new, "spec"))

@@ -14,7 +14,8 @@ from kactors.api.kinds import ResourceInfo
 from kactors.apiserver.objects import Obj
 
 #: Kinds whose status is owned by a controller or kubelet: reset on create.
-_RESET_STATUS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "Pod"}
+_RESET_STATUS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
+                 "Pod"}
 _NOT_SPEC = ("apiVersion", "kind", "metadata", "status")
 
 

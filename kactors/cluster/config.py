@@ -76,6 +76,7 @@ CONTROLLERS: tuple[str, ...] = (
     "statefulset",
     "nodelifecycle",
     "disruption",
+    "cronjob",
 )
 
 #: Workers per controller: kube-controller-manager's ``--concurrent-*-syncs`` defaults.
@@ -95,6 +96,7 @@ DEFAULT_WORKERS: Mapping[str, int] = types.MappingProxyType(
         "statefulset": 5,
         "nodelifecycle": 1,
         "disruption": 1,
+        "cronjob": 5,
     }
 )
 

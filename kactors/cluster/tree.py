@@ -40,6 +40,7 @@ from kactors.client.informer import InformerFactory
 from kactors.cluster.config import ClusterConfig, NodeSpec
 from kactors.cluster.images import image_catalog
 from kactors.controllers.base import ControllerConfig
+from kactors.controllers.cronjob import CronJobController
 from kactors.controllers.daemonset import DaemonSetController
 from kactors.controllers.deployment import DeploymentController
 from kactors.controllers.disruption import DisruptionController
@@ -75,6 +76,7 @@ CONTROLLER_CLASSES: dict[str, Any] = {
     "serviceaccount-token": TokensController,
     "root-ca-cert-publisher": RootCACertPublisher,
     "disruption": DisruptionController,
+    "cronjob": CronJobController,
 }
 
 SUPERVISOR = SupervisionPolicy(strategy="one_for_one", intensity=10, period=60.0)

@@ -824,8 +824,15 @@ class ContainerRuntime:
             plans.append((after, 1, "Error", lines))
         if behavior.run_seconds is not None:
             code = behavior.exit_code
-            plans.append((behavior.jitter(behavior.run_seconds, self.rng), code,
-                          "Completed" if code == 0 else "Error", None))
+            run = behavior.jitter(behavior.run_seconds, self.rng)
+            # the spread stretches the whole run: what a script prints on its way (or as
+            # its last act: perl's pi) keeps its place in it
+            stretch = run / behavior.run_seconds if behavior.run_seconds else 1.0
+            lines = None if stretch == 1.0 else tuple(
+                LogSpec(line.text, line.at * stretch,
+                        None if line.every is None else line.every * stretch)
+                for line in instance.logs)
+            plans.append((run, code, "Completed" if code == 0 else "Error", lines))
         limit = _memory_limit(target.spec)
         if limit is not None and behavior.memory_bytes > limit:
             oom = behavior.jitter(behavior.memory_ramp_seconds * limit / behavior.memory_bytes, self.rng)

@@ -112,6 +112,7 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
         "crds",
         "ev",
         "pdb",
+        "cj",
     }
 
 
@@ -125,6 +126,7 @@ def test_category_all() -> None:
         "statefulsets",
         "daemonsets",
         "jobs",
+        "cronjobs",
     }
 
 

@@ -544,7 +544,7 @@ def test_controllers_scheduler_and_log_errors() -> None:
         enabled = ["deployment", "deploymnt", "deployment"]
         [controllers.workers]
         deployment = 0
-        cronjob = 2
+        hpa = 2
         [scheduler]
         percentage_of_nodes_to_score = 101
         [scheduler.weights]
@@ -559,13 +559,14 @@ def test_controllers_scheduler_and_log_errors() -> None:
         'cluster.toml:2: controllers.enabled[1]: unknown controller "deploymnt" (expected '
         'one of: "deployment", "replicaset", "endpoints", "namespace", "garbagecollector", '
         '"serviceaccount", "serviceaccount-token", "root-ca-cert-publisher", "job", '
-        '"ttl-after-finished", "daemonset", "statefulset", "nodelifecycle", "disruption")',
+        '"ttl-after-finished", "daemonset", "statefulset", "nodelifecycle", "disruption", '
+        '"cronjob")',
         'cluster.toml:2: controllers.enabled[2]: duplicate controller "deployment"',
         "cluster.toml:4: controllers.workers.deployment: must be at least 1, got 0",
-        "cluster.toml:5: controllers.workers: unknown key 'cronjob' (expected one of: "
+        "cluster.toml:5: controllers.workers: unknown key 'hpa' (expected one of: "
         "deployment, replicaset, endpoints, namespace, garbagecollector, serviceaccount, "
         "serviceaccount-token, root-ca-cert-publisher, job, ttl-after-finished, daemonset, "
-        "statefulset, nodelifecycle, disruption)",
+        "statefulset, nodelifecycle, disruption, cronjob)",
         "cluster.toml:7: scheduler.percentage_of_nodes_to_score: must be between 0 and 100, "
         "got 101",
         "cluster.toml:9: scheduler.weights.NodeResourcesFit: must be at least 0, got -1",

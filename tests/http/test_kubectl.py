@@ -395,6 +395,25 @@ def test_drain_respects_a_pod_disruption_budget(cluster: Served) -> None:
 
 
 @needs_kubectl
+def test_cronjobs(cluster: Served) -> None:
+    """`kubectl create cronjob` (protobuf), its table, and a Job made from it by hand,
+    which the CronJob controller tells of but does not count as its own run."""
+    kubectl(cluster, "create", "cronjob", "tick", "--image=busybox",
+            "--schedule=0 0 * * *", "--", "echo", "hi")
+    table = kubectl(cluster, "get", "cronjobs").stdout.splitlines()
+    assert table[0].split() == ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST",
+                                "SCHEDULE", "AGE"]
+    assert table[1].split()[:8] == ["tick", "0", "0", "*", "*", "*", "<none>", "False"]
+    bad = kubectl(cluster, "create", "cronjob", "bad", "--image=busybox",
+                  "--schedule=61 * * * *", check=False)
+    assert "end of range (61) above maximum (59): 61" in bad.stderr
+    kubectl(cluster, "create", "job", "tick-now", "--from=cronjob/tick")
+    job = json.loads(kubectl(cluster, "get", "job", "tick-now", "-o", "json").stdout)
+    assert job["metadata"]["ownerReferences"][0]["name"] == "tick"
+    kubectl(cluster, "delete", "cronjob", "tick")
+
+
+@needs_kubectl
 def test_get_watch_prints_new_pods(cluster: Served) -> None:
     watcher = subprocess.Popen([KUBECTL, "get", "pods", "-l", "app=watched", "-w",
                                 "--request-timeout=60s"], env=cluster.env,

@@ -203,6 +203,20 @@ def test_logs_of_the_shell_script_and_previous_run() -> None:
     assert driver.runtime.logs(UID, "bb", previous=True) == ["starting", "failing"]
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_a_script_prints_its_last_line_however_its_run_is_spread(seed: int) -> None:
+    """The spread stretches a script's whole run, its printed lines with it: the line a
+    script prints as it ends (perl's pi) is in its log, whether the run came out shorter
+    or longer than written."""
+    busybox = attrs.evolve(ImageCatalog().lookup("busybox"), spread=0.3)
+    driver = Driver(catalog(busybox=busybox), seed=seed)
+    script = "echo starting; sleep 10; echo done"
+    driver.sync(make_pod([{"name": "bb", "image": "busybox:1.36", "command": ["sh", "-c", script]}],
+                         restartPolicy="Never"))
+    driver.run_until(60.0)
+    assert driver.runtime.logs(UID, "bb") == ["starting", "done"], f"seed {seed}"
+
+
 @pytest.mark.parametrize(
     ("until", "container", "previous", "message"),
     [

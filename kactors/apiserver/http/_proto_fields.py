@@ -224,6 +224,11 @@ _APPS = {
 
 _BATCH = {
     "Job": "1 metadata ObjectMeta; 2 spec JobSpec; 3 status Unread",
+    "CronJob": "1 metadata ObjectMeta; 2 spec CronJobSpec; 3 status Unread",
+    "CronJobSpec": "1 schedule s; 8 timeZone s?; 2 startingDeadlineSeconds i?; "
+                   "3 concurrencyPolicy s; 4 suspend b?; 5 jobTemplate JobTemplateSpec; "
+                   "6 successfulJobsHistoryLimit i?; 7 failedJobsHistoryLimit i?",
+    "JobTemplateSpec": "1 metadata ObjectMeta; 2 spec JobSpec",
     "JobSpec": "1 parallelism i?; 2 completions i?; 3 activeDeadlineSeconds i?; "
                "7 backoffLimit i?; 12 backoffLimitPerIndex i?; 13 maxFailedIndexes i?; "
                "4 selector LabelSelector; 5 manualSelector b?; 6 template PodTemplateSpec; "
@@ -280,6 +285,7 @@ KINDS: dict[tuple[str, str], str] = {
         "Namespace", "ConfigMap", "Secret", "ServiceAccount", "Service", "Pod")},
     **{("apps/v1", kind): kind for kind in ("Deployment", "ReplicaSet")},
     ("batch/v1", "Job"): "Job",
+    ("batch/v1", "CronJob"): "CronJob",
     **{("rbac.authorization.k8s.io/v1", kind): message for kind, message in (
         ("Role", "Role"), ("ClusterRole", "ClusterRole"),
         ("RoleBinding", "RoleBinding"), ("ClusterRoleBinding", "RoleBinding"))},

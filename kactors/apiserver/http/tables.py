@@ -464,6 +464,34 @@ def _print_job(obj: Obj, now: datetime.datetime) -> list[Cell]:
             _format_label_selector(spec.get("selector"))]
 
 
+_CRONJOB_COLUMNS = (
+    _NAME, _col("Schedule", "The schedule in Cron format, see "
+                "https://en.wikipedia.org/wiki/Cron."),
+    _col("Timezone", "The time zone name for the given schedule, see "
+                     "https://en.wikipedia.org/wiki/List_of_tz_database_time_zones."),
+    _col("Suspend", "This flag tells the controller to suspend subsequent executions, it "
+                    "does not apply to already started executions.", kind="boolean"),
+    _col("Active", "A list of pointers to currently running jobs.", kind="integer"),
+    _col("Last Schedule", "Information when was the last time the job was successfully "
+                          "scheduled."),
+    _AGE, *_WIDE_CONTAINERS,
+    _col("Selector", "A label query over pods that should match the pod count.", priority=1),
+)
+
+
+def _print_cronjob(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    last = status.get("lastScheduleTime")
+    suspend = spec.get("suspend")
+    job_spec = _m(spec, "jobTemplate", "spec") or {}
+    names, images = _containers_of(_m(job_spec, "template", "spec"))
+    return [_name(obj), _str(spec.get("schedule")), _str(spec.get("timeZone")) or "<none>",
+            "<unset>" if not isinstance(suspend, bool) else str(suspend),
+            len(_list(status.get("active"))), translate_since(last, now) if last else "<none>",
+            _age(obj, now), names, images,
+            _format_label_selector(job_spec.get("selector"))]
+
+
 # -- core kinds -------------------------------------------------------------------------------
 
 _SERVICE_COLUMNS = (
@@ -749,6 +777,7 @@ _PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
     ("apps", "DaemonSet"): (_DAEMONSET_COLUMNS, _print_daemonset),
     ("apps", "StatefulSet"): (_STATEFULSET_COLUMNS, _print_statefulset),
     ("batch", "Job"): (_JOB_COLUMNS, _print_job),
+    ("batch", "CronJob"): (_CRONJOB_COLUMNS, _print_cronjob),
     ("coordination.k8s.io", "Lease"): (_LEASE_COLUMNS, _print_lease),
     ("policy", "PodDisruptionBudget"): (_PDB_COLUMNS, _print_pdb),
     ("rbac.authorization.k8s.io", "RoleBinding"): (_BINDING_COLUMNS, _print_binding),
