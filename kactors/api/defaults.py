@@ -195,6 +195,31 @@ def _default_secret(obj: JSON, create: bool) -> None:
         obj["data"] = data
 
 
+def complete_limit_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """``SetDefaults_LimitRangeItem``: a Container item's ``default`` (limits) completed
+    from ``max``, its ``defaultRequest`` from ``default``, then from ``min``."""
+    result = dict(item)
+    if result.get("type") != "Container":
+        return result
+    default = dict(result.get("default") or {})
+    request = dict(result.get("defaultRequest") or {})
+    for key, value in (result.get("max") or {}).items():
+        default.setdefault(key, value)
+    for key, value in default.items():
+        request.setdefault(key, value)
+    for key, value in (result.get("min") or {}).items():
+        request.setdefault(key, value)
+    result["default"], result["defaultRequest"] = default, request
+    return result
+
+
+def _default_limitrange(obj: JSON, create: bool) -> None:
+    limits = _spec(obj).get("limits")
+    if isinstance(limits, list):
+        _spec(obj)["limits"] = [complete_limit_item(item) if isinstance(item, dict) else item
+                                for item in limits]
+
+
 def _default_endpoints(obj: JSON, create: bool) -> None:
     """``SetDefaults_Endpoints``: ports default to TCP."""
     for subset in obj.get("subsets") or []:
@@ -430,6 +455,7 @@ _DEFAULTERS: dict[tuple[str, str], _Defaulter] = {
     ("", "Node"): _default_node,
     ("", "Secret"): _default_secret,
     ("", "Endpoints"): _default_endpoints,
+    ("", "LimitRange"): _default_limitrange,
     ("apps", "Deployment"): _default_deployment,
     ("apps", "ReplicaSet"): _default_replicaset,
     ("apps", "DaemonSet"): _default_daemonset,

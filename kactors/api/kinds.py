@@ -430,6 +430,8 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
                            ("create",)),),
     ),
     ResourceInfo("", "v1", "Event", "events", "event", True, short_names=("ev",)),
+    ResourceInfo("", "v1", "LimitRange", "limitranges", "limitrange", True,
+                 short_names=("limits",)),
     ResourceInfo(
         "apps", "v1", "Deployment", "deployments", "deployment", True,
         short_names=("deploy",), categories=("all",),

@@ -375,6 +375,7 @@ PATCH_META: Mapping[str, PatchMeta] = {
             "Secret",
             "Endpoints",
             "Event",
+            "LimitRange",
             "Lease",
             "Role",
             "RoleBinding",

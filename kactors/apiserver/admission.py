@@ -1,9 +1,10 @@
 """Admission: what the apiserver does to an object between authorization and storage.
 
-Mutating first (defaults, ServiceAccount, Service ClusterIP), then validation of the
-object (Kubernetes' rules and wording, 422 Invalid with the field paths), then the
-validating plugins that need cluster state: NamespaceLifecycle (no creation in a missing
-or terminating namespace) and, for custom resources, the CRD's structural schema.
+Mutating first (defaults, ServiceAccount, LimitRanger's default resources, Service
+ClusterIP), then validation of the object (Kubernetes' rules and wording, 422 Invalid with
+the field paths), then the validating plugins that need cluster state: NamespaceLifecycle
+(no creation in a missing or terminating namespace), LimitRanger's bounds and, for custom
+resources, the CRD's structural schema.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from kactors.api.schema import (
 from kactors.api.validation import go_quote
 from kactors.apiserver.auth import node_name_of
 from kactors.apiserver.config import ApiServerConfig
+from kactors.apiserver.limitranger import apply_limit_ranges, limit_violations
 from kactors.apiserver.objects import Obj, generated_name
 from kactors.apiserver.saadmission import admit_pod
 from kactors.apiserver.strategy import ClusterIPAllocator
@@ -53,6 +55,8 @@ class Admission:
         #: the ClusterIPs of the Services in the store (the rest are being created)
         self.stored_ips: dict[str, None] = {}
         self.namespace_phase: dict[str, str] = {}
+        #: namespace -> name -> LimitRange, as the watch cache has them
+        self.limit_ranges: dict[str, dict[str, Obj]] = {}
         self.schemas: dict[tuple[str, str, str], Any] = {}
         try:
             self.accounts_prefix = registry.by_resource("serviceaccounts", "").storage_prefix
@@ -67,7 +71,7 @@ class Admission:
     @staticmethod
     def observes(prefix: str) -> bool:
         """Whether the objects under `prefix` matter here (`observe` ignores the rest)."""
-        return prefix.rsplit("/", 1)[-1] in ("namespaces", "services")
+        return prefix.rsplit("/", 1)[-1] in ("namespaces", "services", "limitranges")
 
     def observe(self, prefix: str, events: Iterable[Any]) -> None:
         for event in events:
@@ -85,6 +89,15 @@ class Admission:
                 terminating = bool(obj["metadata"].get("deletionTimestamp")) or \
                     (obj.get("status") or {}).get("phase") == "Terminating"
                 self.namespace_phase[name] = "Terminating" if terminating else "Active"
+        elif resource == "limitranges":
+            target = obj or prev
+            assert target is not None
+            namespace, name = target["metadata"].get("namespace", ""), target["metadata"]["name"]
+            ranges = self.limit_ranges.setdefault(namespace, {})
+            if obj is None:
+                ranges.pop(name, None)
+            else:
+                ranges[name] = obj
         elif resource == "services":
             if prev is not None:
                 ip = _cluster_ip(prev)
@@ -133,12 +146,22 @@ class Admission:
             return self._namespace_lifecycle(info, obj)
         obj = apply_defaults(obj, copy=not owned)
         obj = self._namespace_lifecycle(info, obj)
-        if info.resource == "pods" and info.group == "" and \
-                self.config.service_account_admission:
-            admit_pod(obj, self.service_account, self._generate_name)
+        ranges = None
+        if info.resource == "pods" and info.group == "":
+            if self.config.service_account_admission:
+                admit_pod(obj, self.service_account, self._generate_name)
+            ranges = self.limit_ranges.get(obj["metadata"].get("namespace", ""))
+            if ranges:  # LimitRanger, mutating: the namespace's default resources
+                apply_limit_ranges(obj, ranges.values())
         errors = validate_create(obj, info)
         if errors:
             raise st.StatusError(st.invalid(info, obj["metadata"].get("name", ""), errors))
+        if ranges:  # LimitRanger, validating: its bounds
+            problems = limit_violations(obj, ranges.values())
+            if problems:
+                raise st.StatusError(st.forbidden(
+                    info, obj["metadata"].get("name", ""),
+                    problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]"))
         if info.kind == "Service" and info.group == "":
             obj = self._allocate_cluster_ip(obj)
         return obj

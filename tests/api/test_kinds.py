@@ -113,6 +113,7 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
         "ev",
         "pdb",
         "cj",
+        "limits",
     }
 
 
