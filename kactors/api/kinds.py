@@ -432,6 +432,9 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
     ResourceInfo("", "v1", "Event", "events", "event", True, short_names=("ev",)),
     ResourceInfo("", "v1", "LimitRange", "limitranges", "limitrange", True,
                  short_names=("limits",)),
+    ResourceInfo("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", True,
+                 short_names=("quota",),
+                 subresources=(_status("", "v1", "ResourceQuota"),)),
     ResourceInfo(
         "apps", "v1", "Deployment", "deployments", "deployment", True,
         short_names=("deploy",), categories=("all",),

@@ -143,6 +143,8 @@ _VALIDATORS: dict[tuple[str, str], tuple[CreateValidator, UpdateValidator]] = {
     _CRD: (validate_apiextensions.validate_crd, validate_apiextensions.validate_crd_update),
     ("", "LimitRange"): (validate_limits.validate_limit_range,
                          validate_limits.validate_limit_range_update),
+    ("", "ResourceQuota"): (validate_limits.validate_resource_quota,
+                            validate_limits.validate_resource_quota_update),
     ("batch", "CronJob"): (validate_batch.validate_cronjob,
                            validate_batch.validate_cronjob_update),
     ("policy", "PodDisruptionBudget"): (validate_policy.validate_pdb,

@@ -376,6 +376,7 @@ PATCH_META: Mapping[str, PatchMeta] = {
             "Endpoints",
             "Event",
             "LimitRange",
+            "ResourceQuota",
             "Lease",
             "Role",
             "RoleBinding",

@@ -1,4 +1,5 @@
-"""Validation of core/v1 LimitRanges (``ValidateLimitRange``).
+"""Validation of core/v1 LimitRanges and ResourceQuotas (``ValidateLimitRange``,
+``ValidateResourceQuota``).
 
 Each item of ``spec.limits`` has a ``type`` (``Container``, ``Pod`` or
 ``PersistentVolumeClaim``) and quantities that must be consistent: ``min <=
@@ -23,7 +24,9 @@ from .validate_meta import (
     validate_object_meta_update,
 )
 
-__all__ = ["LIMIT_TYPES", "validate_limit_range", "validate_limit_range_update"]
+__all__ = ["LIMIT_TYPES", "STANDARD_QUOTA_RESOURCES", "validate_limit_range",
+           "validate_limit_range_update", "validate_resource_quota",
+           "validate_resource_quota_update"]
 
 LIMIT_TYPES = ("Container", "PersistentVolumeClaim", "Pod")
 _FIELDS = ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio")
@@ -103,3 +106,41 @@ def validate_limit_range(obj: Mapping[str, Any], info: ResourceInfo) -> list[Fie
 def validate_limit_range_update(new: Mapping[str, Any], old: Mapping[str, Any],
                                 info: ResourceInfo) -> list[FieldError]:
     return validate_object_meta_update(new, old) + validate_limit_range(new, info)
+
+
+# -- ResourceQuota --------------------------------------------------------------------------
+
+#: the resource names a quota may cap without a ``/`` (``count/...`` and qualified names
+#: are free form)
+STANDARD_QUOTA_RESOURCES = frozenset({
+    "pods", "services", "replicationcontrollers", "resourcequotas", "secrets", "configmaps",
+    "persistentvolumeclaims", "services.nodeports", "services.loadbalancers", "cpu",
+    "memory", "ephemeral-storage", "requests.cpu", "requests.memory", "requests.storage",
+    "requests.ephemeral-storage", "limits.cpu", "limits.memory", "limits.ephemeral-storage"})
+
+
+def validate_resource_quota(obj: Mapping[str, Any], info: ResourceInfo) -> list[FieldError]:
+    """``ValidateResourceQuota``: each hard limit a known resource and a quantity >= 0."""
+    errors = validate_object_meta(obj, info.namespaced, name_is_dns_subdomain)
+    for field in ("spec", "status"):
+        for part in ("hard", "used") if field == "status" else ("hard",):
+            path = FieldPath.of(field, part)
+            for name, raw in get_map(get_map(obj, field), part).items():
+                if "/" not in name and name not in STANDARD_QUOTA_RESOURCES and \
+                        not name.startswith(("hugepages-", "requests.hugepages-")):
+                    errors.append(invalid(path.key(name), name,
+                                          "must be a standard resource for quota"))
+                quantity = quantity_or_none(raw)
+                if quantity is None:
+                    errors.append(invalid(path.key(name), raw,
+                                          "quantities must match the regular expression "
+                                          "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"))
+                elif quantity.sign() < 0:
+                    errors.append(invalid(path.key(name), str(quantity),
+                                          "must be greater than or equal to 0"))
+    return errors
+
+
+def validate_resource_quota_update(new: Mapping[str, Any], old: Mapping[str, Any],
+                                   info: ResourceInfo) -> list[FieldError]:
+    return validate_object_meta_update(new, old) + validate_resource_quota(new, info)

@@ -16,8 +16,10 @@ from typing import Any
 from kactors.api import fielderrors as fe
 from kactors.api import status as st
 from kactors.api.defaults import apply_defaults
-from kactors.api.kinds import Registry, ResourceInfo
+from kactors.api.kinds import Registry, ResourceInfo, storage_prefix
 from kactors.api.objvalidation import validate_create, validate_update
+from kactors.api.quantity import Quantity
+from kactors.api.quota import exceeded, missing_resources, usage_of
 from kactors.api.schema import (
     apply_schema_defaults,
     prune,
@@ -34,6 +36,8 @@ from kactors.apiserver.saadmission import admit_pod
 from kactors.apiserver.strategy import ClusterIPAllocator
 from kactors.apiserver.watchcache import WatchCache
 
+#: the resources whose objects admission keeps track of (see `Admission.observe`)
+_OBSERVED = frozenset({"namespaces", "services", "limitranges", "resourcequotas", "pods"})
 #: objects the namespace lifecycle check never blocks (the namespace itself, events of it)
 _LIFECYCLE_EXEMPT = {("", "Namespace"), ("", "Event"), ("authorization.k8s.io", "SubjectAccessReview")}
 
@@ -57,6 +61,11 @@ class Admission:
         self.namespace_phase: dict[str, str] = {}
         #: namespace -> name -> LimitRange, as the watch cache has them
         self.limit_ranges: dict[str, dict[str, Obj]] = {}
+        #: namespace -> name -> ResourceQuota, as the watch cache has them
+        self.quotas: dict[str, dict[str, Obj]] = {}
+        #: pods admitted under a quota and not in the watch cache yet ("ns/name" -> pod):
+        #: counted as used, so that creates in flight together cannot overrun a quota
+        self.reserved_pods: dict[str, Obj] = {}
         self.schemas: dict[tuple[str, str, str], Any] = {}
         try:
             self.accounts_prefix = registry.by_resource("serviceaccounts", "").storage_prefix
@@ -71,9 +80,11 @@ class Admission:
     @staticmethod
     def observes(prefix: str) -> bool:
         """Whether the objects under `prefix` matter here (`observe` ignores the rest)."""
-        return prefix.rsplit("/", 1)[-1] in ("namespaces", "services", "limitranges")
+        return prefix.rsplit("/", 1)[-1] in _OBSERVED
 
     def observe(self, prefix: str, events: Iterable[Any]) -> None:
+        if not self.reserved_pods and prefix.endswith("/pods"):
+            return  # pods matter only while a quota'd create is on its way to the cache
         for event in events:
             self._observe(prefix, event.obj if event.type != "DELETED" else None, event.prev)
 
@@ -89,15 +100,21 @@ class Admission:
                 terminating = bool(obj["metadata"].get("deletionTimestamp")) or \
                     (obj.get("status") or {}).get("phase") == "Terminating"
                 self.namespace_phase[name] = "Terminating" if terminating else "Active"
-        elif resource == "limitranges":
+        elif resource in ("limitranges", "resourcequotas"):
             target = obj or prev
             assert target is not None
             namespace, name = target["metadata"].get("namespace", ""), target["metadata"]["name"]
-            ranges = self.limit_ranges.setdefault(namespace, {})
+            kept = (self.limit_ranges if resource == "limitranges" else self.quotas
+                    ).setdefault(namespace, {})
             if obj is None:
-                ranges.pop(name, None)
+                kept.pop(name, None)
             else:
-                ranges[name] = obj
+                kept[name] = obj
+        elif resource == "pods":
+            target = obj or prev
+            assert target is not None
+            meta = target["metadata"]
+            self.reserved_pods.pop(f"{meta.get('namespace')}/{meta['name']}", None)
         elif resource == "services":
             if prev is not None:
                 ip = _cluster_ip(prev)
@@ -162,13 +179,75 @@ class Admission:
                 raise st.StatusError(st.forbidden(
                     info, obj["metadata"].get("name", ""),
                     problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]"))
+        if info.namespaced:
+            quotas = self.quotas.get(obj["metadata"].get("namespace", ""))
+            if quotas:
+                self._charge_quotas(info, obj, quotas)
         if info.kind == "Service" and info.group == "":
             obj = self._allocate_cluster_ip(obj)
         return obj
 
+    def _charge_quotas(self, info: ResourceInfo, obj: Obj, quotas: dict[str, Obj]) -> None:
+        """ResourceQuota admission (see :mod:`.quota`): 403 for a create the namespace's
+        quotas do not allow; a pod that passes is counted until the cache has it."""
+        meta = obj["metadata"]
+        namespace, name = meta.get("namespace", ""), meta.get("name", "")
+        names = {key for quota in quotas.values()
+                 for key in ((quota.get("spec") or {}).get("hard") or {})}
+        delta = usage_of(info, obj, names)
+        if not delta:
+            return
+        is_pod = (info.group, info.resource) == ("", "pods")
+        for quota in sorted(quotas.values(), key=lambda q: q["metadata"]["name"]):
+            if is_pod:
+                missing = missing_resources(obj, (quota.get("spec") or {}).get("hard") or {})
+                if missing:
+                    raise st.StatusError(st.forbidden(
+                        info, name, f"failed quota: {quota['metadata']['name']}: {missing}"))
+        used = self._quota_usage(namespace, names)
+        for quota in sorted(quotas.values(), key=lambda q: q["metadata"]["name"]):
+            message = exceeded(quota, used, delta)
+            if message:
+                raise st.StatusError(st.forbidden(info, name, message))
+        if is_pod:
+            self.reserved_pods[f"{namespace}/{name}"] = obj
+
+    def _quota_usage(self, namespace: str, names: set[str]) -> dict[str, Any]:
+        """What the namespace holds now, as the watch caches and the pods on their way
+        to them say."""
+        used: dict[str, Any] = {}
+
+        def add(usage: dict[str, Any]) -> None:
+            for key, value in usage.items():
+                used[key] = used[key] + value if key in used else value
+
+        pods_info = self.registry.by_resource("pods", "")
+        pods = self.caches.get(pods_info.storage_prefix)
+        seen = set()
+        if pods is not None:
+            for pod in pods.list(storage_prefix(pods_info, namespace)):
+                seen.add(f"{namespace}/{pod['metadata']['name']}")
+                add(usage_of(pods_info, pod, names))
+        for key, pod in self.reserved_pods.items():
+            if key not in seen and key.startswith(f"{namespace}/"):
+                add(usage_of(pods_info, pod, names))
+        for info in self.registry:
+            if (info.group, info.resource) == ("", "pods") or not info.namespaced:
+                continue
+            cache = self.caches.get(info.storage_prefix)
+            counted = [name for name in names if usage_of(info, {}, [name])]
+            if cache is not None and counted:
+                count = len(cache.keys_in(storage_prefix(info, namespace)))
+                for name in counted:
+                    used[name] = Quantity.from_int(count)
+        return used
+
     def abort_create(self, info: ResourceInfo, obj: Obj) -> None:
         """An admitted object was not stored after all (it existed, the store failed, a
-        dry run): give back what admission allocated for it (its ClusterIP)."""
+        dry run): give back what admission allocated for it (its ClusterIP, its place in
+        a quota)."""
+        meta = obj.get("metadata") or {}
+        self.reserved_pods.pop(f"{meta.get('namespace')}/{meta.get('name')}", None)
         if info.kind == "Service" and info.group == "":
             ip = (obj.get("spec") or {}).get("clusterIP")
             if ip and ip != "None" and ip not in self.stored_ips:

@@ -15,7 +15,7 @@ from kactors.apiserver.objects import Obj
 
 #: Kinds whose status is owned by a controller or kubelet: reset on create.
 _RESET_STATUS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
-                 "Pod"}
+                 "Pod", "ResourceQuota"}
 _NOT_SPEC = ("apiVersion", "kind", "metadata", "status")
 
 

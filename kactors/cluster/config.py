@@ -77,6 +77,7 @@ CONTROLLERS: tuple[str, ...] = (
     "nodelifecycle",
     "disruption",
     "cronjob",
+    "resourcequota",
 )
 
 #: Workers per controller: kube-controller-manager's ``--concurrent-*-syncs`` defaults.
@@ -97,6 +98,7 @@ DEFAULT_WORKERS: Mapping[str, int] = types.MappingProxyType(
         "nodelifecycle": 1,
         "disruption": 1,
         "cronjob": 5,
+        "resourcequota": 5,
     }
 )
 

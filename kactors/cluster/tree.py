@@ -50,6 +50,7 @@ from kactors.controllers.job import JobController
 from kactors.controllers.namespace import NamespaceController
 from kactors.controllers.nodelifecycle import NodeLifecycleController
 from kactors.controllers.replicaset import ReplicaSetController
+from kactors.controllers.resourcequota import ResourceQuotaController
 from kactors.controllers.rootcacert import RootCACertPublisher
 from kactors.controllers.serviceaccount import ServiceAccountController, TokensController
 from kactors.controllers.statefulset import StatefulSetController
@@ -77,6 +78,7 @@ CONTROLLER_CLASSES: dict[str, Any] = {
     "root-ca-cert-publisher": RootCACertPublisher,
     "disruption": DisruptionController,
     "cronjob": CronJobController,
+    "resourcequota": ResourceQuotaController,
 }
 
 SUPERVISOR = SupervisionPolicy(strategy="one_for_one", intensity=10, period=60.0)

@@ -114,6 +114,7 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
         "pdb",
         "cj",
         "limits",
+        "quota",
     }
 
 

@@ -280,4 +280,5 @@ def test_the_resources_whose_writes_security_and_admission_keep_track_of() -> No
     observed = [sorted({info.resource for info in DEFAULT_REGISTRY if part.observes(
         info.storage_prefix)}) for part in (Security, Admission)]
     assert observed == [["clusterrolebindings", "clusterroles", "pods", "rolebindings",
-                         "roles", "serviceaccounts"], ["limitranges", "namespaces", "services"]]
+                         "roles", "serviceaccounts"],
+                        ["limitranges", "namespaces", "pods", "resourcequotas", "services"]]

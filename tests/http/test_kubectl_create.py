@@ -161,9 +161,10 @@ def test_rbac_objects_govern_a_service_account_token(cluster: Served) -> None:  
 
 
 def test_a_kind_kactors_lacks_is_refused(cluster: Served) -> None:  # noqa: F811
-    """PriorityClass and ResourceQuota are not served yet: kubectl posts the object
-    without asking discovery, and hears 404 as from Kubernetes for a resource it does not
-    serve (not 415 for the protobuf body it cannot read)."""
-    result = kubectl(cluster, "create", "quota", "small", "--hard=pods=2", check=False)
-    assert result.returncode != 0 and "failed to create quota" in result.stderr
+    """PriorityClass is not served yet: kubectl posts the object without asking
+    discovery, and hears 404 as from Kubernetes for a resource it does not serve (not 415
+    for the protobuf body it cannot read)."""
+    result = kubectl(cluster, "create", "priorityclass", "high", "--value=1000",
+                     check=False)
+    assert result.returncode != 0 and "failed to create priorityclass" in result.stderr
     assert "the server could not find the requested resource" in result.stderr

@@ -268,6 +268,11 @@ _AUTH = {
     "SelfSubjectReview": "1 metadata ObjectMeta; 2 status Unread",
 }
 
+_QUOTA = {
+    "ResourceQuota": "1 metadata ObjectMeta; 2 spec ResourceQuotaSpec; 3 status Unread",
+    "ResourceQuotaSpec": "1 hard {q; 2 scopes [s",
+}
+
 _POLICY = {
     "Eviction": "1 metadata ObjectMeta; 2 deleteOptions DeleteOptions",
     "PodDisruptionBudget": "1 metadata ObjectMeta; 2 spec PodDisruptionBudgetSpec; "
@@ -277,7 +282,8 @@ _POLICY = {
 }
 
 #: message name -> its fields, in the compact notation above
-MESSAGES: dict[str, str] = {**_META, **_CORE, **_APPS, **_BATCH, **_RBAC, **_AUTH, **_POLICY}
+MESSAGES: dict[str, str] = {**_META, **_CORE, **_APPS, **_BATCH, **_RBAC, **_AUTH, **_POLICY,
+                            **_QUOTA}
 
 #: (apiVersion, kind) of a top-level object -> the message it is encoded as
 KINDS: dict[tuple[str, str], str] = {
@@ -294,4 +300,5 @@ KINDS: dict[tuple[str, str], str] = {
     **{("authorization.k8s.io/v1", kind): kind for kind in (
         "SelfSubjectAccessReview", "SelfSubjectRulesReview")},
     **{("policy/v1", kind): kind for kind in ("Eviction", "PodDisruptionBudget")},
+    ("v1", "ResourceQuota"): "ResourceQuota",
 }

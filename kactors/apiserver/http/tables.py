@@ -689,6 +689,27 @@ _SERVICEACCOUNT_COLUMNS = (
 )
 _LEASE_COLUMNS = (_NAME, _col("Holder", "holderIdentity contains the identity of the holder "
                                "of a current lease."), _AGE)
+_QUOTA_COLUMNS = (
+    _NAME, _AGE,
+    _col("Request", "Request represents a minimum amount of cpu/memory that a container may "
+                    "consume."),
+    _col("Limit", "Limits control the maximum amount of cpu/memory that a container may use "
+                  "independent of contention on the node."),
+)
+
+
+def _print_quota(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    """``printResourceQuota``: ``used/hard`` of each capped resource, limits apart."""
+    hard = _m(obj, "spec", "hard")
+    status = obj.get("status") or {}
+    request, limit = [], []
+    for name in sorted(hard if isinstance(hard, Mapping) else {}):
+        used = (status.get("used") or {}).get(name, "0")
+        cap = (status.get("hard") or {}).get(name, "0")
+        (limit if name.startswith("limits.") else request).append(f"{name}: {used}/{cap}")
+    return [_name(obj), _age(obj, now), ", ".join(request), ", ".join(limit)]
+
+
 _PDB_COLUMNS = (
     _NAME, _col("Min Available", "The minimum number of pods that must be available."),
     _col("Max Unavailable", "The maximum number of pods that may be unavailable."),
@@ -780,6 +801,7 @@ _PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
     ("batch", "CronJob"): (_CRONJOB_COLUMNS, _print_cronjob),
     ("coordination.k8s.io", "Lease"): (_LEASE_COLUMNS, _print_lease),
     ("policy", "PodDisruptionBudget"): (_PDB_COLUMNS, _print_pdb),
+    ("", "ResourceQuota"): (_QUOTA_COLUMNS, _print_quota),
     ("rbac.authorization.k8s.io", "RoleBinding"): (_BINDING_COLUMNS, _print_binding),
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): (_BINDING_COLUMNS, _print_binding),
 }

@@ -1,0 +1,140 @@
+"""ResourceQuota: what a namespace may hold, and what a create would add to it.
+
+A ResourceQuota's ``spec.hard`` caps, per namespace:
+
+* pods' compute resources: ``requests.cpu`` (or ``cpu``), ``requests.memory`` (or
+  ``memory``), ``limits.cpu``, ``limits.memory``, summed over the pods that are not
+  finished (a pod asks for the sum of its containers, or its largest init container if
+  more);
+* object counts: ``pods``, ``services``, ``configmaps``, ``secrets``,
+  ``resourcequotas``, and ``count/<resource>[.<group>]`` for any served resource
+  (``count/deployments.apps``).
+
+The apiserver's quota admission refuses a create that would go over a limit, with
+Kubernetes' words (``exceeded quota: compute, requested: pods=1, used: pods=2, limited:
+pods=2``), and a pod that does not say what a quota on cpu or memory needs to count
+(``failed quota: compute: must specify limits.cpu for: app``). The resourcequota
+controller writes each quota's ``status.hard`` and ``status.used``. Quota scopes are not
+supported (a scoped quota counts everything in its namespace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import QuantityError
+from .kinds import ResourceInfo
+from .quantity import Quantity
+
+__all__ = ["COMPUTE", "exceeded", "missing_resources", "pod_usage", "usage_of"]
+
+#: the compute resources a quota may cap, and the pod field each sums
+COMPUTE = {"requests.cpu": ("requests", "cpu"), "cpu": ("requests", "cpu"),
+           "requests.memory": ("requests", "memory"), "memory": ("requests", "memory"),
+           "limits.cpu": ("limits", "cpu"), "limits.memory": ("limits", "memory")}
+#: the object counts with names of their own (``count/<resource>`` names the others)
+_LEGACY_COUNTS = {"pods": ("", "pods"), "services": ("", "services"),
+                  "configmaps": ("", "configmaps"), "secrets": ("", "secrets"),
+                  "resourcequotas": ("", "resourcequotas"),
+                  "persistentvolumeclaims": ("", "persistentvolumeclaims")}
+_ONE = Quantity.parse("1")
+
+
+def _quantity(value: Any) -> Quantity | None:
+    try:
+        return Quantity.parse(str(value))
+    except (QuantityError, ValueError):
+        return None
+
+
+def _sum(pod: Mapping[str, Any], field: str, resource: str) -> Quantity | None:
+    spec = pod.get("spec") or {}
+    total: Quantity | None = None
+    for container in spec.get("containers") or []:
+        value = _quantity((((container.get("resources") or {}).get(field)) or {}).get(resource))
+        if value is not None:
+            total = value if total is None else total + value
+    for container in spec.get("initContainers") or []:
+        value = _quantity((((container.get("resources") or {}).get(field)) or {}).get(resource))
+        if value is not None and (total is None or total < value):
+            total = value
+    return total
+
+
+def _finished(pod: Mapping[str, Any]) -> bool:
+    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
+def pod_usage(pod: Mapping[str, Any], names: Iterable[str]) -> dict[str, Quantity]:
+    """What `pod` counts for each quota resource in `names` (nothing once finished)."""
+    if _finished(pod):
+        return {}
+    usage: dict[str, Quantity] = {}
+    for name in names:
+        if name in ("pods", "count/pods"):
+            usage[name] = _ONE
+        elif name in COMPUTE:
+            value = _sum(pod, *COMPUTE[name])
+            if value is not None:
+                usage[name] = value
+    return usage
+
+
+def _counted(name: str) -> tuple[str, str] | None:
+    """(group, resource) an object-count quota resource counts."""
+    if name in _LEGACY_COUNTS:
+        return _LEGACY_COUNTS[name]
+    if name.startswith("count/"):
+        resource, _, group = name[len("count/"):].partition(".")
+        return group, resource
+    return None
+
+
+def usage_of(info: ResourceInfo, obj: Mapping[str, Any], names: Iterable[str]
+             ) -> dict[str, Quantity]:
+    """What one `obj` of `info`'s kind counts for each quota resource in `names`."""
+    names = list(names)
+    usage = pod_usage(obj, names) if (info.group, info.resource) == ("", "pods") else {}
+    for name in names:
+        if name not in usage and _counted(name) == (info.group, info.resource):
+            usage[name] = _ONE
+    return usage
+
+
+def missing_resources(pod: Mapping[str, Any], names: Iterable[str]) -> str | None:
+    """``must specify limits.cpu for: app; requests.memory for: app,side`` when a quota
+    caps a compute resource some container does not state (Kubernetes' backward
+    compatible rule), else None."""
+    missing: dict[str, list[str]] = {}
+    spec = pod.get("spec") or {}
+    for name in sorted(set(names) & set(COMPUTE)):
+        field, resource = COMPUTE[name]
+        for container in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+            if resource not in (((container.get("resources") or {}).get(field)) or {}):
+                missing.setdefault(name, []).append(str(container.get("name")))
+    if not missing:
+        return None
+    return "must specify " + "; ".join(f"{name} for: {','.join(sorted(set(containers)))}"
+                                       for name, containers in sorted(missing.items()))
+
+
+def _pretty(values: Mapping[str, Quantity]) -> str:
+    return ",".join(f"{name}={values[name]}" for name in sorted(values))
+
+
+def exceeded(quota: Mapping[str, Any], used: Mapping[str, Quantity],
+             delta: Mapping[str, Quantity]) -> str | None:
+    """``exceeded quota: <name>, requested: ..., used: ..., limited: ...`` if `delta`
+    on top of `used` goes over `quota`'s hard limits, else None."""
+    hard = {name: q for name, raw in ((quota.get("spec") or {}).get("hard") or {}).items()
+            if (q := _quantity(raw)) is not None}
+    over = [name for name, value in delta.items() if name in hard and
+            hard[name] < (used[name] + value if name in used else value)]
+    if not over:
+        return None
+    zero = Quantity.parse("0")
+    return (f"exceeded quota: {quota['metadata']['name']}, "
+            f"requested: {_pretty({n: delta[n] for n in over})}, "
+            f"used: {_pretty({n: used.get(n, zero) for n in over})}, "
+            f"limited: {_pretty({n: hard[n] for n in over})}")
