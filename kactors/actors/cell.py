@@ -155,7 +155,10 @@ class ActorCell:
                 if outcome is not None:
                     return outcome
             if not queue:
-                await mailbox.wait()
+                # `mailbox.wait()`, inlined (both queues are empty here): one coroutine
+                # less per wake-up, and an actor wakes up for nearly every message it gets
+                mailbox._receiver = trio.lowlevel.current_task()
+                await trio.lowlevel.wait_task_rescheduled(mailbox._abort_wait)
                 continue
             handled = 0
             while queue and not sysq and handled < BATCH:

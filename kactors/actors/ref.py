@@ -93,7 +93,7 @@ class ActorRef:
         system = cell.system
         reply = Reply()
         cell.mailbox.put_nowait((message, reply, system.sender_path() if system.trace else None))
-        reply.timer = system.timers.call_later(
+        reply.timer = system.timers.timeout_after(
             timeout, reply.time_out, self.path, timeout, message
         )
         return await reply.wait()

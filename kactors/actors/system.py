@@ -17,6 +17,7 @@ import trio
 
 from .actor import Actor
 from .cell import ActorCell, current_cell
+from .clock import current_clock_reader
 from .determinism import enable_deterministic_scheduling
 from .errors import ActorError, EscalationError, SystemStopped
 from .logging import build_logger
@@ -59,6 +60,8 @@ class ActorSystem:
         self.dead_letters = 0
         self._cells: dict[str, ActorCell] = {}
         self._t0 = 0.0
+        #: reads the run's clock (see `clock`); set while the system runs, None outside
+        self._clock: Callable[[], float] | None = None
         self._stack: contextlib.AsyncExitStack | None = None
         self._timer_scope: trio.CancelScope | None = None
         self._stopped = trio.Event()
@@ -69,7 +72,8 @@ class ActorSystem:
     async def __aenter__(self) -> ActorSystem:
         if self.deterministic:
             enable_deterministic_scheduling(self.seed)
-        self._t0 = trio.current_time()
+        self._clock = current_clock_reader()
+        self._t0 = self._clock()
         stack = contextlib.AsyncExitStack()
         nursery = await stack.enter_async_context(trio.open_nursery())
         self._stack = stack
@@ -107,6 +111,7 @@ class ActorSystem:
                 await self._stop_tree()
         finally:
             self.running = False
+            self._clock = None
             self._stopped.set()
         try:
             # The tree and the timers are done: the nursery only collects an escalation.
@@ -178,6 +183,9 @@ class ActorSystem:
 
     # -- registry, clock, watch, dead letters ------------------------------------------------
     def now(self) -> float:
+        clock = self._clock
+        if clock is not None:
+            return clock() - self._t0
         try:
             return trio.current_time() - self._t0
         except RuntimeError:

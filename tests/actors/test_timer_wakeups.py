@@ -7,10 +7,15 @@ a cluster). These tests count the timer task's steps with a trio instrument.
 
 from __future__ import annotations
 
+import random
+
+import pytest
 import trio
 import trio.lowlevel
+import trio.testing
 
-from kactors.actors.timers import TimerService
+from kactors.actors import timers
+from kactors.actors.timers import TimerHandle, TimerService
 
 from .helpers import StepCounter
 
@@ -106,3 +111,77 @@ async def test_the_timer_task_stops_when_cancelled_even_at_its_deadline(
     assert outer.cancelled_caught
     assert fired in ([], ["at the deadline"])  # whichever trio ran first; never "after it"
     assert trio.current_time() - start == 5.0
+
+
+async def _fire_a_random_mix(lanes: bool) -> tuple[list[tuple[str, float]], int, int]:
+    """Ask timeouts of a few delays (lanes) mixed with other timers, periodic ones and
+    cancellations, from a seeded generator: what fired when, the timer task's steps and
+    the timers left."""
+    rng = random.Random(11)
+    service = TimerService()
+    steps = StepCounter("timers")
+    trio.lowlevel.add_instrument(steps)
+    fired: list[tuple[str, float]] = []
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(service.run, name="timers")
+            await _sleeping(service)
+            start = trio.current_time()
+
+            def note(name: str) -> None:
+                fired.append((name, round(trio.current_time() - start, 6)))
+
+            # (at odd sixteenths: never at the same time as the eighths of the others,
+            # whose order then depends on which task trio runs first)
+            service.call_later(0.0625, note, "tick", interval=1.0)
+            cancel_at: dict[int, list[TimerHandle]] = {}
+            for step in range(400):
+                made: list[TimerHandle] = []
+                for _ in range(rng.randrange(4)):
+                    delay = rng.choice((1.0, 2.5, 5.0))
+                    schedule = service.timeout_after if lanes else service.call_later
+                    made.append(schedule(delay, note, f"timeout-{step}-{delay}"))
+                if rng.random() < 0.3:  # (times in eighths: sums exact, ties real)
+                    delay = rng.choice((1.0, 0.5, 3.0, rng.randrange(1, 33) / 8))
+                    made.append(service.call_later(delay, note, f"other-{step}"))
+                for handle in made:
+                    if rng.random() < 0.8:  # most asks are answered, some in no time
+                        cancel_at.setdefault(step + rng.randrange(30), []).append(handle)
+                for handle in cancel_at.pop(step, []):
+                    if handle.deadline > trio.current_time():  # else trio picks who is first
+                        handle.cancel()
+                await trio.sleep(rng.choice((0.0, 0.125, 0.125, 0.25)))
+            await trio.sleep(10)
+            nursery.cancel_scope.cancel()
+    finally:
+        trio.lowlevel.remove_instrument(steps)
+    return fired, steps.steps, len(service)
+
+
+async def test_ask_timeout_lanes_fire_exactly_as_one_heap_would(
+        autojump_clock: trio.testing.MockClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ask timeouts live in a FIFO lane per delay, not in the heap; the merged order of
+    firing (deadline, then sequence number), the times and the timer task's wake-ups
+    must be those of the single heap."""
+    with_lanes = await _fire_a_random_mix(lanes=True)
+    monkeypatch.setattr(timers, "MAX_LANES", 0)  # every timeout in the heap
+    in_the_heap = await _fire_a_random_mix(lanes=True)
+    plain = await _fire_a_random_mix(lanes=False)
+    assert with_lanes == in_the_heap == plain
+    fired, _, _ = with_lanes
+    assert sum(name.startswith("timeout-") for name, _ in fired) > 50
+    assert sum(name.startswith("other-") for name, _ in fired) > 10
+
+
+async def test_a_lane_of_cancelled_timeouts_stays_small(
+        autojump_clock: trio.testing.MockClock) -> None:
+    service = TimerService()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(service.run)
+        await _sleeping(service)
+        keep = service.timeout_after(10.0, lambda: None)
+        for _ in range(3 * timers.LANE_COMPACT):
+            service.timeout_after(10.0, lambda: None).cancel()
+        assert len(service) <= timers.LANE_COMPACT + 1
+        assert keep.active and service._armed is keep
+        nursery.cancel_scope.cancel()
