@@ -81,16 +81,21 @@ class Indexer:
     def upsert(self, obj: Obj) -> Obj | None:
         """Insert or replace `obj`; returns the object it replaced, if any."""
         key = object_key(obj)
-        old = self.items.get(key)
-        self.items[key] = obj
+        items = self.items
+        old = items.get(key)
+        items[key] = obj
         if old is None:
             self._all_sorted = None
         indices = self.indices
         for name, fn in self.indexers.items():
             index = indices[name]
-            values = list(fn(obj))
+            values = fn(obj)
+            if type(values) is not list:  # (index functions mostly return a list: no copy)
+                values = list(values)
             if old is not None:
-                old_values = list(fn(old))
+                old_values = fn(old)
+                if type(old_values) is not list:
+                    old_values = list(old_values)
                 if old_values == values:
                     continue  # most updates (a status) move no index entry: nothing to do
                 for value in old_values:

@@ -85,9 +85,9 @@ class EventCorrelator:
                   reason: str, message: str, now: float) -> Correlation:
         """`source`: (component, host); `involved`: the involved object's (kind,
         namespace, name, uid, apiVersion)."""
-        message, aggregated = self._aggregate((*source, *involved, type_, reason), message,
-                                              now)
-        return Correlation(not self._allow((*source, *involved), now), message, aggregated)
+        about = (*source, *involved)  # the spam filter's key; the aggregate key adds two
+        message, aggregated = self._aggregate((*about, type_, reason), message, now)
+        return Correlation(not self._allow(about, now), message, aggregated)
 
     def _aggregate(self, key: tuple[str, ...], message: str, now: float) -> tuple[str, bool]:
         record = self._aggregates.get(key)

@@ -97,14 +97,6 @@ class EventRecorder:
             return None
         return correlation
 
-    async def _write(self, obj: Mapping[str, Any], type_: str, reason: str, message: str,
-                     aggregated: bool) -> dict[str, Any] | None:
-        try:
-            return await self._record(obj, type_, reason, message, aggregated)
-        except (ApiError, TimeoutError, LookupError):
-            self.failures += 1
-            return None
-
     async def record(self, obj: Mapping[str, Any], type_: str, reason: str,
                      message: str) -> dict[str, Any] | None:
         """Create the Event, or bump the count of the one already recorded; returns the
@@ -119,16 +111,20 @@ class EventRecorder:
 
     async def _locked_write(self, obj: Mapping[str, Any], type_: str, reason: str,
                             message: str, aggregated: bool) -> dict[str, Any] | None:
-        """`_write` under the FIFO lock. Taken without a checkpoint when it is free and
-        nobody waits (what `trio.Lock.acquire` does, minus its two checkpoints: the write
-        itself waits for the apiserver anyway), which spares a task switch per event."""
+        """`_record` under the FIFO lock, a refusal counted in `failures`. The lock is
+        taken without a checkpoint when it is free and nobody waits (what
+        `trio.Lock.acquire` does, minus its two checkpoints: the write itself waits for the
+        apiserver anyway), which spares a task switch per event."""
         lock = self._lock
         try:
             lock.acquire_nowait()
         except trio.WouldBlock:
             await lock.acquire()
         try:
-            return await self._write(obj, type_, reason, message, aggregated)
+            return await self._record(obj, type_, reason, message, aggregated)
+        except (ApiError, TimeoutError, LookupError):
+            self.failures += 1
+            return None
         finally:
             lock.release()
 

@@ -80,6 +80,32 @@ def test_an_update_that_moves_no_entry_keeps_every_index_as_a_fresh_build_would(
     assert indexer.by_index(CONTROLLER_INDEX, orphan_index_key("default")) == []
 
 
+def test_index_functions_may_return_any_iterable() -> None:
+    """A list from an index function is used as it is; a generator or a tuple is read
+    once into a list, so comparing and moving an updated object's entries still works."""
+    def by_label_values(obj: dict[str, Any]) -> Any:
+        return (value for value in sorted((obj["metadata"].get("labels") or {}).values()))
+
+    def by_owner_names(obj: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(ref["name"] for ref in obj["metadata"].get("ownerReferences") or ())
+
+    indexer = Indexer({"labels": by_label_values, "owners": by_owner_names})
+    first = {**pod("a", "web"), "metadata": {**pod("a", "web")["metadata"],
+                                             "labels": {"app": "x"}}}
+    indexer.upsert(first)
+    indexer.upsert({**first, "status": {"phase": "Running"}})  # moves no entry
+    assert names(indexer.by_index("labels", "x")) == ["a"]
+    moved = {**pod("a", "api"), "metadata": {**pod("a", "api")["metadata"],
+                                             "labels": {"app": "y"}}}
+    indexer.upsert(moved)
+    assert indexer.by_index("labels", "x") == [] and indexer.by_index("owners", "web") == []
+    assert names(indexer.by_index("labels", "y")) == names(
+        indexer.by_index("owners", "api")) == ["a"]
+    fresh = Indexer({"labels": by_label_values, "owners": by_owner_names})
+    fresh.replace([moved], "1")
+    assert indexer.indices == fresh.indices
+
+
 def test_listings_stay_sorted_and_current_through_random_writes() -> None:
     """`by_index`, `list` and `keys` keep each bucket's sorted keys between the writes that
     move a key in or out of it; after any mix of adds, updates (moving or not), deletes
