@@ -17,6 +17,7 @@ __all__ = [
     "POD_COMPLETED",
     "POD_FAILED",
     "ConditionTuple",
+    "by_name",
     "containers_ready_condition",
     "initialized_condition",
     "is_restartable_init",
@@ -41,7 +42,10 @@ def is_restartable_init(container: Mapping[str, Any]) -> bool:
     return container.get("restartPolicy") == "Always"
 
 
-def _by_name(statuses: Sequence[Status]) -> dict[str, Status]:
+def by_name(statuses: Sequence[Status]) -> dict[str, Status]:
+    """Container statuses by container name: what :func:`pod_phase` and the condition
+    functions look statuses up in (pass it as their ``known`` when computing several of
+    them from the same statuses, as the runtime does after each step, to build it once)."""
     return {str(status.get("name")): status for status in statuses}
 
 
@@ -81,13 +85,16 @@ def pod_phase(
     init_statuses: Sequence[Status],
     statuses: Sequence[Status],
     terminal: bool = False,
+    *,
+    known: Mapping[str, Status] | None = None,
 ) -> str:
     """``getPhase``: Pending, Running, Succeeded or Failed.
 
     ``terminal`` is the kubelet's ``podIsTerminal``: the pod was stopped for good
     (deleted, or all its containers are done), so restart policy no longer matters.
     """
-    known = _by_name([*init_statuses, *statuses])
+    if known is None:
+        known = by_name([*init_statuses, *statuses])
     policy = spec.get("restartPolicy") or "Always"
     pending_init = failed_init = 0
     unknown = running = waiting = stopped = succeeded = 0
@@ -155,10 +162,13 @@ def pod_phase(
 
 
 def containers_ready_condition(
-    spec: Mapping[str, Any], statuses: Sequence[Status], phase: str
+    spec: Mapping[str, Any], statuses: Sequence[Status], phase: str, *,
+    known: Mapping[str, Status] | None = None,
 ) -> ConditionTuple:
-    """``GenerateContainersReadyCondition`` (``statuses``: init and regular together)."""
-    known = _by_name(statuses)
+    """``GenerateContainersReadyCondition`` (``statuses``: init and regular together;
+    ``known``: :func:`by_name` of them, if the caller has it)."""
+    if known is None:
+        known = by_name(statuses)
     unknown: list[str] = []
     unready: list[str] = []
     containers = [c for c in spec.get("initContainers") or () if is_restartable_init(c)]
@@ -218,10 +228,13 @@ def ready_condition(
 
 
 def initialized_condition(
-    spec: Mapping[str, Any], statuses: Sequence[Status], phase: str
+    spec: Mapping[str, Any], statuses: Sequence[Status], phase: str, *,
+    known: Mapping[str, Status] | None = None,
 ) -> ConditionTuple:
-    """``GeneratePodInitializedCondition``."""
-    known = _by_name(statuses)
+    """``GeneratePodInitializedCondition`` (``known``: :func:`by_name` of ``statuses``,
+    if the caller has it)."""
+    if known is None:
+        known = by_name(statuses)
     unknown: list[str] = []
     incomplete: list[str] = []
     for container in spec.get("initContainers") or ():

@@ -52,6 +52,7 @@ from .imagestore import ImageStore
 from .ipam import IPAllocator, IPExhaustedError
 from .logs import LogLine, render_logs
 from .podstatus import (
+    by_name,
     containers_ready_condition,
     initialized_condition,
     is_restartable_init,
@@ -135,27 +136,29 @@ def render_times(status: Mapping[str, Any], to_text: Callable[[float], str]) -> 
     ``startedAt``/``finishedAt`` (``None`` stays ``None``); ``to_text`` is the kubelet's
     cluster-seconds -> RFC 3339 function.
     """
+    return _convert(status, "", to_text)
 
-    def convert(value: Any, key: str = "") -> Any:
-        kind = type(value)
-        if kind is dict or (kind is not list and isinstance(value, Mapping)):
-            out = {}
-            for k, v in value.items():  # scalars (most values) without a call
-                vkind = type(v)
-                if vkind is str or v is None or vkind is bool:
-                    out[k] = v
-                elif vkind is float or vkind is int:
-                    out[k] = to_text(float(v)) if k in _TIME_KEYS else v
-                else:
-                    out[k] = convert(v, k)
-            return out
-        if kind is list:
-            return [convert(item) for item in value]
-        if key in _TIME_KEYS and (kind is float or kind is int):
-            return to_text(float(value))
-        return value
 
-    return convert(status)
+def _convert(value: Any, key: str, to_text: Callable[[float], str]) -> Any:
+    """:func:`render_times` of one value (under ``key``); a module function rather than a
+    closure made anew at each call, since the kubelet renders several dicts per write."""
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        out = {}
+        for k, v in value.items():  # scalars (most values) without a call
+            vkind = type(v)
+            if vkind is str or v is None or vkind is bool:
+                out[k] = v
+            elif vkind is float or vkind is int:
+                out[k] = to_text(float(v)) if k in _TIME_KEYS else v
+            else:
+                out[k] = _convert(v, k, to_text)
+        return out
+    if kind is list:
+        return [_convert(item, "", to_text) for item in value]
+    if key in _TIME_KEYS and (kind is float or kind is int):
+        return to_text(float(value))
+    return value
 
 
 class _Timer(NamedTuple):
@@ -432,23 +435,27 @@ class ContainerRuntime:
         return self._tokens.get((timer.pod_uid, timer.container, timer.slot)) == timer.token
 
     def _run_until(self, now: float) -> None:
-        while self._heap and self._heap[0].time <= now:
-            timer = heapq.heappop(self._heap)
-            if not self._live(timer):
+        heap, tokens, pods = self._heap, self._tokens, self._pods
+        while heap and heap[0].time <= now:
+            time, _, uid, container, slot, token, action = heapq.heappop(heap)
+            key = (uid, container, slot)
+            if tokens.get(key) != token:  # not live (see `_live`): cancelled or replaced
                 continue
-            self._clock = max(self._clock, timer.time)
-            record = self._pods.get(timer.pod_uid)
+            if time > self._clock:
+                self._clock = time
+            record = pods.get(uid)
             if record is None:
                 continue
-            del self._tokens[timer.pod_uid, timer.container, timer.slot]
-            if timer.container:
-                target = record.container(timer.container)
+            del tokens[key]
+            if container:
+                target = record.container(container)
                 if target is not None:
-                    self._dispatch(record, target, timer.action, timer.slot)
+                    self._dispatch(record, target, action, slot)
             else:
-                self._dispatch_pod(record, timer.action)
+                self._dispatch_pod(record, action)
             self._refresh(record, self._clock)
-        self._clock = max(self._clock, now)
+        if now > self._clock:
+            self._clock = now
 
     def _schedule(
         self, record: PodRecord, target: ContainerRecord | None, slot: str, when: float, action: str
@@ -1003,8 +1010,10 @@ class ContainerRuntime:
         """(init, regular) container statuses; ``fresh``: new dicts, not the cached ones
         (for statuses handed out, which their receiver may change)."""
         status = container_status if fresh else cached_status
-        init = [status(record, c) for c in record.containers if c.init]
-        regular = [status(record, c) for c in record.containers if not c.init]
+        init: list[dict[str, Any]] = []
+        regular: list[dict[str, Any]] = []
+        for target in record.containers:  # one pass (init containers come first)
+            (init if target.init else regular).append(status(record, target))
         return init, regular
 
     def _refresh(self, record: PodRecord, at: float) -> None:
@@ -1024,9 +1033,13 @@ class ContainerRuntime:
         inputs = (spec, init, regular, record.terminated, record.phase, record.sandbox,
                   old if gated else None)
         seen = record.refreshed
-        if seen is not None and (seen[0] is spec or seen[0] == spec) and seen[1:] == inputs[1:]:
+        # tuples compare element by element, each by identity first: an unchanged spec
+        # (the same object) or cached container status costs no deep comparison
+        if seen == inputs:
             return
-        phase = pod_phase(spec, init, regular, terminal=record.terminated)
+        every = [*init, *regular]
+        known = by_name(every)  # shared by the phase and the conditions
+        phase = pod_phase(spec, init, regular, terminal=record.terminated, known=known)
         if record.phase in _TERMINAL:
             phase = record.phase  # pods never leave a terminal phase
         if phase != record.phase:
@@ -1034,11 +1047,10 @@ class ContainerRuntime:
             record.phase = phase
             if phase in _TERMINAL:
                 self._finish(record)
-        every = [*init, *regular]
-        containers_ready = containers_ready_condition(spec, every, phase)
+        containers_ready = containers_ready_condition(spec, every, phase, known=known)
         computed = [
             ("PodReadyToStartContainers", "True" if record.sandbox else "False", "", ""),
-            initialized_condition(spec, every, phase),
+            initialized_condition(spec, every, phase, known=known),
             ready_condition(spec, every, phase, old, containers_ready=containers_ready),
             containers_ready,
         ]

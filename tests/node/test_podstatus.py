@@ -12,6 +12,7 @@ from kactors.node import (
     pod_phase,
     ready_condition,
 )
+from kactors.node.podstatus import by_name
 
 
 def running(name: str, ready: bool = True, started: bool = True) -> dict[str, Any]:
@@ -131,3 +132,30 @@ def test_initialized_condition() -> None:
     assert initialized_condition(
         pod, [terminated("one", 0), terminated("two", 0), running("app")], "Running"
     ) == ("Initialized", "True", "", "")
+
+
+@pytest.mark.parametrize(
+    ("pod", "init_statuses", "statuses", "phase"),
+    [
+        (spec("app", init=("one",), sidecars=("proxy",)), [running("one", ready=False)], [],
+         "Pending"),
+        (spec("app", init=("one",), sidecars=("proxy",)),
+         [terminated("one", 0), running("proxy")], [running("app", ready=False)], "Running"),
+        (spec("a", "b", policy="Never"), [], [terminated("a", 0), waiting("b")], "Pending"),
+        (spec("a", policy="OnFailure"), [], [terminated("a", 0)], "Succeeded"),
+        (spec("a", "b", init=("one",)), [waiting("one", "CrashLoopBackOff", last_exit=1)], [],
+         "Pending"),
+    ],
+)
+def test_the_statuses_by_name_given_by_the_caller_change_no_answer(
+    pod: dict[str, Any], init_statuses: list[dict[str, Any]], statuses: list[dict[str, Any]],
+    phase: str,
+) -> None:
+    """The runtime builds the name -> status map once per refresh and hands it to the
+    phase and condition functions: each answers what it answers when it builds its own."""
+    every = [*init_statuses, *statuses]
+    known = by_name(every)
+    assert pod_phase(pod, init_statuses, statuses, known=known) == pod_phase(
+        pod, init_statuses, statuses) == phase
+    for condition in (containers_ready_condition, initialized_condition):
+        assert condition(pod, every, phase, known=known) == condition(pod, every, phase)
