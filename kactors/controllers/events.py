@@ -33,7 +33,8 @@ class EventRecorder:
         self.component = component
         self.host = host
         self.now = now
-        #: (kind, namespace, name, uid, type, reason, message) -> (event name, count)
+        #: (kind, namespace, name, uid, type, reason, message, combined, field path)
+        #: -> (event name, count)
         self.seen: dict[tuple[str, ...], tuple[str, int]] = {}
         self.serial = 0
         self.failures = 0
@@ -42,19 +43,21 @@ class EventRecorder:
         self.correlator = EventCorrelator()
         self.cache_size = 4096
         self._lock = trio.Lock()
-        #: emitted, not yet written: (obj, type, reason, message, aggregated)
-        self._queue: deque[tuple[Mapping[str, Any], str, str, str, bool]] = deque()
+        #: emitted, not yet written: (obj, type, reason, message, aggregated, field path)
+        self._queue: deque[tuple[Mapping[str, Any], str, str, str, bool, str]] = deque()
         #: whether the drain task exists, and the drain task while it waits for events
         self._draining = False
         self._idle: trio.lowlevel.Task | None = None
 
-    def emit(self, obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
+    def emit(self, obj: Mapping[str, Any], type_: str, reason: str, message: str,
+             field_path: str = "") -> None:
         """`record` without waiting, from the recorder's actor: correlated now (so in the
         order of the calls), written in the background in that order."""
         correlation = self._correlate(obj, type_, reason, message)
         if correlation is None:
             return
-        self._queue.append((obj, type_, reason, correlation.message, correlation.aggregated))
+        self._queue.append((obj, type_, reason, correlation.message, correlation.aggregated,
+                            field_path))
         if self._idle is not None:
             task, self._idle = self._idle, None
             trio.lowlevel.reschedule(task)
@@ -69,8 +72,7 @@ class EventRecorder:
         try:
             while True:
                 while self._queue:
-                    obj, type_, reason, message, aggregated = self._queue.popleft()
-                    await self._locked_write(obj, type_, reason, message, aggregated)
+                    await self._locked_write(*self._queue.popleft())
                 self._idle = trio.lowlevel.current_task()
                 await trio.lowlevel.wait_task_rescheduled(self._abort_idle)
         finally:
@@ -98,19 +100,21 @@ class EventRecorder:
         return correlation
 
     async def record(self, obj: Mapping[str, Any], type_: str, reason: str,
-                     message: str) -> dict[str, Any] | None:
+                     message: str, field_path: str = "") -> dict[str, Any] | None:
         """Create the Event, or bump the count of the one already recorded; returns the
         stored Event, or None if it was dropped (a type other than Normal or Warning, as
         client-go drops them) or the apiserver refused it; both count in `failures`. Never
-        raises: it runs in the background of its actor."""
+        raises: it runs in the background of its actor. `field_path`: the part of the
+        object it is about (``spec.containers{app}``, as a kubelet says of a container)."""
         correlation = self._correlate(obj, type_, reason, message)
         if correlation is None:
             return None
         return await self._locked_write(obj, type_, reason, correlation.message,
-                                        correlation.aggregated)
+                                        correlation.aggregated, field_path)
 
     async def _locked_write(self, obj: Mapping[str, Any], type_: str, reason: str,
-                            message: str, aggregated: bool) -> dict[str, Any] | None:
+                            message: str, aggregated: bool, field_path: str = ""
+                            ) -> dict[str, Any] | None:
         """`_record` under the FIFO lock, a refusal counted in `failures`. The lock is
         taken without a checkpoint when it is free and nobody waits (what
         `trio.Lock.acquire` does, minus its two checkpoints: the write itself waits for the
@@ -121,7 +125,7 @@ class EventRecorder:
         except trio.WouldBlock:
             await lock.acquire()
         try:
-            return await self._record(obj, type_, reason, message, aggregated)
+            return await self._record(obj, type_, reason, message, aggregated, field_path)
         except (ApiError, TimeoutError, LookupError):
             self.failures += 1
             return None
@@ -129,14 +133,17 @@ class EventRecorder:
             lock.release()
 
     async def _record(self, obj: Mapping[str, Any], type_: str, reason: str,
-                      message: str, aggregated: bool = False) -> dict[str, Any]:
+                      message: str, aggregated: bool = False, field_path: str = ""
+                      ) -> dict[str, Any]:
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
         now = self.now()
         when = timestamp(cluster_epoch(), now)
-        # a combined event is one Event whatever its latest message (the aggregate key)
+        # a combined event is one Event whatever its latest message (the aggregate key);
+        # the field path counts, as in client-go's getEventKey (each container its own)
         key = (str(obj.get("kind")), namespace, str(meta.get("name")), str(meta.get("uid")),
-               type_, reason, "" if aggregated else message, "combined" if aggregated else "")
+               type_, reason, "" if aggregated else message, "combined" if aggregated else "",
+               field_path)
         seen = self.seen.get(key)
         if seen is not None:
             name, count = seen
@@ -156,7 +163,8 @@ class EventRecorder:
             ("kind", obj.get("kind")), ("namespace", meta.get("namespace")),
             ("name", meta.get("name")), ("uid", meta.get("uid")),
             ("apiVersion", obj.get("apiVersion")),
-            ("resourceVersion", meta.get("resourceVersion"))) if value}
+            ("resourceVersion", meta.get("resourceVersion")), ("fieldPath", field_path))
+            if value}
         source = {"component": self.component, **({"host": self.host} if self.host else {})}
         event = await self.client.create({
             "apiVersion": "v1", "kind": "Event",

@@ -403,7 +403,7 @@ class Kubelet(Actor):
 
     def _record(self, pod: Mapping[str, Any], event: RuntimeEvent) -> None:
         obj = {"apiVersion": "v1", "kind": "Pod", "metadata": pod["metadata"]}
-        self.events.emit(obj, event.type, event.reason, event.message)
+        self.events.emit(obj, event.type, event.reason, event.message, event.field_path)
 
     async def _write_status(self, pod: Mapping[str, Any], status: dict[str, Any]) -> None:
         """Patch the pod's status, unless it is the status last written (the status
