@@ -429,15 +429,35 @@ class Rest:
                      user: Any, subresource: str | None, options: Mapping[str, Any]) -> Obj:
         new = self._check_body(info, namespace, body, name=name)
         wanted_rv = (new.get("metadata") or {}).get("resourceVersion")
+        # As patch does (GuaranteedUpdate through the cacher): first from the watch
+        # cache's copy, whose resourceVersion the write compares; whatever that copy
+        # leads to instead of a successful write (a stale resourceVersion, a write that
+        # changes nothing, an error, a compare that fails) is decided on a fresh read,
+        # exactly as an update that read the store itself.
+        cache = None if options.get("dryRun") else self.caches.get(info.storage_prefix)
+        cached = cache.objects.get(storage_key(info, name, namespace)) if cache else None
+        if cached is not None:
+            if not wanted_rv or str(wanted_rv) == cached["metadata"]["resourceVersion"]:
+                try:
+                    return await self._write_update(
+                        info, namespace, name, self._versioned(new, wanted_rv, cached),
+                        cached, user, subresource, options, current=False)
+                except st.StatusError:
+                    pass
         old = await self.read(info, namespace, name)
         if wanted_rv and str(wanted_rv) != old["metadata"]["resourceVersion"]:
             raise st.StatusError(st.conflict(info, name))
-        if not wanted_rv:
-            # an unconditional update (AllowUnconditionalUpdate): it applies to the latest
-            # version, as if the client had sent its resourceVersion
-            new = with_resource_version(new, int(old["metadata"]["resourceVersion"]))
-        return await self._write_update(info, namespace, name, new, old, user, subresource,
-                                        options)
+        return await self._write_update(info, namespace, name,
+                                        self._versioned(new, wanted_rv, old), old, user,
+                                        subresource, options)
+
+    @staticmethod
+    def _versioned(new: Obj, wanted_rv: Any, old: Obj) -> Obj:
+        """An unconditional update (AllowUnconditionalUpdate, no resourceVersion sent)
+        applies to the latest version, as if the client had sent its resourceVersion."""
+        if wanted_rv:
+            return new
+        return with_resource_version(new, int(old["metadata"]["resourceVersion"]))
 
     async def _write_update(self, info: ResourceInfo, namespace: str | None, name: str,
                             new: Obj, old: Obj, user: Any, subresource: str | None,
@@ -498,8 +518,12 @@ class Rest:
             assert old is not None
             try:
                 # a status write keeps everything but the status from the stored object
-                # and goes through no admission that could default in place: no copy
-                merged = patched(old, body, patch_type, copy=subresource != "status")
+                # and goes through no admission that could default in place; a built-in
+                # kind's other writes are deep-copied by their defaulting (admit_update)
+                # before anything changes them: no copy of ours (a custom resource's
+                # pruning and schema defaults are not known to copy: a copy first)
+                merged = patched(old, body, patch_type,
+                                 copy=info.custom and subresource != "status")
                 new = self._check_body(info, namespace, merged, name=name, json_checked=True)
                 # The patched object carries the resourceVersion read, unless the patch
                 # set one: then it is a precondition, which fails once the object moved on

@@ -152,6 +152,15 @@ def _selected_name(field_selector: Any) -> str:
         return ""  # reported as a 400 when the selector is parsed for the request
 
 
+def _node_of(pod: Any) -> str | None:
+    """The pod's spec.nodeName as the field selector reads it (a string, else "");
+    None for no pod."""
+    if pod is None:
+        return None
+    node = (pod.get("spec") or {}).get("nodeName")
+    return node if node.__class__ is str else ""
+
+
 def _not_found_resource() -> dict[str, Any]:
     return new_status(404, "NotFound", "the server could not find the requested resource",
                       {})
@@ -190,6 +199,8 @@ class _Watcher:
     seq: int = 0
     #: the spec.nodeName its field selector pins (kubelets), for the indexed fan-out
     node: str | None = None
+    #: its selector is that `spec.nodeName=<node>` and nothing else (see _fan_out)
+    node_only: bool = False
     #: cluster time of its next bookmark (if it asked for bookmarks)
     next_bookmark: float = 0.0
 
@@ -761,19 +772,22 @@ class ApiServer(Actor):
         by the node of the object (before and after the change) instead of tested one by
         one: with a kubelet per node, that is the difference between O(nodes) and O(1)
         selector evaluations per pod event."""
-        unpinned = self.unpinned.get(prefix) or {}
+        unpinned = list((self.unpinned.get(prefix) or {}).values())
         by_node = self.by_node.get(prefix)
         for event in events:
             key = event.key
-            candidates = list(unpinned.values())
+            candidates = unpinned
+            new_node = old_node = None
             if by_node:
+                new_node, old_node = _node_of(event.obj), _node_of(event.prev)
                 seen = None
-                for obj in (event.obj, event.prev):
-                    node = (obj.get("spec") or {}).get("nodeName") if obj else None
+                for node in (new_node, old_node):
                     if node and node != seen:
                         seen = node
                         group = by_node.get(node)
                         if group:
+                            if candidates is unpinned:
+                                candidates = unpinned.copy()
                             candidates.extend(group.values())
             for watcher in candidates:
                 if watcher.prefix and not key.startswith(watcher.prefix):
@@ -782,20 +796,28 @@ class ApiServer(Actor):
                     continue  # the watch started from a revision the cache had not reached
                 kind = event.type
                 selector = watcher.filter
-                if not selector.empty:
+                if watcher.node_only:
+                    # its selector is `spec.nodeName=<node>` alone: the nodes read above
+                    # answer it (a kubelet's watch, for every event of its pods)
+                    new_match = kind != DELETED and new_node == watcher.node
+                    old_match = event.prev is not None and old_node == watcher.node
+                elif not selector.empty:
                     new_match = kind != DELETED and selector.matches(event.obj)
                     old_match = event.prev is not None and selector.matches(event.prev)
-                    if kind == MODIFIED:
-                        if new_match and not old_match:
-                            kind = ADDED
-                        elif old_match and not new_match:
-                            kind = DELETED
-                        elif not new_match:
-                            continue
-                    elif kind == ADDED and not new_match:
+                else:
+                    watcher.send(kind, event.obj)
+                    continue
+                if kind == MODIFIED:
+                    if new_match and not old_match:
+                        kind = ADDED
+                    elif old_match and not new_match:
+                        kind = DELETED
+                    elif not new_match:
                         continue
-                    elif kind == DELETED and not old_match:
-                        continue
+                elif kind == ADDED and not new_match:
+                    continue
+                elif kind == DELETED and not old_match:
+                    continue
                 watcher.send(kind, event.obj)
 
     # -- watchers ----------------------------------------------------------------------------
@@ -854,6 +876,7 @@ class ApiServer(Actor):
         node = fields.requires_exact_match("spec.nodeName") if fields is not None else None
         if node and info.kind == "Pod" and info.group == "":
             watcher.node = node
+            watcher.node_only = selector.labels is None and len(fields.requirements) == 1
             self.by_node.setdefault(info.storage_prefix, {}).setdefault(node, {})[
                 watch_id] = watcher
         else:

@@ -10,7 +10,7 @@ import trio
 
 from kactors.apiserver.rest import Rest
 from kactors.apiserver.server import ApiServer
-from kactors.client.errors import Invalid, NotFound
+from kactors.client.errors import Conflict, Invalid, NotFound
 
 from .conftest import Env, configmap, names, settle
 
@@ -190,3 +190,83 @@ async def test_a_patch_of_a_cached_object_reads_nothing_from_the_store(
     with pytest.raises(NotFound):  # what the cache does not hold is read from the store
         await env.call(lambda c: c.patch("configmaps", "missing", {"data": {"a": "2"}}))
     assert reads == ["missing"]
+
+
+# -- updates too start from the watch cache's copy ---------------------------------------------
+
+async def test_an_update_with_the_stored_version_under_lag(
+        env: Env, lagging: None, autojump_clock: Any) -> None:
+    """Read-your-writes: the client's resourceVersion is newer than the cached copy's."""
+    run = await _updated_under_lag(env)
+    updated, written = await run(lambda c, updated: c.update(
+        {**updated, "metadata": {**updated["metadata"], "labels": {"x": "y"}}}))
+    assert written["data"] == {"a": "2"} and written["metadata"]["labels"] == {"x": "y"}
+    assert int(written["metadata"]["resourceVersion"]) > int(
+        updated["metadata"]["resourceVersion"])
+
+
+async def test_an_update_with_the_cached_copys_version_under_lag_is_a_conflict(
+        env: Env, lagging: None, autojump_clock: Any) -> None:
+    run = await _updated_under_lag(env)
+    cached = await env.call(lambda c: c.get("configmaps", "cm", resourceVersion="0"))
+    assert cached["data"] == {"a": "1"}  # still the stale copy
+    with pytest.raises(Conflict):
+        await run(lambda c, _: c.update({**cached, "data": {"a": "3"}}))
+
+
+async def test_an_unconditional_update_applies_to_the_stored_object_under_lag(
+        env: Env, lagging: None, autojump_clock: Any) -> None:
+    def unconditional(data: dict[str, str]) -> Any:
+        return lambda c, updated: c.update({
+            **updated, "data": data,
+            "metadata": {k: v for k, v in updated["metadata"].items()
+                         if k != "resourceVersion"}})
+
+    run = await _updated_under_lag(env)
+    updated, same = await run(unconditional({"a": "2"}))  # what is stored: no write
+    assert same["metadata"]["resourceVersion"] == updated["metadata"]["resourceVersion"]
+    await settle(1)
+    run = await _updated_under_lag_again(env)
+    updated, back = await run(unconditional({"a": "1"}))  # the stale copy's data: a write
+    assert back["data"] == {"a": "1"}
+    assert int(back["metadata"]["resourceVersion"]) > int(
+        updated["metadata"]["resourceVersion"])
+    assert (await env.call(lambda c: c.get("configmaps", "cm")))["data"] == {"a": "1"}
+
+
+async def _updated_under_lag_again(env: Env) -> Any:
+    """`_updated_under_lag` for the ConfigMap that exists already: back to a=1, cached."""
+    current = await env.call(lambda c: c.get("configmaps", "cm"))
+    await env.call(lambda c: c.update({**current, "data": {"a": "1"}}))
+    await settle(1)
+
+    def run(then: Any) -> Any:
+        async def call(c: Any) -> Any:
+            current = await c.get("configmaps", "cm")
+            updated = await c.update({**current, "data": {"a": "2"}})
+            return updated, await then(c, updated)
+        return env.call(call)
+    return run
+
+
+async def test_an_update_of_a_cached_object_reads_nothing_from_the_store(
+        env: Env, monkeypatch: pytest.MonkeyPatch, autojump_clock: Any) -> None:
+    await env.call(lambda c: c.create(configmap("cm", a="1")))
+    await settle(1)
+    current = await env.call(lambda c: c.get("configmaps", "cm"))
+    reads: list[str] = []
+    original = Rest.read
+
+    async def counted(self: Any, info: Any, namespace: Any, name: str) -> Any:
+        reads.append(name)
+        return await original(self, info, namespace, name)
+
+    monkeypatch.setattr(Rest, "read", counted)
+    written = await env.call(lambda c: c.update({**current, "data": {"a": "2"}}))
+    assert written["data"] == {"a": "2"} and reads == []
+    with pytest.raises(Conflict):  # a stale version: decided on a fresh read
+        await env.call(lambda c: c.update({**current, "data": {"a": "3"}}))
+    assert reads == ["cm"]
+    with pytest.raises(NotFound):
+        await env.call(lambda c: c.update(configmap("missing", a="2")))
+    assert reads == ["cm", "missing"]

@@ -132,6 +132,34 @@ async def test_field_selector_watch_of_a_node(env: Env, autojump_clock: Any) -> 
     assert watch.changes() == [("ADDED", "p"), ("MODIFIED", "p"), ("DELETED", "p")]
 
 
+async def test_watches_pinned_to_a_node_with_more_selectors(env: Env,
+                                                            autojump_clock: Any) -> None:
+    """A watch whose only selector is `spec.nodeName=` is answered from the node the
+    fan-out looked up; one with more terms (or labels) has them all evaluated."""
+    only, _ = await env.watch("pods", field_selector="spec.nodeName=node-1", bookmarks=False)
+    running, _ = await env.watch("pods", field_selector="spec.nodeName=node-1,"
+                                 "status.phase!=Failed", bookmarks=False)
+    labelled, _ = await env.watch("pods", field_selector="spec.host=node-1",
+                                  label_selector="app=web", bookmarks=False)
+    await env.call(lambda c: c.create(pod("p", labels={"app": "web"})))
+    await env.call(lambda c: c.create(pod("q", labels={"app": "db"})))
+    await env.call(lambda c: c.create(pod("r", labels={"app": "web"})))
+    for name, node in (("p", "node-1"), ("q", "node-1"), ("r", "node-2")):
+        await env.call(lambda c, name=name, node=node: c.bind(pod(name, "default"), node))
+    await env.call(lambda c: c.patch("pods", "p", {"status": {"phase": "Failed"}},
+                                     subresource="status"))
+    await env.call(lambda c: c.patch("pods", "q", {"metadata": {"labels": {"app": "web"}}}))
+    await env.call(lambda c: c.delete("pods", "p", grace_period_seconds=0))
+    await env.call(lambda c: c.delete("pods", "r", grace_period_seconds=0))
+    await settle()
+    assert only.changes() == [("ADDED", "p"), ("ADDED", "q"), ("MODIFIED", "p"),
+                              ("MODIFIED", "q"), ("DELETED", "p")]
+    assert running.changes() == [("ADDED", "p"), ("ADDED", "q"), ("DELETED", "p"),
+                                 ("MODIFIED", "q")]
+    assert labelled.changes() == [("ADDED", "p"), ("MODIFIED", "p"), ("ADDED", "q"),
+                                  ("DELETED", "p")]
+
+
 async def test_bookmarks_come_every_bookmark_interval(env: Env, autojump_clock: Any) -> None:
     """Not on every tick of the apiserver (1 s): every `bookmark_interval` (10 s) per watch,
     as Kubernetes' cacher paces them (once a minute there)."""
