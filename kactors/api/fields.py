@@ -60,6 +60,9 @@ class FieldSelector:
     """A conjunction of field terms; ``FieldSelector()`` selects everything."""
 
     requirements: tuple[FieldRequirement, ...] = ()
+    #: kind -> each requirement with the extractor of its field on that kind (see `matches`)
+    _by_kind: dict[str, tuple[tuple[FieldRequirement, Extractor], ...]] = attrs.field(
+        init=False, factory=dict, eq=False, hash=False, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -75,11 +78,18 @@ class FieldSelector:
         if not self.requirements:
             return True
         # only the fields the terms name are extracted (a watch cache matches every
-        # event against each watcher's selector: the whole field set would be waste)
-        spec = _KIND_FIELDS.get(str(obj.get("kind", "")), _DEFAULT)
-        extractors = [spec.extractor(requirement.field) for requirement in self.requirements]
-        return all(requirement.matches_value(extract(obj))
-                   for requirement, extract in zip(self.requirements, extractors, strict=True))
+        # event against each watcher's selector: the whole field set would be waste), by
+        # extractors looked up once per kind (a selector matches objects of one kind)
+        kind = obj.get("kind", "")
+        if kind.__class__ is not str:
+            kind = str(kind)
+        pairs = self._by_kind.get(kind)
+        if pairs is None:
+            spec = _KIND_FIELDS.get(kind, _DEFAULT)
+            pairs = tuple((requirement, spec.extractor(requirement.field))
+                          for requirement in self.requirements)
+            self._by_kind[kind] = pairs
+        return all(requirement.matches_value(extract(obj)) for requirement, extract in pairs)
 
     def validate_for_kind(self, kind: str) -> FieldSelector:
         """Check every field is selectable on ``kind``; return the normalised selector.

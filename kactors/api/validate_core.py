@@ -37,6 +37,7 @@ from .validate_meta import (
     name_is_dns_label,
     name_is_dns_subdomain,
     name_is_path_segment,
+    namespace_problems,
     quantity_or_none,
     validate_label_name,
     validate_object_meta,
@@ -375,7 +376,7 @@ def validate_event(obj: Mapping[str, Any], info: ResourceInfo) -> list[FieldErro
                 )
         if len(get_str(obj, "message")) > 1024:
             errors.append(invalid(FieldPath.of("message"), "", "can have at most 1024 characters"))
-    messages = is_dns1123_subdomain(namespace)
+    messages = namespace_problems(namespace, is_dns1123_subdomain)
     if messages:
         errors.extend(invalid(FieldPath.of("namespace"), namespace, msg) for msg in messages)
     return errors

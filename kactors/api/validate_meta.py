@@ -171,11 +171,31 @@ def _normalized(value: Any) -> Any:
 
 
 def semantic_equal(a: Any, b: Any) -> bool:
-    """``apiequality.Semantic.DeepEqual`` for JSON data: absent, null and empty are equal."""
-    return _normalized(a) == _normalized(b)
+    """``apiequality.Semantic.DeepEqual`` for JSON data: absent, null and empty are equal.
+
+    Equal data is equal once normalized too: that common case (an update that keeps a
+    pod's spec) is told by ``==``, which shared parts answer at once, without walks."""
+    return a == b or _normalized(a) == _normalized(b)
 
 
 # -- name validators (ValidateNameFunc) ---------------------------------------------------
+
+
+def namespace_problems(namespace: str, check: Callable[..., list[str]]) -> tuple[str, ...]:
+    """``check(namespace)`` (a name validator: `name_is_dns_label` with prefix False, or
+    `is_dns1123_subdomain`), remembered: every create of a namespaced object checks its
+    namespace, and a cluster has few (bounded table; the messages as an immutable tuple)."""
+    key = (namespace, check)
+    found = _NAMESPACE_PROBLEMS.get(key)
+    if found is None:
+        if len(_NAMESPACE_PROBLEMS) >= 1024:
+            _NAMESPACE_PROBLEMS.clear()
+        found = _NAMESPACE_PROBLEMS[key] = tuple(
+            check(namespace, False) if check is name_is_dns_label else check(namespace))
+    return found
+
+
+_NAMESPACE_PROBLEMS: dict[tuple[str, Callable[..., list[str]]], tuple[str, ...]] = {}
 
 
 def _mask_trailing_dash(name: str) -> str:
@@ -463,7 +483,7 @@ def validate_object_meta(
         if not namespace:
             errors.append(required(path.child("namespace")))
         else:
-            messages = name_is_dns_label(namespace, False)
+            messages = namespace_problems(namespace, name_is_dns_label)
             if messages:
                 errors.extend(invalid(path.child("namespace"), namespace, msg) for msg in messages)
     elif namespace:
@@ -496,6 +516,13 @@ _META_CHECKS: tuple[tuple[str, Callable[[Any, FieldPath], list[FieldError]]], ..
 )
 #: ``metadata.<key>`` for each of them (paths are immutable values: built once)
 _METADATA_CHILDREN = {key: METADATA.child(key) for key, _check in _META_CHECKS}
+#: what `validate_object_meta_update` checks of the new metadata, in its order (each
+#: check passes an absent field)
+_UPDATE_CHECKS: tuple[tuple[str, Callable[[Any, FieldPath], list[FieldError]]], ...] = (
+    ("labels", validate_labels),
+    ("annotations", validate_annotations),
+    ("ownerReferences", validate_owner_references),
+)
 
 
 def validate_object_meta_update(
@@ -544,11 +571,15 @@ def validate_object_meta_update(
             new_value, old_value = new_value or "", old_value or ""
         if new_value != old_value:
             errors.append(immutable(path.child(key), new_value))
-    errors += validate_labels(new_meta.get("labels"), path.child("labels"))
-    errors += validate_annotations(new_meta.get("annotations"), path.child("annotations"))
-    errors += validate_owner_references(
-        new_meta.get("ownerReferences"), path.child("ownerReferences")
-    )
+    # (every update and patch comes through here: absent fields are skipped, and the
+    # paths are the prebuilt ones of `metadata`)
+    children = _METADATA_CHILDREN if path is METADATA else None
+    for key, check in _UPDATE_CHECKS:
+        value = new_meta.get(key)
+        if value is not None:
+            found = check(value, children[key] if children else path.child(key))
+            if found:
+                errors += found
     for index, name in enumerate(get_list(new_meta, "finalizers")):
         name = str(name)
         if "/" not in name and name not in _STANDARD_FINALIZERS:

@@ -462,6 +462,8 @@ def _container_updates(new: Any, old: Any, path: FieldPath) -> tuple[list[FieldE
 def _only_added_tolerations(new: Any, old: Any, path: FieldPath) -> list[FieldError]:
     new_items = as_dicts(new)
     for old_toleration in as_dicts(old):
+        if old_toleration in new_items:  # kept as it was (an update that keeps the spec)
+            continue
         if not any(
             semantic_equal(
                 {**old_toleration, "tolerationSeconds": None}, {**item, "tolerationSeconds": None}

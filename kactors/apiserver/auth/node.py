@@ -42,7 +42,7 @@ carefully restricts).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from kactors.api.validation import go_quote
@@ -262,16 +262,23 @@ class NodeAuthorizer:
         return Decision.allow()
 
 
-def _names(items: object, *path: str) -> Iterator[str]:
-    """The non-empty string at ``path`` inside each map of the list ``items``."""
-    if not isinstance(items, list | tuple):
-        return
-    for item in items:
-        value: Any = item
-        for step in path:
-            value = value.get(step) if isinstance(value, Mapping) else None
-        if isinstance(value, str) and value:
-            yield value
+def _items(value: object) -> Sequence[Any]:
+    """``value`` if it is a list (or tuple), else nothing."""
+    if value is None:
+        return ()
+    if value.__class__ is list or isinstance(value, list | tuple):
+        return value  # type: ignore[return-value]
+    return ()
+
+
+def _name_at(item: object, *path: str) -> str:
+    """The non-empty string at ``path`` inside the map ``item``, else ``""``."""
+    value: Any = item
+    for step in path:
+        if not (value.__class__ is dict or isinstance(value, Mapping)):
+            return ""
+        value = value.get(step)
+    return value if isinstance(value, str) else ""
 
 
 def pod_references(pod: Mapping[str, Any]) -> frozenset[tuple[str, str, str]]:
@@ -287,30 +294,33 @@ def pod_references(pod: Mapping[str, Any]) -> frozenset[tuple[str, str, str]]:
     spec = pod.get("spec")
     if not isinstance(spec, Mapping) or not isinstance(namespace, str):
         return frozenset()
-    secrets: list[str] = list(_names(spec.get("imagePullSecrets"), "name"))
+    # one pass over each list, absent fields skipped at once: every event of a pod that
+    # is bound (or rebound) asks, and the kubelet asks for each pod it runs
+    secrets: list[str] = [_name_at(item, "name") for item in _items(spec.get("imagePullSecrets"))]
     configmaps: list[str] = []
-    volumes = spec.get("volumes")
-    secrets.extend(_names(volumes, "secret", "secretName"))
-    configmaps.extend(_names(volumes, "configMap", "name"))
-    for volume in volumes if isinstance(volumes, list | tuple) else ():
-        projected = volume.get("projected") if isinstance(volume, Mapping) else None
-        sources = projected.get("sources") if isinstance(projected, Mapping) else None
-        secrets.extend(_names(sources, "secret", "name"))
-        configmaps.extend(_names(sources, "configMap", "name"))
+    for volume in _items(spec.get("volumes")):
+        if not (volume.__class__ is dict or isinstance(volume, Mapping)):
+            continue
+        secrets.append(_name_at(volume, "secret", "secretName"))
+        configmaps.append(_name_at(volume, "configMap", "name"))
+        projected = volume.get("projected")
+        if projected.__class__ is dict or isinstance(projected, Mapping):
+            for source in _items(projected.get("sources")):
+                secrets.append(_name_at(source, "secret", "name"))
+                configmaps.append(_name_at(source, "configMap", "name"))
     for field in ("initContainers", "containers", "ephemeralContainers"):
-        containers = spec.get(field)
-        for container in containers if isinstance(containers, list | tuple) else ():
-            if not isinstance(container, Mapping):
+        for container in _items(spec.get(field)):
+            if not (container.__class__ is dict or isinstance(container, Mapping)):
                 continue
-            env, env_from = container.get("env"), container.get("envFrom")
-            secrets.extend(_names(env, "valueFrom", "secretKeyRef", "name"))
-            configmaps.extend(_names(env, "valueFrom", "configMapKeyRef", "name"))
-            secrets.extend(_names(env_from, "secretRef", "name"))
-            configmaps.extend(_names(env_from, "configMapRef", "name"))
+            for env in _items(container.get("env")):
+                secrets.append(_name_at(env, "valueFrom", "secretKeyRef", "name"))
+                configmaps.append(_name_at(env, "valueFrom", "configMapKeyRef", "name"))
+            for source in _items(container.get("envFrom")):
+                secrets.append(_name_at(source, "secretRef", "name"))
+                configmaps.append(_name_at(source, "configMapRef", "name"))
     account = spec.get("serviceAccountName")
-    return frozenset(
-        [("Secret", namespace, name) for name in secrets]
-        + [("ConfigMap", namespace, name) for name in configmaps]
-        + ([("ServiceAccount", namespace, account)] if isinstance(account, str) and account
-           else [])
-    )
+    refs = {("Secret", namespace, name) for name in secrets if name}
+    refs.update(("ConfigMap", namespace, name) for name in configmaps if name)
+    if isinstance(account, str) and account:
+        refs.add(("ServiceAccount", namespace, account))
+    return frozenset(refs)
