@@ -646,7 +646,7 @@ class RaftMember(Actor):
                           revision=self.machine.store.revision)
         if not self._waiting:
             return
-        remembered = dict(data.dedup) if data is not None else {}
+        remembered = data.remembered() if data is not None else {}
         for index in [i for i in self._waiting if i <= snap.index]:
             waiter = self._waiting.pop(index)
             for _, reply, request_id, _ in waiter if isinstance(waiter, list) else (waiter,):

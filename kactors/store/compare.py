@@ -45,6 +45,11 @@ EQUAL = CompareResult.EQUAL
 NOT_EQUAL = CompareResult.NOT_EQUAL
 GREATER = CompareResult.GREATER
 LESS = CompareResult.LESS
+_VALUE = CompareTarget.VALUE
+_VERSION = CompareTarget.VERSION
+_CREATE = CompareTarget.CREATE
+_MOD = CompareTarget.MOD
+_LEASE = CompareTarget.LEASE
 
 
 @attrs.frozen
@@ -107,32 +112,35 @@ def compare_kv(compare: Compare, kv: KeyValue | None) -> bool:
     Raises `InvalidCompare` when ``<``/``>`` is asked of values Python cannot order;
     callers evaluate every compare before writing anything, so that leaves no trace.
     """
+    # Evaluated by every member for every apiserver write: the enum members are module
+    # constants (no attribute lookup on the enum class), the commonest first, and
+    # `True if x else False` is `bool(x)` without the call.
     target = compare.target
-    if target is CompareTarget.VALUE:
+    if target is _MOD:
+        actual: Any = kv.mod_revision if kv is not None else 0
+    elif target is _CREATE:
+        actual = kv.create_revision if kv is not None else 0
+    elif target is _VERSION:
+        actual = kv.version if kv is not None else 0
+    elif target is _VALUE:
         if kv is None:
             return False
-        actual: Any = kv.value
-    elif target is CompareTarget.MOD:
-        actual = kv.mod_revision if kv is not None else 0
-    elif target is CompareTarget.VERSION:
-        actual = kv.version if kv is not None else 0
-    elif target is CompareTarget.CREATE:
-        actual = kv.create_revision if kv is not None else 0
-    elif target is CompareTarget.LEASE:
+        actual = kv.value
+    elif target is _LEASE:
         actual = kv.lease if kv is not None else 0
     else:
         raise InvalidCompare(InvalidCompare.TARGET)
     result = compare.result
     operand = compare.operand
     try:
-        if result is CompareResult.EQUAL:
-            return bool(actual == operand)
-        if result is CompareResult.NOT_EQUAL:
-            return bool(actual != operand)
-        if result is CompareResult.GREATER:
-            return bool(actual > operand)
-        if result is CompareResult.LESS:
-            return bool(actual < operand)
+        if result is EQUAL:
+            return True if actual == operand else False
+        if result is NOT_EQUAL:
+            return True if actual != operand else False
+        if result is GREATER:
+            return True if actual > operand else False
+        if result is LESS:
+            return True if actual < operand else False
     except TypeError:
         raise InvalidCompare(InvalidCompare.UNORDERED) from None
     raise InvalidCompare(InvalidCompare.RESULT)

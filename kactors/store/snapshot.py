@@ -19,12 +19,14 @@ from kactors.store.lease import LeaseRecord
 class StoreSnapshot:
     """``histories``: every key with retained history, sorted, with its versions oldest
     first (tombstones included). ``log``: the events of each revision from ``log_start``
-    to ``revision``, kept so watchers can catch up after a restore."""
+    to ``revision``, kept so watchers can catch up after a restore, as the store keeps
+    them (a created key's `KeyValue`, a lone `Event`, or a tuple of them: see
+    `kactors.store.mvcc`); a snapshot shares the live log's objects."""
 
     revision: int
     compact_revision: int
     histories: tuple[tuple[str, tuple[KeyValue, ...]], ...]
     log_start: int
-    log: tuple[tuple[Event, ...], ...]
+    log: tuple[KeyValue | Event | tuple[Event, ...], ...]
     leases: tuple[LeaseRecord, ...]
     next_lease_id: int

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from kactors.store.keys import ALL_KEYS
 
@@ -45,6 +46,10 @@ class SortedKeys:
     def __iter__(self) -> Iterator[str]:
         for chunk in self._chunks:
             yield from chunk
+
+    def to_list(self) -> list[str]:
+        """Every key, in order, as a new list (built in C: no generator step per key)."""
+        return list(chain.from_iterable(self._chunks))
 
     def add(self, key: str) -> bool:
         """Insert ``key``; return False if it was already present."""

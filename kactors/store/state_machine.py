@@ -9,7 +9,11 @@ depends on dict/set iteration that could differ between members. Time enters onl
 (and the state is unchanged), because an exception escaping into the Raft member would
 kill it for a client's mistake. Successful write results are remembered by
 ``request_id`` in a bounded window, so a command proposed twice (a client retry after a
-leader change) takes effect once and the retry gets the original answer.
+leader change) takes effect once and the retry gets the original answer. Every member
+keeps the window (10,000 results by default) long enough for the cyclic collector to walk
+each entry many times, so the commonest result, a txn that ran one put (every apiserver
+create and update), is remembered as its revision alone (an int, which the collector
+does not track) and rebuilt, equal, when a retry asks.
 
 Each applied revision is fanned out to the member's `WatchHub`; the resulting
 `WatchResponse` values accumulate until the member actor collects them with
@@ -40,6 +44,7 @@ from kactors.store.commands import (
 from kactors.store.errors import InvalidRequest, StoreError
 from kactors.store.lease import MAX_LEASE_TTL
 from kactors.store.mvcc import MVCCStore
+from kactors.store.results import PutResult, TxnResult
 from kactors.store.snapshot import StoreSnapshot
 from kactors.store.watch import WatchHub, WatchResponse
 
@@ -56,7 +61,31 @@ class StateMachineSnapshot:
     applied_index: int
     store: StoreSnapshot
     dedup: tuple[tuple[str, Result], ...]
-    """Remembered write results, oldest first."""
+    """Remembered write results, oldest first, as the state machine keeps them (a one-put
+    txn's result as its revision: use `remembered` to read them)."""
+
+    def remembered(self) -> dict[str, Result]:
+        """Request id -> the write's result, as `apply` answered it."""
+        return {request_id: _expand(memo) for request_id, memo in self.dedup}
+
+
+def _memo(result: Result) -> Result:
+    """What the dedup window keeps of a txn's result: a txn that succeeded with one put
+    and no prev_kv as its revision (an int: untracked by the cyclic GC), else itself."""
+    if result[0] and len(result[1]) == 1:  # type: ignore[index]
+        response = result[1][0]  # type: ignore[index]
+        if response.__class__ is PutResult and response[1] is None and \
+                response[0] == result[2]:  # type: ignore[index]
+            return result[2]  # type: ignore[index,no-any-return]
+    return result
+
+
+def _expand(memo: Result) -> Result:
+    """The result a dedup entry stands for: an int is the revision of a txn that succeeded
+    with one put and no prev_kv (see `StoreStateMachine.apply`), else the result itself."""
+    if memo.__class__ is int:
+        return TxnResult(True, (PutResult(memo, None),), memo)
+    return memo
 
 
 class StoreStateMachine:
@@ -111,26 +140,40 @@ class StoreStateMachine:
                 return InvalidRequest(f"request id must be a str, not {request_id!r}")
             cached = self._dedup.get(request_id)
             if cached is not None:
-                return cached
+                return _expand(cached)
         cls = command.__class__
-        handler = self._handlers.get(cls)
-        if handler is None:
-            return InvalidRequest(f"unknown command: {type(command).__name__}")
-        try:
-            result = handler(command)
-        except StoreError as error:
-            return error
-        if request_id and cls in _WRITES:
-            dedup = self._dedup
-            dedup[request_id] = result
-            if len(dedup) > self._dedup_window:
-                dedup.popitem(last=False)
+        store = self.store
+        if cls is Txn:  # every apiserver write: straight to the store
+            try:
+                result = store.txn(command.compare, command.success,  # type: ignore[attr-defined]
+                                   command.failure)  # type: ignore[attr-defined]
+            except StoreError as error:
+                return error
+            if request_id:
+                self._remember(request_id, _memo(result))
+        else:
+            handler = self._handlers.get(cls)
+            if handler is None:
+                return InvalidRequest(f"unknown command: {type(command).__name__}")
+            try:
+                result = handler(command)
+            except StoreError as error:
+                return error
+            if request_id and cls in _WRITES:
+                self._remember(request_id, result)
         hub = self.hub
-        if hub.revision != self.store.revision:
+        if hub.revision != store.revision:
             responses = hub.sync()
             if responses:
                 self._watch_outbox.extend(responses)
         return result
+
+    def _remember(self, request_id: str, memo: Result) -> None:
+        """Keep a write's result (see `_memo`) for a retry of the same request id."""
+        dedup = self._dedup
+        dedup[request_id] = memo
+        if len(dedup) > self._dedup_window:
+            dedup.popitem(last=False)
 
     def take_watch_responses(self) -> list[WatchResponse]:
         """Watch responses produced since the last call, in order, for the member to route."""

@@ -32,8 +32,8 @@ import attrs
 
 from kactors.store.errors import InvalidRequest
 from kactors.store.keys import ALL_KEYS, check_range, in_range
-from kactors.store.kv import Event
-from kactors.store.mvcc import MVCCStore
+from kactors.store.kv import Event, KeyValue
+from kactors.store.mvcc import MVCCStore, as_events
 
 
 class WatchResponse(NamedTuple):
@@ -163,6 +163,15 @@ class WatchHub:
         self.revision = revision
         if not self._watchers:
             return []
+        return self._fan_out(revision, events)
+
+    def _fan_out(
+        self, revision: int, events: Event | Iterable[Event]
+    ) -> list[WatchResponse]:
+        """The responses for one revision's events: as the store logs them (a created
+        key's `KeyValue`, one `Event`; see `kactors.store.mvcc`) or an iterable of them."""
+        if events.__class__ is Event or events.__class__ is KeyValue:
+            events = as_events(events)
         matched: dict[int, list[Event]] = {}
         exact = self._exact
         ranges = self._ranges
@@ -229,8 +238,12 @@ class WatchHub:
                         )
                     )
             self.revision = missing_until
+        retained = store.first_revision
+        log_entry = store.log_entry
         for rev in range(self.revision + 1, store.revision + 1):
-            responses.extend(self.notify(rev, store.events_at(rev)))
+            self.revision = rev
+            if rev >= retained:  # else nothing is retained for it: no events
+                responses.extend(self._fan_out(rev, log_entry(rev)))
         return responses
 
     def rebind(self, store: MVCCStore) -> list[WatchResponse]:

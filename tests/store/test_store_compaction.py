@@ -119,3 +119,36 @@ def test_reads_after_compaction_match_the_model(seed: int) -> None:
     for key, versions in store.snapshot().histories:
         older = [kv for kv in versions if kv.mod_revision < compacted]
         assert len(older) <= 1 and all(kv.version for kv in older), f"seed={seed} {key}"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_snapshots_share_unchanged_histories_and_equal_fresh_ones(seed: int) -> None:
+    # A snapshot reuses the previous one's (key, versions) pair for every history that did
+    # not change in between; writes, deletes, re-creations and compactions in between must
+    # never leave a stale pair behind.
+    rng = random.Random(seed)
+    store = MVCCStore()
+    previous = store.snapshot()
+    for step in range(120):
+        ops = random_write(rng)
+        if ops[0][0] == "put":
+            store.txn((), tuple(Put(k, v) for _, k, v in ops))
+        else:
+            store.delete_range(ops[0][1], ops[0][2])
+        if step % 25 == 24:
+            store.compact(rng.randint(store.compact_revision + 1, store.revision))
+        if step % 7 == 6:
+            snapshot = store.snapshot()
+            fresh = MVCCStore()  # a store that never snapshotted: nothing to reuse
+            fresh.__dict__.update(store.__dict__, _snapshot_pairs={})
+            assert snapshot == fresh.snapshot(), f"seed={seed} step={step}"
+            before = {pair[0]: pair for pair in previous.histories}
+            for pair in snapshot.histories:
+                old = before.get(pair[0])
+                if old is not None and old == pair:
+                    assert old is pair, f"seed={seed} step={step} {pair[0]}"
+            previous = snapshot
+    restored = MVCCStore.from_snapshot(previous)
+    again = restored.snapshot()
+    assert again == previous
+    assert all(a is b for a, b in zip(again.histories, previous.histories, strict=True))

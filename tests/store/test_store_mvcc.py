@@ -10,6 +10,7 @@ from kactors.store import (
     ALL_KEYS,
     Compacted,
     EmptyKey,
+    Event,
     FutureRevision,
     InvalidRange,
     InvalidRequest,
@@ -259,3 +260,31 @@ def test_random_writes_match_the_naive_model_at_every_revision(seed: int) -> Non
         changes = [(e.type.value, e.kv.key) for e in store.events_at(rev)]
         assert changes == model.changes.get(rev, []), f"seed={seed} rev={rev} events"
     assert len(store) == len(model.current), f"seed={seed}"
+
+
+def test_the_event_log_hands_out_each_revisions_events_however_it_keeps_them() -> None:
+    # The log keeps a create as its KeyValue, a lone change as its Event and several
+    # changes as a tuple; reads, watch catch-up and a restored store see the same events.
+    store = MVCCStore()
+    store.put("a", 1)  # 2: create
+    store.put("a", 2)  # 3: update
+    store.txn((), (Put("b", 1), Put("c", 1)))  # 4: two creates
+    store.delete_range("a")  # 5: delete
+    store.put("a", 3)  # 6: re-create
+    expected = {
+        2: [("PUT", "a", 1, None)],
+        3: [("PUT", "a", 2, 1)],
+        4: [("PUT", "b", 1, None), ("PUT", "c", 1, None)],
+        5: [("DELETE", "a", None, 2)],
+        6: [("PUT", "a", 3, None)],
+    }
+
+    def described(events: tuple[Event, ...]) -> list[tuple[str, str, object, object]]:
+        assert events.__class__ is tuple and all(e.__class__ is Event for e in events)
+        return [(e.type.value, e.kv.key, e.kv.value,
+                 None if e.prev_kv is None else e.prev_kv.value) for e in events]
+
+    assert {rev: described(store.events_at(rev)) for rev in expected} == expected
+    assert store.events_at(2)[0].kv is store.get("a", revision=2)  # shared, not copied
+    restored = MVCCStore.from_snapshot(store.snapshot())
+    assert {rev: described(events) for rev, events in restored.history(2)} == expected

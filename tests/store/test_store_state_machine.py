@@ -129,6 +129,27 @@ def test_dedup_window_forgets_the_oldest() -> None:
     assert sm.apply(4, Put("k", 0, request_id="r0")) == PutResult(5)  # r0 forgotten: applied
 
 
+def test_a_retried_txn_gets_an_equal_answer_also_from_a_snapshot() -> None:
+    # One-put txns are remembered compactly (their revision) and answered again equal.
+    sm = StoreStateMachine()
+    create = Txn((compare_version("k", EQUAL, 0),), (Put("k", 1),), request_id="c")
+    with_prev = Txn((compare_version("k", GREATER, 0),), (Put("k", 2, prev_kv=True),),
+                    request_id="p")
+    failed = Txn((compare_version("k", EQUAL, 0),), (Put("k", 3),), (Range("k"),),
+                 request_id="f")
+    answers = [sm.apply(1, create), sm.apply(2, with_prev), sm.apply(3, failed)]
+    assert answers[0] == TxnResult(True, (PutResult(2),), 2)
+    assert answers[1].responses[0].prev_kv.value == 1 and not answers[2].succeeded
+    for i, command in enumerate((create, with_prev, failed)):
+        assert sm.apply(4 + i, command) == answers[i]
+    assert sm.store.revision == 3  # no retry wrote anything
+    remembered = sm.snapshot().remembered()
+    assert [remembered[rid] for rid in ("c", "p", "f")] == answers
+    other = StoreStateMachine()
+    other.restore(sm.snapshot())
+    assert other.apply(10, create) == answers[0] and other.store.revision == 3
+
+
 def test_watch_responses_accumulate_until_taken() -> None:
     sm = StoreStateMachine()
     wid = sm.hub.watch("p/", prefix_end("p/")).watch_id
