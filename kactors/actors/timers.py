@@ -26,6 +26,10 @@ import trio
 from .clock import current_clock_reader
 
 
+def _nothing(*_: Any) -> None:
+    """What a cancelled timer would call (it never does): its callback is let go."""
+
+
 class TimerHandle:
     __slots__ = ("deadline", "callback", "args", "interval", "cancelled", "owner", "service")
 
@@ -42,13 +46,14 @@ class TimerHandle:
 
     def cancel(self) -> None:
         """Idempotent; a cancelled timer is dropped lazily when it reaches the heap's top.
-        Its arguments go at once: an ask's timeout would otherwise keep the request alive
-        in the heap until the deadline it no longer needs. If the timer task sleeps until
+        Its arguments and callback go at once: an ask's timeout would otherwise keep the
+        request and its reply alive in the heap until the deadline it no longer needs. If the timer task sleeps until
         this very deadline, it is re-armed on the next live one: a wake-up that would fire
         nothing (most asks are answered long before their timeout) costs a whole trio
         scheduling round, and was 40% of the timer task's wake-ups in a cluster."""
         self.cancelled = True
         self.args = ()
+        self.callback = _nothing  # a bound method (an ask's reply) would keep its object
         if self.owner is not None:
             self.owner.pop(id(self), None)
             self.owner = None
@@ -211,13 +216,13 @@ class TimerService:
                     heapq.heappop(self._heap)
                 else:
                     lane.popleft()
-                args = handle.args
+                callback, args = handle.callback, handle.args
                 if handle.interval is not None:
                     handle.deadline += handle.interval
                     self._push(handle)
                 else:
-                    handle.cancel()  # fired: no longer active (and its arguments go)
-                handle.callback(*args)
+                    handle.cancel()  # fired: no longer active (its callback and args go)
+                callback(*args)
             self._live = len(self._heap)
             with trio.CancelScope() as scope:
                 self._scope = scope
