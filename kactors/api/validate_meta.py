@@ -496,10 +496,18 @@ def _validate_meta_common(
     metadata: Mapping[str, Any], path: FieldPath, errors: list[FieldError]
 ) -> None:
     """The checks of the metadata fields every object may carry, added to `errors`."""
-    # each check passes an absent field: skip those without building their paths (every
-    # create comes through here)
+    _run_meta_checks(_META_CHECKS, metadata, path, errors)
+
+
+def _run_meta_checks(checks: tuple[tuple[str, Callable[[Any, FieldPath], list[FieldError]]],
+                                   ...],
+                     metadata: Mapping[str, Any], path: FieldPath,
+                     errors: list[FieldError]) -> None:
+    """Each check of a metadata field that is present, its errors added to `errors`:
+    each check passes an absent field, so those are skipped without building their paths
+    (every create, update and patch comes through here)."""
     children = _METADATA_CHILDREN if path is METADATA else None
-    for key, check in _META_CHECKS:
+    for key, check in checks:
         value = metadata.get(key)
         if value is not None:
             found = check(value, children[key] if children else path.child(key))
@@ -571,15 +579,7 @@ def validate_object_meta_update(
             new_value, old_value = new_value or "", old_value or ""
         if new_value != old_value:
             errors.append(immutable(path.child(key), new_value))
-    # (every update and patch comes through here: absent fields are skipped, and the
-    # paths are the prebuilt ones of `metadata`)
-    children = _METADATA_CHILDREN if path is METADATA else None
-    for key, check in _UPDATE_CHECKS:
-        value = new_meta.get(key)
-        if value is not None:
-            found = check(value, children[key] if children else path.child(key))
-            if found:
-                errors += found
+    _run_meta_checks(_UPDATE_CHECKS, new_meta, path, errors)
     for index, name in enumerate(get_list(new_meta, "finalizers")):
         name = str(name)
         if "/" not in name and name not in _STANDARD_FINALIZERS:

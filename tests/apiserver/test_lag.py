@@ -124,7 +124,11 @@ async def _updated_under_lag(env: Env) -> Any:
     client call that updates it, then runs `then(client, updated)` at once."""
     await env.call(lambda c: c.create(configmap("cm", a="1")))
     await settle(1)  # the cache holds a=1
+    return _update_then(env)
 
+
+def _update_then(env: Env) -> Any:
+    """A client call that updates the ConfigMap to a=2, then runs `then(client, updated)`."""
     def run(then: Any) -> Any:
         async def call(c: Any) -> Any:
             current = await c.get("configmaps", "cm")
@@ -239,14 +243,7 @@ async def _updated_under_lag_again(env: Env) -> Any:
     current = await env.call(lambda c: c.get("configmaps", "cm"))
     await env.call(lambda c: c.update({**current, "data": {"a": "1"}}))
     await settle(1)
-
-    def run(then: Any) -> Any:
-        async def call(c: Any) -> Any:
-            current = await c.get("configmaps", "cm")
-            updated = await c.update({**current, "data": {"a": "2"}})
-            return updated, await then(c, updated)
-        return env.call(call)
-    return run
+    return _update_then(env)
 
 
 async def test_an_update_of_a_cached_object_reads_nothing_from_the_store(
