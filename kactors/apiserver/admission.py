@@ -188,8 +188,10 @@ class Admission:
         return obj
 
     def _charge_quotas(self, info: ResourceInfo, obj: Obj, quotas: dict[str, Obj]) -> None:
-        """ResourceQuota admission (see :mod:`.quota`): 403 for a create the namespace's
-        quotas do not allow; a pod that passes is counted until the cache has it."""
+        """ResourceQuota admission (see :mod:`kactors.api.quota`): 403 for a create the
+        namespace's quotas do not allow. A pod that passes is counted until the cache has
+        it, so that pods created together cannot overrun a quota; other objects are
+        counted from the caches only (creates of them in the same instant may)."""
         meta = obj["metadata"]
         namespace, name = meta.get("namespace", ""), meta.get("name", "")
         names = {key for quota in quotas.values()
