@@ -464,6 +464,8 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
         categories=("all",), subresources=(_status("batch", "v1", "CronJob"),),
     ),
     ResourceInfo("coordination.k8s.io", "v1", "Lease", "leases", "lease", True),
+    ResourceInfo("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses",
+                 "priorityclass", False, short_names=("pc",)),
     ResourceInfo(
         "policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget",
         True, short_names=("pdb",),

@@ -38,6 +38,7 @@ from . import (
     validate_limits,
     validate_pod,
     validate_policy,
+    validate_priority,
     validate_rbac,
     validate_service,
 )
@@ -147,6 +148,8 @@ _VALIDATORS: dict[tuple[str, str], tuple[CreateValidator, UpdateValidator]] = {
                             validate_limits.validate_resource_quota_update),
     ("batch", "CronJob"): (validate_batch.validate_cronjob,
                            validate_batch.validate_cronjob_update),
+    ("scheduling.k8s.io", "PriorityClass"): (validate_priority.validate_priority_class,
+                                             validate_priority.validate_priority_class_update),
     ("policy", "PodDisruptionBudget"): (validate_policy.validate_pdb,
                                         validate_policy.validate_pdb_update),
 }

@@ -377,6 +377,7 @@ PATCH_META: Mapping[str, PatchMeta] = {
             "Event",
             "LimitRange",
             "ResourceQuota",
+            "PriorityClass",
             "Lease",
             "Role",
             "RoleBinding",

@@ -32,12 +32,14 @@ from kactors.apiserver.auth import node_name_of
 from kactors.apiserver.config import ApiServerConfig
 from kactors.apiserver.limitranger import apply_limit_ranges, limit_violations
 from kactors.apiserver.objects import Obj, generated_name
+from kactors.apiserver.priority import admit_priority
 from kactors.apiserver.saadmission import admit_pod
 from kactors.apiserver.strategy import ClusterIPAllocator
 from kactors.apiserver.watchcache import WatchCache
 
 #: the resources whose objects admission keeps track of (see `Admission.observe`)
-_OBSERVED = frozenset({"namespaces", "services", "limitranges", "resourcequotas", "pods"})
+_OBSERVED = frozenset({"namespaces", "services", "limitranges", "resourcequotas", "pods",
+                       "priorityclasses"})
 #: objects the namespace lifecycle check never blocks (the namespace itself, events of it)
 _LIFECYCLE_EXEMPT = {("", "Namespace"), ("", "Event"), ("authorization.k8s.io", "SubjectAccessReview")}
 
@@ -61,6 +63,8 @@ class Admission:
         self.namespace_phase: dict[str, str] = {}
         #: namespace -> name -> LimitRange, as the watch cache has them
         self.limit_ranges: dict[str, dict[str, Obj]] = {}
+        #: name -> PriorityClass, as the watch cache has them
+        self.priority_classes: dict[str, Obj] = {}
         #: namespace -> name -> ResourceQuota, as the watch cache has them
         self.quotas: dict[str, dict[str, Obj]] = {}
         #: pods admitted under a quota and not in the watch cache yet ("ns/name" -> pod):
@@ -110,6 +114,13 @@ class Admission:
                 kept.pop(name, None)
             else:
                 kept[name] = obj
+        elif resource == "priorityclasses":
+            target = obj or prev
+            assert target is not None
+            if obj is None:
+                self.priority_classes.pop(target["metadata"]["name"], None)
+            else:
+                self.priority_classes[obj["metadata"]["name"]] = obj
         elif resource == "pods":
             target = obj or prev
             assert target is not None
@@ -167,6 +178,7 @@ class Admission:
         if info.resource == "pods" and info.group == "":
             if self.config.service_account_admission:
                 admit_pod(obj, self.service_account, self._generate_name)
+            admit_priority(info, obj, self.priority_classes)
             ranges = self.limit_ranges.get(obj["metadata"].get("namespace", ""))
             if ranges:  # LimitRanger, mutating: the namespace's default resources
                 apply_limit_ranges(obj, ranges.values())

@@ -45,6 +45,7 @@ from kactors.apiserver.messages import (
     WatchAccepted,
 )
 from kactors.apiserver.objects import json_type, timestamp
+from kactors.apiserver.priority import system_priority_classes
 from kactors.apiserver.rest import ListFilter, Rest
 from kactors.apiserver.reviews import evaluate_review, is_review
 from kactors.apiserver.saadmission import DEFAULT_ACCOUNT, account_of
@@ -338,8 +339,10 @@ class ApiServer(Actor):
         return None
 
     async def _bootstrap(self) -> None:
-        """Objects every cluster starts with: the system namespaces and default RBAC."""
-        for obj in self.security.bootstrap_objects(self.config.namespaces):
+        """Objects every cluster starts with: the system namespaces, default RBAC and the
+        system PriorityClasses."""
+        for obj in [*self.security.bootstrap_objects(self.config.namespaces),
+                    *system_priority_classes()]:
             await self._create_if_missing(obj)
 
     async def _create_if_missing(self, obj: dict[str, Any]) -> None:

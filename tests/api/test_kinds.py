@@ -115,6 +115,7 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
         "cj",
         "limits",
         "quota",
+        "pc",
     }
 
 

@@ -414,6 +414,22 @@ def test_cronjobs(cluster: Served) -> None:
 
 
 @needs_kubectl
+def test_priority_classes(cluster: Served) -> None:
+    """`kubectl create priorityclass` (protobuf), its table with the system classes, and
+    a pod that names it getting its value from the Priority admission plugin."""
+    kubectl(cluster, "create", "priorityclass", "vip", "--value=1000")
+    rows = [line.split() for line in kubectl(cluster, "get", "pc").stdout.splitlines()]
+    assert rows[0] == ["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"]
+    assert ["system-node-critical", "2000001000", "false"] in [row[:3] for row in rows]
+    kubectl(cluster, "run", "vip-pod", "--image=nginx",
+            '--overrides={"spec": {"priorityClassName": "vip"}}')
+    priority = kubectl(cluster, "get", "pod", "vip-pod", "-o",
+                       "jsonpath={.spec.priority}").stdout
+    assert priority == "1000"
+    kubectl(cluster, "delete", "pod", "vip-pod", "--wait=false")
+
+
+@needs_kubectl
 def test_get_watch_prints_new_pods(cluster: Served) -> None:
     watcher = subprocess.Popen([KUBECTL, "get", "pods", "-l", "app=watched", "-w",
                                 "--request-timeout=60s"], env=cluster.env,

@@ -161,10 +161,10 @@ def test_rbac_objects_govern_a_service_account_token(cluster: Served) -> None:  
 
 
 def test_a_kind_kactors_lacks_is_refused(cluster: Served) -> None:  # noqa: F811
-    """PriorityClass is not served yet: kubectl posts the object without asking
-    discovery, and hears 404 as from Kubernetes for a resource it does not serve (not 415
-    for the protobuf body it cannot read)."""
-    result = kubectl(cluster, "create", "priorityclass", "high", "--value=1000",
+    """Ingress is not served: kubectl posts the object without asking discovery, and
+    hears 404 as from Kubernetes for a resource it does not serve (not 415 for the
+    protobuf body it cannot read)."""
+    result = kubectl(cluster, "create", "ingress", "web", "--rule=example.com/=web:80",
                      check=False)
-    assert result.returncode != 0 and "failed to create priorityclass" in result.stderr
+    assert result.returncode != 0 and "failed to create ingress" in result.stderr
     assert "the server could not find the requested resource" in result.stderr

@@ -268,6 +268,11 @@ _AUTH = {
     "SelfSubjectReview": "1 metadata ObjectMeta; 2 status Unread",
 }
 
+_SCHEDULING = {
+    "PriorityClass": "1 metadata ObjectMeta; 2 value i; 3 globalDefault b; "
+                     "4 description s; 5 preemptionPolicy s?",
+}
+
 _QUOTA = {
     "ResourceQuota": "1 metadata ObjectMeta; 2 spec ResourceQuotaSpec; 3 status Unread",
     "ResourceQuotaSpec": "1 hard {q; 2 scopes [s",
@@ -283,7 +288,7 @@ _POLICY = {
 
 #: message name -> its fields, in the compact notation above
 MESSAGES: dict[str, str] = {**_META, **_CORE, **_APPS, **_BATCH, **_RBAC, **_AUTH, **_POLICY,
-                            **_QUOTA}
+                            **_QUOTA, **_SCHEDULING}
 
 #: (apiVersion, kind) of a top-level object -> the message it is encoded as
 KINDS: dict[tuple[str, str], str] = {
@@ -301,4 +306,5 @@ KINDS: dict[tuple[str, str], str] = {
         "SelfSubjectAccessReview", "SelfSubjectRulesReview")},
     **{("policy/v1", kind): kind for kind in ("Eviction", "PodDisruptionBudget")},
     ("v1", "ResourceQuota"): "ResourceQuota",
+    ("scheduling.k8s.io/v1", "PriorityClass"): "PriorityClass",
 }

@@ -710,6 +710,24 @@ def _print_quota(obj: Obj, now: datetime.datetime) -> list[Cell]:
     return [_name(obj), _age(obj, now), ", ".join(request), ", ".join(limit)]
 
 
+_PRIORITY_CLASS_COLUMNS = (
+    _NAME, _col("Value", "Value is the integer value of this priority class.",
+                kind="integer"),
+    _col("Global-Default", "globalDefault specifies whether this PriorityClass should be "
+                           "considered as the default priority.", kind="boolean"),
+    _AGE,
+    _col("PreemptionPolicy", "PreemptionPolicy is the Policy for preempting pods with lower "
+                             "priority."),
+)
+
+
+def _print_priority_class(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    value = obj.get("value")
+    return [_name(obj), value if isinstance(value, int) else 0,
+            obj.get("globalDefault") is True, _age(obj, now),
+            _str(obj.get("preemptionPolicy"))]
+
+
 _PDB_COLUMNS = (
     _NAME, _col("Min Available", "The minimum number of pods that must be available."),
     _col("Max Unavailable", "The maximum number of pods that may be unavailable."),
@@ -802,6 +820,7 @@ _PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
     ("coordination.k8s.io", "Lease"): (_LEASE_COLUMNS, _print_lease),
     ("policy", "PodDisruptionBudget"): (_PDB_COLUMNS, _print_pdb),
     ("", "ResourceQuota"): (_QUOTA_COLUMNS, _print_quota),
+    ("scheduling.k8s.io", "PriorityClass"): (_PRIORITY_CLASS_COLUMNS, _print_priority_class),
     ("rbac.authorization.k8s.io", "RoleBinding"): (_BINDING_COLUMNS, _print_binding),
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): (_BINDING_COLUMNS, _print_binding),
 }
