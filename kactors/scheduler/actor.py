@@ -39,6 +39,7 @@ from kactors.scheduler.events import (
     node_update_event,
 )
 from kactors.scheduler.explain import EXPLANATION_ANNOTATION, explain
+from kactors.scheduler.preemption import Preemption, may_preempt, select_victims
 from kactors.scheduler.queue import SchedulingQueue
 from kactors.scheduler.state import ClusterState
 
@@ -98,6 +99,8 @@ class Scheduler(Actor):
         self._bindings, self._receive_bindings = trio.open_memory_channel[
             tuple[dict[str, Any], str, dict[str, str] | None]](math.inf)
         self._idle_binders = 0
+        #: pod key -> the preemption made for it, while its victims are going
+        self.nominated: dict[str, Preemption] = {}
 
     async def started(self) -> None:
         ctx = self.ctx
@@ -156,6 +159,7 @@ class Scheduler(Actor):
         spec = obj.get("spec") or {}
         if type_ == "delete":
             self.pending.pop(key, None)
+            self.nominated.pop(key, None)
             self.queue.delete(obj)
             if self.state.remove_pod(key):
                 self.queue.move_all_to_active_or_backoff(ASSIGNED_POD_DELETE, self.ctx.now())
@@ -224,11 +228,13 @@ class Scheduler(Actor):
                 self.ctx.start_soon(self._report_failure, pod, message)
             else:  # every failed attempt is an event, as in Kubernetes: repeats are counted
                 self.events.emit(pod, "Warning", "FailedScheduling", message)
+            self._consider_preemption(info.pod_info, pod, result.window)
             return
         node = result.node_name
         self.state.assume_pod(info.pod_info, node)
         self.queue.done(key)
         self.failures.pop(key, None)
+        self.nominated.pop(key, None)
         self.ctx.log.info("pod.scheduled", pod=key, node=node, evaluated=result.evaluated_nodes,
                           feasible=result.feasible_nodes)
         annotations = None
@@ -241,6 +247,41 @@ class Scheduler(Actor):
                     explanation, sort_keys=True, separators=(",", ":"))}
         self.binding += 1
         self._send_binding((pod, node, annotations))
+
+    def _consider_preemption(self, info: Any, pod: dict[str, Any], window: Any) -> None:
+        """DefaultPreemption (:mod:`.preemption`): evict lower-priority pods for this one,
+        unless it may not, or victims chosen for it earlier are still going."""
+        if not may_preempt(pod):
+            return
+        earlier = self.nominated.get(info.key)
+        if earlier is not None and any(self.state.pod_node(victim.key) == earlier.node
+                                       for victim in earlier.victims):
+            return  # wait for them: the queue brings the pod back once one is gone
+        chosen = select_victims(info, self.state.node_infos(),
+                                dict(zip(window.names, window.statuses, strict=True)))
+        if chosen is None:
+            return
+        self.nominated[info.key] = chosen
+        self.ctx.log.info("pod.preempting", pod=info.key, node=chosen.node,
+                          victims=[victim.key for victim in chosen.victims])
+        self.ctx.start_soon(self._preempt, pod, chosen)
+
+    async def _preempt(self, pod: dict[str, Any], chosen: Preemption) -> None:
+        """``prepareCandidate``: nominate the node, then delete each victim with an Event
+        saying who preempted it."""
+        meta = pod["metadata"]
+        try:
+            await self.client.patch("pods", meta["name"], {"status": {
+                "nominatedNodeName": chosen.node}}, meta["namespace"], subresource="status")
+        except ApiError:
+            pass
+        for victim in chosen.victims:
+            self.events.emit(victim.pod, "Normal", "Preempted",
+                             f"Preempted by pod {meta.get('uid')} on node {chosen.node}")
+            try:
+                await self.client.delete("pods", victim.name, victim.namespace)
+            except ApiError:
+                pass
 
     def _send_binding(self, binding: tuple[dict[str, Any], str, dict[str, str] | None]) -> None:
         """Bind in the background: an idle binder task takes it, else a new one does.
