@@ -16,7 +16,9 @@ drain`` evicts every pod of a node this way and retries those refused. As Kubern
   violate the pod's disruption budget.``, with the budget's numbers as the cause;
 * the delete then carries the pod's resourceVersion as a precondition when the budget
   was judged on that version, so a pod that changed meanwhile is not deleted on a stale
-  judgement (the client is told 429, to retry).
+  judgement (the client is told 429, to retry);
+* every eviction first gives the pod the condition ``DisruptionTarget`` (reason
+  ``EvictionByEvictionAPI``), as Kubernetes does since PodDisruptionConditions.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from kactors.api import status as st
 from kactors.api.disruption import budgets_for_pod, with_disruption_allowed_condition
 from kactors.api.kinds import ResourceInfo
 
-__all__ = ["MAX_DISRUPTED_PODS", "evict"]
+__all__ = ["DISRUPTION_TARGET", "MAX_DISRUPTED_PODS", "evict"]
 
 #: more approved evictions than this, not yet seen done by the disruption controller, and
 #: the budget refuses more (``MaxDisruptedPodSize``)
@@ -36,6 +38,8 @@ MAX_DISRUPTED_PODS = 2000
 #: optimistic-concurrency retries on a conflict (``EvictionsRetry``: 20 steps)
 _RETRIES = 20
 _VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget."
+#: the pod condition that says a pod is about to go, and why (``v1.DisruptionTarget``)
+DISRUPTION_TARGET = "DisruptionTarget"
 
 
 async def evict(rest: Any, pods: ResourceInfo, budgets: ResourceInfo, namespace: str,
@@ -58,7 +62,7 @@ async def evict(rest: Any, pods: ResourceInfo, budgets: ResourceInfo, namespace:
         if rv_unset and _should_enforce_version(pod):
             wanted = _with_version(delete_options, pod)
         try:
-            await rest.delete(pods, namespace, name, {"body": wanted, **query})
+            await _mark_and_delete(rest, pods, namespace, name, wanted, query, user, now)
         except st.StatusError as error:
             if error.code == 409 and rv_unset:
                 continue
@@ -87,12 +91,42 @@ async def evict(rest: Any, pods: ResourceInfo, budgets: ResourceInfo, namespace:
                              bool(dry_run))
     wanted = _with_version(delete_options, pod) if judged_on_version else delete_options
     try:
-        await rest.delete(pods, namespace, name, {"body": wanted, **query})
+        await _mark_and_delete(rest, pods, namespace, name, wanted, query, user, now)
     except st.StatusError as error:
         if error.code == 409 and judged_on_version and rv_unset:
             raise st.StatusError(_still_processing(budget_name)) from None
         raise
     return st.success()
+
+
+async def _mark_and_delete(rest: Any, pods: ResourceInfo, namespace: str, name: str,
+                           delete_options: Mapping[str, Any], query: Mapping[str, Any],
+                           user: Any, now: Callable[[], str]) -> None:
+    """``addConditionAndDeletePod``: the pod gets the condition ``DisruptionTarget``
+    (``EvictionByEvictionAPI``) through its status, so that its owner and the kubelet
+    know why it goes, then is deleted. A resourceVersion precondition is checked against
+    the pod first and then moved to the version the condition made (a dry run only
+    deletes, in its dry way)."""
+    if not query.get("dryRun"):
+        preconditions = dict(delete_options.get("preconditions") or {})
+        current = await rest.read(pods, namespace, name)
+        meta = current["metadata"]
+        for field, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
+            wanted = preconditions.get(field)
+            if wanted and str(wanted) != str(meta.get(field)):
+                raise st.StatusError(st.conflict(
+                    pods, name, f"Precondition failed: {label} in precondition: {wanted}, "
+                                f"{label} in object meta: {meta.get(field)}"))
+        condition = {"type": DISRUPTION_TARGET, "status": "True",
+                     "reason": "EvictionByEvictionAPI", "message": "Eviction API: evicting",
+                     "lastTransitionTime": now()}
+        marked = await rest.patch(pods, namespace, name,
+                                  {"status": {"conditions": [condition]}}, user, "status",
+                                  {"patchType": "application/strategic-merge-patch+json"})
+        if preconditions.get("resourceVersion"):
+            preconditions["resourceVersion"] = marked["metadata"]["resourceVersion"]
+            delete_options = {**delete_options, "preconditions": preconditions}
+    await rest.delete(pods, namespace, name, {"body": delete_options, **query})
 
 
 def _delete_options(body: Any, name: str, options: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,10 +20,14 @@ import trio
 
 from kactors.apiserver.objects import cluster_epoch, timestamp
 from kactors.client.client import ApiClient
-from kactors.client.errors import ApiError, NotFound
+from kactors.client.errors import AlreadyExists, ApiError, NotFound
 from kactors.controllers.eventcorrelator import Correlation, EventCorrelator
 
 NORMAL, WARNING = "Normal", "Warning"
+
+
+#: names an Event create tries before it gives up (see `EventRecorder._record`)
+_NAME_ATTEMPTS = 4
 
 
 class EventRecorder:
@@ -157,8 +161,6 @@ class EventRecorder:
             except NotFound:  # deleted meanwhile (events expire): start a new one
                 del self.seen[key]
                 now = self.now()
-        self.serial += 1
-        name = f"{meta.get('name')}.{int(now * 1e9):x}{self.serial:02x}"
         involved = {field: value for field, value in (
             ("kind", obj.get("kind")), ("namespace", meta.get("namespace")),
             ("name", meta.get("name")), ("uid", meta.get("uid")),
@@ -166,14 +168,25 @@ class EventRecorder:
             ("resourceVersion", meta.get("resourceVersion")), ("fieldPath", field_path))
             if value}
         source = {"component": self.component, **({"host": self.host} if self.host else {})}
-        event = await self.client.create({
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": name, "namespace": namespace},
-            "involvedObject": involved, "reason": reason, "message": message,
-            "type": type_, "count": 1, "firstTimestamp": when, "lastTimestamp": when,
-            "source": source, "reportingComponent": self.component,
-            "reportingInstance": self.host or self.component,
-        })
+        for attempt in range(_NAME_ATTEMPTS):
+            # client-go names an Event after its object and the time in nanoseconds; in
+            # virtual time two components may record about one object at one instant
+            # (the scheduler and a kubelet about a preempted pod): the next name is tried
+            self.serial += 1
+            name = f"{meta.get('name')}.{int(now * 1e9):x}{self.serial:02x}"
+            try:
+                event = await self.client.create({
+                    "apiVersion": "v1", "kind": "Event",
+                    "metadata": {"name": name, "namespace": namespace},
+                    "involvedObject": involved, "reason": reason, "message": message,
+                    "type": type_, "count": 1, "firstTimestamp": when, "lastTimestamp": when,
+                    "source": source, "reportingComponent": self.component,
+                    "reportingInstance": self.host or self.component,
+                })
+                break
+            except AlreadyExists:
+                if attempt == _NAME_ATTEMPTS - 1:
+                    raise
         self.seen[key] = (name, 1)
         if len(self.seen) > self.cache_size:  # forget the oldest, as client-go's LRU does
             del self.seen[next(iter(self.seen))]

@@ -267,7 +267,8 @@ class Scheduler(Actor):
         self.ctx.start_soon(self._preempt, pod, chosen)
 
     async def _preempt(self, pod: dict[str, Any], chosen: Preemption) -> None:
-        """``prepareCandidate``: nominate the node, then delete each victim with an Event
+        """``prepareCandidate``: nominate the node, then mark each victim with the
+        condition DisruptionTarget (PreemptionByScheduler) and delete it, with an Event
         saying who preempted it."""
         meta = pod["metadata"]
         try:
@@ -275,10 +276,19 @@ class Scheduler(Actor):
                 "nominatedNodeName": chosen.node}}, meta["namespace"], subresource="status")
         except ApiError:
             pass
+        condition = {"type": "DisruptionTarget", "status": "True",
+                     "reason": "PreemptionByScheduler",
+                     "message": f"{self.options.scheduler_name}: preempting to accommodate a "
+                                "higher priority pod",
+                     "lastTransitionTime": timestamp(cluster_epoch(), self.ctx.now())}
         for victim in chosen.victims:
             self.events.emit(victim.pod, "Normal", "Preempted",
                              f"Preempted by pod {meta.get('uid')} on node {chosen.node}")
             try:
+                await self.client.patch(
+                    "pods", victim.name, {"status": {"conditions": [condition]}},
+                    victim.namespace, subresource="status",
+                    patch_type="application/strategic-merge-patch+json")
                 await self.client.delete("pods", victim.name, victim.namespace)
             except ApiError:
                 pass

@@ -131,6 +131,9 @@ async def test_evictions_spend_the_budget_and_wait_for_replacements(autojump_clo
         assert (answer["kind"], answer["status"]) == ("Status", "Success")
         evicted = await cluster.get("v1/Pod", first, "default")
         assert evicted["metadata"].get("deletionTimestamp")  # graceful, as a delete
+        target = [c for c in evicted["status"]["conditions"] if c["type"] == "DisruptionTarget"]
+        assert [(c["status"], c["reason"], c["message"]) for c in target] == \
+            [("True", "EvictionByEvictionAPI", "Eviction API: evicting")]
         spent = await cluster.wait_for("policy/v1/PodDisruptionBudget", "web-pdb", "default",
                                        timeout=10, predicate=allowing(0, 2))
         assert spent["status"]["conditions"][0]["reason"] == "InsufficientPods"

@@ -125,3 +125,19 @@ async def test_one_background_task_writes_every_burst_of_events(autojump_clock):
         assert [(e["message"], e["count"]) for e in events] == [
             ("burst 0", 2), ("burst 1", 2), ("burst 2", 2)]
         assert started.count("_drain") <= 1  # (none if it already existed)
+
+
+async def test_two_components_record_about_one_object_at_one_instant(autojump_clock):
+    """Each recorder names its Events after the object and the time; in virtual time two
+    of them can pick the same name at once: the second tries the next name."""
+    async with cluster_harness(seed=3) as cluster:
+        obj = (await cluster.apply(cm("site")))[0]
+        probe = cluster.actor(await cluster.start_controller(Probe, Journal()))
+        other = EventRecorder(probe.client, "other-component", probe.ctx.now)
+        first = await probe.events.record(obj, "Normal", "Noticed", "from the probe")
+        second = await other.record(obj, "Normal", "Noticed", "from the other one")
+        assert first is not None and second is not None
+        assert first["metadata"]["name"] != second["metadata"]["name"]
+        assert (probe.events.failures, other.failures) == (0, 0)
+        assert {e["source"]["component"] for e in await events_of(cluster)} == {
+            "Probe", "other-component"}

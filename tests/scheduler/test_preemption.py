@@ -85,6 +85,19 @@ async def test_a_high_priority_pod_preempts(autojump_clock) -> None:
                              "spec": {"priorityClassName": "high", "containers": [{
                                  "name": "c", "image": "nginx:1.27",
                                  "resources": {"requests": {"cpu": "500m"}}}]}})
+        for _ in range(100):  # until the scheduler has chosen (cluster time, 0.1 s steps)
+            if cluster.logs("pod.preempting"):
+                break
+            await cluster.sleep(0.1)
+        victim = cluster.logs("pod.preempting")[0]["victims"][0].split("/")[1]
+        # the victim is told why it goes before it goes (a status condition)
+        marked = await cluster.wait_for("v1/Pod", victim, "default", timeout=10, predicate=lambda
+                                        p: any(c["type"] == "DisruptionTarget" for c in
+                                               (p.get("status") or {}).get("conditions") or []))
+        [target] = [c for c in marked["status"]["conditions"] if c["type"] == "DisruptionTarget"]
+        assert (target["reason"], target["message"]) == (
+            "PreemptionByScheduler",
+            "default-scheduler: preempting to accommodate a higher priority pod")
         vip = await cluster.wait_for("v1/Pod", "vip", "default", timeout=120, predicate=lambda
                                      p: (p.get("status") or {}).get("phase") == "Running")
         assert vip["spec"]["priority"] == 1000
