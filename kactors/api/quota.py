@@ -23,11 +23,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .errors import QuantityError
 from .kinds import ResourceInfo
 from .quantity import Quantity
+from .validate_meta import quantity_or_none
 
-__all__ = ["COMPUTE", "exceeded", "missing_resources", "pod_usage", "usage_of"]
+__all__ = ["COMPUTE", "exceeded", "missing_resources", "pod_totals", "pod_usage",
+           "resource_quantities", "usage_of"]
 
 #: the compute resources a quota may cap, and the pod field each sums
 COMPUTE = {"requests.cpu": ("requests", "cpu"), "cpu": ("requests", "cpu"),
@@ -41,24 +42,30 @@ _LEGACY_COUNTS = {"pods": ("", "pods"), "services": ("", "services"),
 _ONE = Quantity.parse("1")
 
 
-def _quantity(value: Any) -> Quantity | None:
-    try:
-        return Quantity.parse(str(value))
-    except (QuantityError, ValueError):
-        return None
+def resource_quantities(resources: Any, field: str) -> dict[str, Quantity]:
+    """A container's ``resources[field]`` (``requests`` or ``limits``), parsed; what does
+    not parse is left out."""
+    values = resources.get(field) if isinstance(resources, Mapping) else None
+    found = {}
+    for name, raw in (values if isinstance(values, Mapping) else {}).items():
+        quantity = quantity_or_none(raw)
+        if quantity is not None:
+            found[name] = quantity
+    return found
 
 
-def _sum(pod: Mapping[str, Any], field: str, resource: str) -> Quantity | None:
+def pod_totals(pod: Mapping[str, Any], field: str) -> dict[str, Quantity]:
+    """A pod's effective requests or limits: the sum over its containers, or the most
+    an init container asks if more (Kubernetes' pod resource rule)."""
     spec = pod.get("spec") or {}
-    total: Quantity | None = None
+    total: dict[str, Quantity] = {}
     for container in spec.get("containers") or []:
-        value = _quantity((((container.get("resources") or {}).get(field)) or {}).get(resource))
-        if value is not None:
-            total = value if total is None else total + value
+        for name, quantity in resource_quantities(container.get("resources"), field).items():
+            total[name] = total[name] + quantity if name in total else quantity
     for container in spec.get("initContainers") or []:
-        value = _quantity((((container.get("resources") or {}).get(field)) or {}).get(resource))
-        if value is not None and (total is None or total < value):
-            total = value
+        for name, quantity in resource_quantities(container.get("resources"), field).items():
+            if name not in total or total[name] < quantity:
+                total[name] = quantity
     return total
 
 
@@ -71,13 +78,17 @@ def pod_usage(pod: Mapping[str, Any], names: Iterable[str]) -> dict[str, Quantit
     if _finished(pod):
         return {}
     usage: dict[str, Quantity] = {}
+    sums: dict[str, dict[str, Quantity]] = {}  # field -> pod_totals, as first needed
     for name in names:
         if name in ("pods", "count/pods"):
             usage[name] = _ONE
         elif name in COMPUTE:
-            value = _sum(pod, *COMPUTE[name])
-            if value is not None:
-                usage[name] = value
+            field, resource = COMPUTE[name]
+            totals = sums.get(field)
+            if totals is None:
+                totals = sums[field] = pod_totals(pod, field)
+            if resource in totals:
+                usage[name] = totals[resource]
     return usage
 
 
@@ -127,8 +138,7 @@ def exceeded(quota: Mapping[str, Any], used: Mapping[str, Quantity],
              delta: Mapping[str, Quantity]) -> str | None:
     """``exceeded quota: <name>, requested: ..., used: ..., limited: ...`` if `delta`
     on top of `used` goes over `quota`'s hard limits, else None."""
-    hard = {name: q for name, raw in ((quota.get("spec") or {}).get("hard") or {}).items()
-            if (q := _quantity(raw)) is not None}
+    hard = resource_quantities(quota.get("spec"), "hard")
     over = [name for name, value in delta.items() if name in hard and
             hard[name] < (used[name] + value if name in used else value)]
     if not over:

@@ -23,8 +23,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kactors.api.defaults import complete_limit_item
-from kactors.api.errors import QuantityError
 from kactors.api.quantity import Quantity
+from kactors.api.quota import pod_totals, resource_quantities
+from kactors.api.validate_meta import quantity_or_none
 
 __all__ = ["LIMIT_RANGER_ANNOTATION", "apply_limit_ranges", "limit_violations"]
 
@@ -75,13 +76,6 @@ def apply_limit_ranges(pod: dict[str, Any], ranges: Iterable[Mapping[str, Any]])
                                "; ".join(said)}
 
 
-def _quantity(value: Any) -> Quantity | None:
-    try:
-        return Quantity.parse(str(value))
-    except (QuantityError, ValueError):
-        return None
-
-
 def _measure(name: str, quantity: Quantity) -> int:
     """``requestLimitEnforcedValues``: millis for cpu, whole units otherwise."""
     return quantity.milli_value() if name == "cpu" else quantity.value()
@@ -92,7 +86,7 @@ def _check(kind: str, item: Mapping[str, Any], requests: Mapping[str, Quantity],
     """``minConstraint``, ``maxConstraint``, ``limitRequestRatioConstraint``."""
     problems: list[str] = []
     for name, raw in (item.get("min") or {}).items():
-        enforced = _quantity(raw)
+        enforced = quantity_or_none(raw)
         if enforced is None:
             continue
         request, limit = requests.get(name), limits.get(name)
@@ -106,7 +100,7 @@ def _check(kind: str, item: Mapping[str, Any], requests: Mapping[str, Quantity],
             problems.append(f"minimum {name} usage per {kind} is {enforced}, but limit is "
                             f"{limit}")
     for name, raw in (item.get("max") or {}).items():
-        enforced = _quantity(raw)
+        enforced = quantity_or_none(raw)
         if enforced is None:
             continue
         limit = limits.get(name)
@@ -117,7 +111,7 @@ def _check(kind: str, item: Mapping[str, Any], requests: Mapping[str, Quantity],
             problems.append(f"maximum {name} usage per {kind} is {enforced}, but limit is "
                             f"{limit}")
     for name, raw in (item.get("maxLimitRequestRatio") or {}).items():
-        enforced = _quantity(raw)
+        enforced = quantity_or_none(raw)
         if enforced is None:
             continue
         request, limit = requests.get(name), limits.get(name)
@@ -132,31 +126,6 @@ def _check(kind: str, item: Mapping[str, Any], requests: Mapping[str, Quantity],
     return problems
 
 
-def _quantities(resources: Any, field: str) -> dict[str, Quantity]:
-    values = (resources or {}).get(field) if isinstance(resources, Mapping) else None
-    found = {}
-    for name, raw in (values or {}).items():
-        quantity = _quantity(raw)
-        if quantity is not None:
-            found[name] = quantity
-    return found
-
-
-def _pod_totals(pod: Mapping[str, Any], field: str) -> dict[str, Quantity]:
-    """A pod's effective requests or limits: the sum over its containers, or the most
-    an init container asks if more (Kubernetes' pod resource rule)."""
-    spec = pod.get("spec") or {}
-    total: dict[str, Quantity] = {}
-    for container in spec.get("containers") or []:
-        for name, quantity in _quantities(container.get("resources"), field).items():
-            total[name] = total[name] + quantity if name in total else quantity
-    for container in spec.get("initContainers") or []:
-        for name, quantity in _quantities(container.get("resources"), field).items():
-            if name not in total or total[name] < quantity:
-                total[name] = quantity
-    return total
-
-
 def limit_violations(pod: Mapping[str, Any], ranges: Iterable[Mapping[str, Any]]
                      ) -> list[str]:
     """Every bound of `ranges` that `pod` breaks, in Kubernetes' words."""
@@ -165,9 +134,9 @@ def limit_violations(pod: Mapping[str, Any], ranges: Iterable[Mapping[str, Any]]
     for item in _items(ranges, _CONTAINER):
         for container in _containers(pod):
             resources = container.get("resources")
-            problems += _check(_CONTAINER, item, _quantities(resources, "requests"),
-                               _quantities(resources, "limits"))
+            problems += _check(_CONTAINER, item, resource_quantities(resources, "requests"),
+                               resource_quantities(resources, "limits"))
     for item in _items(ranges, _POD):
-        problems += _check(_POD, item, _pod_totals(pod, "requests"),
-                           _pod_totals(pod, "limits"))
+        problems += _check(_POD, item, pod_totals(pod, "requests"),
+                           pod_totals(pod, "limits"))
     return problems
