@@ -29,6 +29,7 @@ from typing import Any
 from kactors.api import status as st
 from kactors.api.disruption import budgets_for_pod, with_disruption_allowed_condition
 from kactors.api.kinds import ResourceInfo
+from kactors.apiserver.rest import check_preconditions
 
 __all__ = ["DISRUPTION_TARGET", "MAX_DISRUPTED_PODS", "evict"]
 
@@ -109,14 +110,7 @@ async def _mark_and_delete(rest: Any, pods: ResourceInfo, namespace: str, name: 
     deletes, in its dry way)."""
     if not query.get("dryRun"):
         preconditions = dict(delete_options.get("preconditions") or {})
-        current = await rest.read(pods, namespace, name)
-        meta = current["metadata"]
-        for field, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
-            wanted = preconditions.get(field)
-            if wanted and str(wanted) != str(meta.get(field)):
-                raise st.StatusError(st.conflict(
-                    pods, name, f"Precondition failed: {label} in precondition: {wanted}, "
-                                f"{label} in object meta: {meta.get(field)}"))
+        check_preconditions(pods, name, await rest.read(pods, namespace, name), preconditions)
         condition = {"type": DISRUPTION_TARGET, "status": "True",
                      "reason": "EvictionByEvictionAPI", "message": "Eviction API: evicting",
                      "lastTransitionTime": now()}

@@ -119,6 +119,21 @@ def patched(obj: Obj, patch: Any, patch_type: str, *, copy: bool = True) -> Any:
 PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
 
 
+def check_preconditions(info: ResourceInfo, name: str, obj: Obj,
+                        preconditions: Mapping[str, Any]) -> None:
+    """A delete's ``preconditions`` (uid, resourceVersion) against the current `obj`: 409
+    if it is not the object they name."""
+    meta = obj["metadata"]
+    if preconditions.get("uid") and preconditions["uid"] != meta.get("uid"):
+        raise st.StatusError(st.conflict(
+            info, name,
+            f"Precondition failed: UID in precondition: {preconditions['uid']}, "
+            f"UID in object meta: {meta.get('uid')}"))
+    if preconditions.get("resourceVersion") and \
+            str(preconditions["resourceVersion"]) != meta["resourceVersion"]:
+        raise st.StatusError(st.conflict(info, name))
+
+
 def delete_options(options: Mapping[str, Any]) -> tuple[int | None, str | None,
                                                           Mapping[str, Any]]:
     """(gracePeriodSeconds, propagationPolicy, preconditions) of a delete, from the query
@@ -547,15 +562,7 @@ class Rest:
         grace, policy, preconditions = delete_options(options)
         for _ in range(MAX_CONFLICT_RETRIES):
             old = await self.read(info, namespace, name)
-            meta = old["metadata"]
-            if preconditions.get("uid") and preconditions["uid"] != meta.get("uid"):
-                raise st.StatusError(st.conflict(
-                    info, name,
-                    f"Precondition failed: UID in precondition: {preconditions['uid']}, "
-                    f"UID in object meta: {meta.get('uid')}"))
-            if preconditions.get("resourceVersion") and \
-                    str(preconditions["resourceVersion"]) != meta["resourceVersion"]:
-                raise st.StatusError(st.conflict(info, name))
+            check_preconditions(info, name, old, preconditions)
             try:
                 return await self._delete_once(info, namespace, name, old, grace, policy,
                                                options)
