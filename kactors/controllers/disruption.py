@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from kactors.api.disruption import selects, with_disruption_allowed_condition
 from kactors.api.meta import controller_of
+from kactors.client.indexer import object_key
 from kactors.client.informer import InformerEvent
 from kactors.client.result import Result
 from kactors.controllers.base import Controller
@@ -124,13 +125,13 @@ class DisruptionController(Controller):
         if not budgets:
             return []  # most namespaces have none: nothing to count
         if event.kind != "Pod":  # a controller's scale: every budget here may count it
-            return [f"{namespace}/{_meta(b)['name']}" for b in budgets]
+            return [object_key(budget) for budget in budgets]
         keys: list[str] = []
         for pod in (event.obj, event.old):
             if pod is None:
                 continue
             for budget in budgets:
-                key = f"{namespace}/{_meta(budget)['name']}"
+                key = object_key(budget)
                 if key not in keys and selects(budget, pod):
                     keys.append(key)
         return keys

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from kactors.api.quantity import Quantity
 from kactors.api.quota import usage_of
+from kactors.client.indexer import object_key
 from kactors.client.informer import InformerEvent
 from kactors.client.result import Result
 from kactors.controllers.base import Controller
@@ -50,8 +51,7 @@ class ResourceQuotaController(Controller):
             return [event.key]
         obj = event.obj if event.obj is not None else event.old
         namespace = (obj.get("metadata") or {}).get("namespace", "") if obj else ""
-        return [f"{namespace}/{quota['metadata']['name']}"
-                for quota in self.cache.list(namespace)] if namespace else []
+        return [object_key(quota) for quota in self.cache.list(namespace)] if namespace else []
 
     async def reconcile(self, key: str) -> Result | None:
         quota = self.cache.get(key)
