@@ -27,7 +27,7 @@ from .kinds import ResourceInfo
 from .quantity import Quantity
 from .validate_meta import quantity_or_none
 
-__all__ = ["COMPUTE", "exceeded", "missing_resources", "pod_totals", "pod_usage",
+__all__ = ["COMPUTE", "counted_resource", "exceeded", "missing_resources", "pod_totals", "pod_usage",
            "resource_quantities", "usage_of"]
 
 #: the compute resources a quota may cap, and the pod field each sums
@@ -92,8 +92,9 @@ def pod_usage(pod: Mapping[str, Any], names: Iterable[str]) -> dict[str, Quantit
     return usage
 
 
-def _counted(name: str) -> tuple[str, str] | None:
-    """(group, resource) an object-count quota resource counts."""
+def counted_resource(name: str) -> tuple[str, str] | None:
+    """(group, resource) an object-count quota resource counts, or None for another
+    quota resource."""
     if name in _LEGACY_COUNTS:
         return _LEGACY_COUNTS[name]
     if name.startswith("count/"):
@@ -108,7 +109,7 @@ def usage_of(info: ResourceInfo, obj: Mapping[str, Any], names: Iterable[str]
     names = list(names)
     usage = pod_usage(obj, names) if (info.group, info.resource) == ("", "pods") else {}
     for name in names:
-        if name not in usage and _counted(name) == (info.group, info.resource):
+        if name not in usage and counted_resource(name) == (info.group, info.resource):
             usage[name] = _ONE
     return usage
 

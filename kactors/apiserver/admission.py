@@ -19,7 +19,7 @@ from kactors.api.defaults import apply_defaults
 from kactors.api.kinds import Registry, ResourceInfo, storage_prefix
 from kactors.api.objvalidation import validate_create, validate_update
 from kactors.api.quantity import Quantity
-from kactors.api.quota import exceeded, missing_resources, usage_of
+from kactors.api.quota import counted_resource, exceeded, missing_resources, usage_of
 from kactors.api.schema import (
     apply_schema_defaults,
     prune,
@@ -245,15 +245,18 @@ class Admission:
         for key, pod in self.reserved_pods.items():
             if key not in seen and key.startswith(f"{namespace}/"):
                 add(usage_of(pods_info, pod, names))
-        for info in self.registry:
-            if (info.group, info.resource) == ("", "pods") or not info.namespaced:
+        for name in names:  # object counts other than pods: what the caches hold
+            counted = counted_resource(name)
+            if counted is None or counted == ("", "pods"):
                 continue
+            try:
+                info = self.registry.by_resource(counted[1], counted[0])
+            except LookupError:
+                continue  # a count of a resource not served: nothing of it exists
             cache = self.caches.get(info.storage_prefix)
-            counted = [name for name in names if usage_of(info, {}, [name])]
-            if cache is not None and counted:
-                count = len(cache.keys_in(storage_prefix(info, namespace)))
-                for name in counted:
-                    used[name] = Quantity.from_int(count)
+            if cache is not None and info.namespaced:
+                used[name] = Quantity.from_int(
+                    len(cache.keys_in(storage_prefix(info, namespace))))
         return used
 
     def abort_create(self, info: ResourceInfo, obj: Obj) -> None:
