@@ -1,7 +1,8 @@
 """Mirror pods: the control-plane components and kube-proxies shown as pods in
 `kube-system`, as kubeadm's static pods appear in a real cluster (`kubectl get pods -n
-kube-system`). They describe actors of the tree; no kubelet runs them, so their status is
-written once, as Running."""
+kube-system`). They describe actors of the tree. The etcd members' and the control
+plane's hosts have no kubelet, so their status is written once, as Running; a kube-proxy's
+pod is run and reported by its node's kubelet, as a static pod's mirror pod is."""
 
 from __future__ import annotations
 

@@ -87,12 +87,21 @@ class Operator(Actor):
         return super().receive(message)
 
     async def show_mirror_pods(self) -> None:
-        """The components as pods in kube-system, as `kubectl get pods -A` shows them."""
+        """The components as pods in kube-system, as `kubectl get pods -A` shows them.
+
+        A kube-proxy's pod is bound to a node whose kubelet runs it and reports its status
+        (Pending, then Running), as a kubelet does for its static pods' mirror pods; only
+        the pods of hosts without a kubelet (etcd, the control plane) get their Running
+        status written here. Writing it for a kube-proxy too would make its phase go from
+        Running back to Pending when the kubelet reports first."""
         started = timestamp(cluster_epoch(), self.ctx.now())
+        kubelets = {node.name for node in self.config.nodes}
         for pod in mirror_pods(self.config):
             ip = pod.pop("_ip")
             try:
                 created = await self.client.create(pod)
+                if pod["spec"]["nodeName"] in kubelets:
+                    continue
                 await self.client.patch("pods", created["metadata"]["name"], {
                     "status": running_status({**pod, "_ip": ip}, started)}, "kube-system",
                     subresource="status")
