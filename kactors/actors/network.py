@@ -272,15 +272,14 @@ class Network:
         dst = target._cell.host
         if src is None or dst is None or src == dst:
             return await target.ask(message, timeout)
-        reply = Reply()
+        reply = Reply(target.path, timeout, message)
         net_reply = _NetReply(self, src, dst, reply)
         if self._perfect:  # `_transmit` then `_arrive` of an ask, in short
             self._sent_and_delivered()
             self._deliver_ask(src, dst, target, message, net_reply)
         else:
             self._transmit(src, dst, target, (message, net_reply))
-        reply.timer = self.system.timers.timeout_after(
-            timeout, reply.time_out, target.path, timeout, message)
+        self.system.timers.start_timeout(reply, timeout)
         return await reply.wait()
 
     def _sent_and_delivered(self) -> None:

@@ -86,14 +86,14 @@ class ActorRef:
         """
         if not (isinstance(timeout, _NUMBER) and timeout > 0):
             raise InvalidTimeout(timeout)
-        cell = self._live_cell()
-        if cell is None:
-            self._cell.system.dead_letter(self.path, message, "actor is stopped")
-            raise ActorStopped(self.path)
+        cell = self._cell
+        if cell.dead:
+            cell = self._live_cell()
+            if cell is None:
+                self._cell.system.dead_letter(self.path, message, "actor is stopped")
+                raise ActorStopped(self.path)
         system = cell.system
-        reply = Reply()
+        reply = Reply(self.path, timeout, message)
         cell.mailbox.put_nowait((message, reply, system.sender_path() if system.trace else None))
-        reply.timer = system.timers.timeout_after(
-            timeout, reply.time_out, self.path, timeout, message
-        )
+        system.timers.start_timeout(reply, timeout)
         return await reply.wait()

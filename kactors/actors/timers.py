@@ -5,12 +5,13 @@ one heap ordered by (deadline, sequence number) and fire from one task. That kee
 order deterministic (trio breaks deadline ties by object id, which is not), costs one task
 instead of one per timer, and lets trio's MockClock autojump straight to the next deadline.
 
-Ask timeouts (`timeout_after`) go to a FIFO lane per delay instead of the heap: with one
-delay, deadlines come in the order of the asks, so a lane is sorted by (deadline, sequence)
-as it is appended to, and an ask answered long before its timeout (nearly all of them)
-costs an append and, later, a `popleft` rather than a heap push and a heap pop (a third of
-the cost). Timers fire in (deadline, sequence number) order across the heap and the lanes,
-exactly the order one heap would give.
+Ask timeouts (`start_timeout`, whose timer is the ask's Reply itself, or `timeout_after`)
+go to a FIFO lane per delay instead of the heap: with one delay, deadlines come in the
+order of the asks, so a lane is sorted by (deadline, sequence) as it is appended to, and an
+ask answered long before its timeout (nearly all of them) costs an append and, later, a
+`popleft` rather than a heap push and a heap pop (a third of the cost). Timers fire in
+(deadline, sequence number) order across the heap and the lanes, exactly the order one
+heap would give.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import trio
 
@@ -64,22 +65,43 @@ class TimerHandle:
     def active(self) -> bool:
         return not self.cancelled
 
+    def _fire(self, service: TimerService) -> None:
+        """Run the callback; a periodic timer is scheduled again first."""
+        callback, args = self.callback, self.args
+        if self.interval is not None:
+            self.deadline += self.interval
+            service._push(self)
+        else:
+            self.cancel()  # fired: no longer active (its callback and args go)
+        callback(*args)
+
+
+class Timer(Protocol):
+    """What the service needs of a timer: a TimerHandle, or an ask's `Reply`, which is
+    the timer of its own timeout (see `TimerService.start_timeout`)."""
+
+    deadline: float
+    cancelled: bool
+    service: TimerService | None
+
+    def _fire(self, service: TimerService) -> None: ...
+
 
 #: lanes for at most this many distinct `timeout_after` delays (then the heap)
 MAX_LANES = 8
 #: a lane longer than this drops its cancelled entries (its limit then doubles its size)
 LANE_COMPACT = 4096
 
-_Entry = tuple[float, int, TimerHandle]
+_Entry = tuple[float, int, Timer]
 
 
 class TimerService:
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, TimerHandle]] = []
+        self._heap: list[_Entry] = []
         self._seq = 0
         self._scope: trio.CancelScope | None = None
         #: the timer whose deadline the sleeping task's scope holds (None while firing)
-        self._armed: TimerHandle | None = None
+        self._armed: Timer | None = None
         #: the sleeping task's deadline (a cancelled timer's, at worst: see `_rearm`)
         self._deadline = math.inf
         self._task: trio.lowlevel.Task | None = None
@@ -110,24 +132,31 @@ class TimerService:
                       ) -> TimerHandle:
         """`call_later` for a timer of one of a few fixed delays that is nearly always
         cancelled before it fires: an ask's timeout. Fires exactly as `call_later` would."""
-        handle = TimerHandle(self._now() + delay, callback, args, None)
+        handle = TimerHandle(0.0, callback, args, None)
+        self.start_timeout(handle, delay)
+        return handle
+
+    def start_timeout(self, timer: Timer, delay: float) -> None:
+        """`timeout_after` for a timer made by the caller: an ask's `Reply` is the timer of
+        its own timeout, so that an ask costs one object, and settling it is what cancels
+        its timeout (the commonest timer by far, nearly always cancelled)."""
+        timer.deadline = deadline = self._now() + delay
         lane = self._lanes.get(delay)
         if lane is None:
             if len(self._lanes) >= MAX_LANES or not delay >= 0:
-                self._push(handle)
-                return handle
+                self._push(timer)
+                return
             lane = self._lanes[delay] = deque()
             self._lane_limits[delay] = LANE_COMPACT
         self._seq += 1
-        lane.append((handle.deadline, self._seq, handle))
-        if handle.deadline < self._deadline and self._scope is not None:
-            self._arm(handle)
+        lane.append((deadline, self._seq, timer))
+        if deadline < self._deadline and self._scope is not None:
+            self._arm(timer)
         if len(lane) > self._lane_limits[delay]:
             live = [entry for entry in lane if not entry[2].cancelled]
             lane.clear()
             lane.extend(live)
             self._lane_limits[delay] = max(LANE_COMPACT, 2 * len(lane))
-        return handle
 
     def _earliest(self) -> tuple[_Entry, deque[_Entry] | None] | None:
         """The first live timer by (deadline, sequence) and its lane (None: the heap), or
@@ -145,7 +174,7 @@ class TimerService:
                 where = lane
         return None if best is None else (best, where)
 
-    def _push(self, handle: TimerHandle) -> None:
+    def _push(self, handle: Timer) -> None:
         self._seq += 1
         heap = self._heap
         heapq.heappush(heap, (handle.deadline, self._seq, handle))
@@ -154,7 +183,7 @@ class TimerService:
         if len(heap) > 4096 and len(heap) > 4 * (self._live + 1):
             self._compact()
 
-    def _arm(self, handle: TimerHandle) -> None:
+    def _arm(self, handle: Timer) -> None:
         """Point the sleeping task's deadline at `handle`."""
         armed = self._armed
         if armed is not None:
@@ -216,13 +245,7 @@ class TimerService:
                     heapq.heappop(self._heap)
                 else:
                     lane.popleft()
-                callback, args = handle.callback, handle.args
-                if handle.interval is not None:
-                    handle.deadline += handle.interval
-                    self._push(handle)
-                else:
-                    handle.cancel()  # fired: no longer active (its callback and args go)
-                callback(*args)
+                handle._fire(self)
             self._live = len(self._heap)
             with trio.CancelScope() as scope:
                 self._scope = scope

@@ -88,6 +88,8 @@ class Indexer:
             self._all_sorted = None
         indices = self.indices
         for name, fn in self.indexers.items():
+            if old is not None and fn is by_namespace:
+                continue  # the key holds the namespace: a replaced object never moves here
             index = indices[name]
             values = fn(obj)
             if type(values) is not list:  # (index functions mostly return a list: no copy)

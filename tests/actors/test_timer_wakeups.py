@@ -14,7 +14,7 @@ import trio
 import trio.lowlevel
 import trio.testing
 
-from kactors.actors import timers
+from kactors.actors import Actor, ActorSystem, AskTimeout, ChildSpec, timers
 from kactors.actors.timers import TimerHandle, TimerService
 
 from .helpers import StepCounter
@@ -185,3 +185,39 @@ async def test_a_lane_of_cancelled_timeouts_stays_small(
         assert len(service) <= timers.LANE_COMPACT + 1
         assert keep.active and service._armed is keep
         nursery.cancel_scope.cancel()
+
+
+class _Echo(Actor):
+    def receive(self, message: object) -> object:
+        return message
+
+
+class _Never(Actor):
+    def receive(self, message: object) -> None:
+        self.ctx.defer_reply()  # and never settled: the ask can only time out
+
+
+async def test_an_answered_ask_cancels_its_own_timeout_and_never_wakes_the_timer_task(
+        autojump_clock: trio.testing.MockClock) -> None:
+    """An ask's Reply is the timer of its timeout: settling it cancels that timeout (local
+    and across the network), so only the unanswered ask wakes the timer task, once, at
+    its deadline."""
+    steps = StepCounter("kactors.actors.system.ActorSystem._run_timers")
+    async with ActorSystem(seed=0, log_to_stdout=False) as system:
+        echo = await system.start(ChildSpec("echo", _Echo, host="a"))
+        never = await system.start(ChildSpec("never", _Never, host="b"))
+        trio.lowlevel.add_instrument(steps)
+        try:
+            start = trio.current_time()
+            for i in range(20):
+                assert await echo.ask(i, timeout=3.0) == i
+                assert await system.network.ref(echo, "b").ask(i, timeout=3.0) == i
+            lanes = system.timers._lanes.values()
+            assert 30 < sum(len(lane) for lane in lanes) <= 40  # (dropped lazily)
+            assert all(timer.cancelled for lane in lanes for _, _, timer in lane)
+            with pytest.raises(AskTimeout, match=r"^ask to /never timed out after 3s .* str$"):
+                await system.network.ref(never, "a").ask("x", timeout=3.0)
+            assert trio.current_time() - start == 3.0
+        finally:
+            trio.lowlevel.remove_instrument(steps)
+    assert steps.steps == 1

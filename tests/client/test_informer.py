@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import trio
 
 from kactors.actors import Actor, ChildSpec, Delay, LinkFaults
 from kactors.api.errors import KindError
@@ -169,6 +170,34 @@ async def test_subscribers_get_adds_updates_and_deletes_with_the_old_object(auto
         await cluster.sleep(1)
         assert recorder.seen() == [("add", "default/x"), ("update", "default/x"),
                                    ("delete", "default/x")]
+
+
+class _Stuck(Actor):
+    """A subscriber that never finishes its first message: its mailbox (of one) fills."""
+
+    async def receive(self, message):
+        await trio.sleep_forever()
+
+
+async def test_a_full_subscriber_is_logged_and_the_others_still_get_every_event(
+        autojump_clock):
+    async with cluster_harness(seed=4) as cluster:
+        factory = await start_factory(cluster)
+        handle = await factory.ask(GetInformer("configmaps"))
+        assert await handle.ref.ask(WaitForSync()) is True
+        stuck = await cluster.system.start(ChildSpec("stuck", _Stuck, host="node-1",
+                                                     mailbox_capacity=1))
+        ref, recorder = await start_recorder(cluster)
+        handle.ref.tell(Subscribe(stuck))  # (told first: the informer tells it first)
+        assert await handle.ref.ask(Subscribe(ref)) is True
+        for name in ("a", "b", "c"):
+            await cluster.apply(cm(name))
+        await cluster.sleep(1)
+        assert recorder.seen()[-3:] == [("add", "default/a"), ("add", "default/b"),
+                                        ("add", "default/c")]
+        unreachable = cluster.logs("informer.subscriber_unreachable")
+        assert unreachable and {r["subscriber"] for r in unreachable} == {"/stuck"}
+        assert "MailboxFull" in unreachable[0]["error"]
 
 
 async def test_a_label_selector_informer_turns_relabels_into_adds_and_deletes(autojump_clock):
