@@ -134,11 +134,10 @@ class ResourceInfo:
     #: a CRD version's ``openAPIV3Schema`` as JSON text (a string keeps the info hashable
     #: and immutable); served as OpenAPI for ``kubectl explain`` and validation
     openapi_schema: str = ""
-
-    @property
-    def api_version(self) -> str:
-        """``apps/v1``, or ``v1`` for the core group."""
-        return format_api_version(self.group, self.version)
+    #: ``apps/v1``, or ``v1`` for the core group: derived, so not an argument; kept as a
+    #: field because every request reads it (a property formatted it each time)
+    api_version: str = attrs.field(init=False, eq=False, repr=False, default=attrs.Factory(
+        lambda self: format_api_version(self.group, self.version), takes_self=True))
 
     @property
     def group_version_kind(self) -> tuple[str, str, str]:
@@ -164,11 +163,11 @@ def parse_api_version(api_version: str) -> tuple[str, str]:
     """
     if api_version in ("", "/"):
         return "", ""
-    parts = api_version.split("/")
-    if len(parts) == 1:
-        return "", parts[0]
-    if len(parts) == 2:
-        return parts[0], parts[1]
+    group, slash, version = api_version.partition("/")
+    if not slash:
+        return "", api_version
+    if "/" not in version:
+        return group, version
     raise KindError(f"unexpected GroupVersion string: {api_version}")
 
 

@@ -59,6 +59,10 @@ class PatchType(enum.Enum):
     STRATEGIC_MERGE = "application/strategic-merge-patch+json"
 
 
+#: content type -> PatchType (see apply_patch)
+_PATCH_TYPES: dict[Any, PatchType] = {patch_type.value: patch_type for patch_type in PatchType}
+
+
 def apply_patch(obj: Mapping[str, Any], patch: Any, patch_type: PatchType | str, *,
                 copy: bool = True) -> Any:
     """Apply ``patch`` of the given type to ``obj`` (the apiserver's PATCH dispatch).
@@ -66,7 +70,8 @@ def apply_patch(obj: Mapping[str, Any], patch: Any, patch_type: PatchType | str,
     Strategic merge patches use the patch metadata of ``obj``'s kind. ``copy=False``
     lets a merge patch's result share what it did not change (see `json_merge_patch`).
     """
-    patch_type = PatchType(patch_type)
+    # (found by its content type without Enum's lookup machinery: every patch asks)
+    patch_type = _PATCH_TYPES.get(patch_type) or PatchType(patch_type)
     if patch_type is PatchType.JSON:
         return json_patch(obj, patch)
     if patch_type is PatchType.MERGE:

@@ -417,8 +417,12 @@ class Rest:
         meta = body.get("metadata")
         if meta is not None and not isinstance(meta, dict):
             raise st.StatusError(st.bad_request("metadata must be an object"))
-        # null is Go's zero value: as good as absent
-        meta = {key: value for key, value in (meta or {}).items() if value is not None}
+        if meta is None:
+            meta = {}
+        elif None in meta.values():  # null is Go's zero value: as good as absent
+            meta = {key: value for key, value in meta.items() if value is not None}
+        elif not copy:
+            meta = dict(meta)  # ours to fill in (a copy's metadata is ours already)
         if not info.namespaced:
             meta.pop("namespace", None)  # cluster-scoped objects have none
         body_ns = meta.get("namespace")

@@ -180,6 +180,8 @@ class _Relist:
 REGISTRY = "/registry/"
 #: request workers kept parked for the next burst (see ApiServer._worker)
 MAX_IDLE_WORKERS = 256
+#: how many shared request attributes are kept (see ApiServer._attributes)
+MAX_SHARED_ATTRIBUTES = 1024
 #: how long a consistent read waits for the watch cache before suspecting the store watch
 STORE_WATCH_PATIENCE = 1.0
 
@@ -240,6 +242,8 @@ class ApiServer(Actor):
         self.relisted = False
         #: storage prefix -> (whether security, admission keep track of its objects)
         self.indexed: dict[str, tuple[bool, bool]] = {}
+        #: the attributes of requests that name no object (see _attributes)
+        self.shared_attributes: dict[tuple[Any, ...], Attributes] = {}
 
     # -- start -------------------------------------------------------------------------------
     async def started(self) -> None:
@@ -464,11 +468,8 @@ class ApiServer(Actor):
         name = request.name or ""
         if not name and verb in ("list", "watch"):
             name = _selected_name(request.options.get("fieldSelector"))
-        attributes = Attributes(user=user, verb=verb, resource_request=True,
-                                api_group=info.group, api_version=info.version,
-                                resource=info.resource, subresource=subresource or "",
-                                namespace=request.namespace or "", name=name)
-        self.security.authorize(attributes)
+        self.security.authorize(self._attributes(user, verb, info, subresource or "",
+                                                 request.namespace or "", name))
         if is_review(info.group, info.resource):  # answered by the authorizer, not stored
             return evaluate_review(info.kind, request.body, user, self.security.chain,
                                    timestamp(self.config.epoch, self.ctx.now()))
@@ -530,6 +531,26 @@ class ApiServer(Actor):
         if verb == "deletecollection":
             return await rest.delete_collection(info, namespace, options)
         raise st.StatusError(st.method_not_supported(info, verb))
+
+    def _attributes(self, user: UserInfo, verb: str, info: ResourceInfo, subresource: str,
+                    namespace: str, name: str) -> Attributes:
+        """What the authorizers judge. A frozen value: the requests that name no object
+        (creates, lists, watches: nearly all by the same few users, verbs and resources)
+        share one per combination, since building an attrs frozen instance costs about
+        as much as authorizing it; a request for a named object gets its own."""
+        key = None if name else (user, verb, info.group, info.version, info.resource,
+                                 subresource, namespace)
+        attributes = self.shared_attributes.get(key) if key is not None else None
+        if attributes is None:
+            attributes = Attributes(user=user, verb=verb, resource_request=True,
+                                    api_group=info.group, api_version=info.version,
+                                    resource=info.resource, subresource=subresource,
+                                    namespace=namespace, name=name)
+            if key is not None:
+                if len(self.shared_attributes) >= MAX_SHARED_ATTRIBUTES:
+                    self.shared_attributes.clear()
+                self.shared_attributes[key] = attributes
+        return attributes
 
     def _resolve(self, request: ApiRequest) -> ResourceInfo:
         try:

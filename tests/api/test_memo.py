@@ -113,3 +113,20 @@ def test_renamed_token_volume_still_fails_what_the_real_one_fails() -> None:
     assert [e.field for e in validate_create(twice, PODS)] == ["spec.volumes[1].name"]
     bad_format = with_token("p", "kube-api-access-BCDFG")
     assert "spec.volumes[0].name" in [e.field for e in validate_create(bad_format, PODS)]
+
+
+def test_remembered_labels_do_not_vouch_for_new_ones() -> None:
+    """Label keys and values are remembered once accepted, each on its own: a known key
+    with a bad value, or a known value under a bad key, is still refused."""
+
+    def labelled(name: str, labels: dict[str, str]) -> dict[str, Any]:
+        body = apply_defaults(pod(name))
+        body["metadata"]["labels"] = labels
+        return body
+
+    assert validate_create(labelled("a", {"app": "web", "tier": "front"}), PODS) == []
+    assert validate_create(labelled("b", {"app": "web", "tier": "front"}), PODS) == []
+    for labels, wrong in (({"app": "-web"}, "-web"), ({"-tier": "front"}, "-tier")):
+        errors = validate_create(labelled("c", labels), PODS)
+        assert [(str(error.field), error.bad_value) for error in errors] == [
+            ("metadata.labels", wrong)]
