@@ -43,17 +43,37 @@ class EnvResult:
     error: str | None = None
 
 
+def _fields(kind: str) -> tuple[str, str]:
+    """Where a ConfigMap's or a Secret's keys are."""
+    return ("data", "binaryData") if kind == "ConfigMap" else ("data", "stringData")
+
+
 def _keys(kind: str, obj: Mapping[str, Any]) -> set[str]:
     keys: set[str] = set()
-    for field in ("data", "binaryData") if kind == "ConfigMap" else ("data", "stringData"):
+    for field in _fields(kind):
         value = obj.get(field)
         if isinstance(value, Mapping):
             keys.update(str(key) for key in value)
     return keys
 
 
+def _has_key(kind: str, obj: Mapping[str, Any], key: str) -> bool:
+    """``key in _keys(kind, obj)``, without building the set (every pod's volumes ask)."""
+    for field in _fields(kind):
+        value = obj.get(field)
+        if value is not None and _is_map(value) and (
+                key in value or any(str(k) == key for k in value if type(k) is not str)):
+            return True
+    return False
+
+
+def _is_map(item: Any) -> bool:
+    # a plain dict nearly always: a type test before the (slower) ABC check
+    return type(item) is dict or isinstance(item, Mapping)
+
+
 def _dicts(value: Any) -> list[Mapping[str, Any]]:
-    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+    return [item for item in value if _is_map(item)] if isinstance(value, list) else []
 
 
 def resolve_env(container: Mapping[str, Any], namespace: str, lookup: ConfigLookup) -> EnvResult:
@@ -95,7 +115,7 @@ def resolve_env(container: Mapping[str, Any], namespace: str, lookup: ConfigLook
                     if optional:
                         break
                     return EnvResult(error=f'{_LOWER[kind]} "{ref_name}" not found')
-                if key not in _keys(kind, obj):
+                if not _has_key(kind, obj, key):
                     if optional:
                         break
                     return EnvResult(
@@ -122,17 +142,16 @@ def check_volumes(
     volume, the first."""
     errors: list[tuple[str, str]] = []
     for volume in volumes:
-        if not isinstance(volume, Mapping):
+        if not _is_map(volume):
             continue
         name = str(volume.get("name"))
         error = _source_error(volume, namespace, lookup, "secretName")
         projected = volume.get("projected")
-        if error is None and isinstance(projected, Mapping):
+        if error is None and projected is not None and _is_map(projected):
             for source in _dicts(projected.get("sources")):
                 error = _source_error(source, namespace, lookup, "name")
                 account_token = source.get("serviceAccountToken")
-                if (error is None and account_token is not None
-                        and isinstance(account_token, Mapping)):
+                if error is None and account_token is not None and _is_map(account_token):
                     token = lookup("ServiceAccountToken", namespace, token_name) or {
                         "error": "no token requested"}
                     if "token" not in token:
@@ -151,17 +170,18 @@ def _source_error(source: Mapping[str, Any], namespace: str, lookup: ConfigLooku
     for field, kind, name_key in (("configMap", "ConfigMap", "name"),
                                   ("secret", "Secret", secret_key)):
         ref = source.get(field)
-        if ref is None or not isinstance(ref, Mapping):  # None: without an ABC check
+        if ref is None or not _is_map(ref):  # None: without a type check
             continue
         name = str(ref.get(name_key) or "")
         optional = ref.get("optional") is True
         obj = lookup(kind, namespace, name)
         if obj is None:
             return None if optional else f'{_LOWER[kind]} "{name}" not found'
-        keys = _keys(kind, obj)
+        if optional:
+            continue  # present: an optional reference's missing keys are no error
         for item in _dicts(ref.get("items")):
             key = str(item.get("key") or "")
-            if key not in keys and not optional:
+            if not _has_key(kind, obj, key):
                 return (f"configmap references non-existent config key: {key}"
                         if kind == "ConfigMap" else
                         f"references non-existent secret key: {key}")

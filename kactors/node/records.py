@@ -114,7 +114,8 @@ class PodRecord:
     uid: str
     namespace: str
     name: str
-    pod: Mapping[str, Any]
+    #: the latest pod object (set through the ``pod`` property, which keeps ``spec``)
+    _pod: Mapping[str, Any]
     lookup: ConfigLookup
     containers: list[ContainerRecord]
     start_time: float
@@ -133,11 +134,21 @@ class PodRecord:
     pull_errors: dict[str, str] = attrs.field(factory=dict)
     #: the inputs of the last phase-and-conditions refresh (the runtime's ``_refresh``)
     refreshed: tuple[Any, ...] | None = None
+    #: the pod's ``spec`` (``{}`` if it has none): an attribute that assigning ``pod``
+    #: sets, since the runtime reads it a few dozen times per pod step
+    spec: Mapping[str, Any] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.spec = _spec_of(self._pod)
 
     @property
-    def spec(self) -> Mapping[str, Any]:
-        spec = self.pod.get("spec")
-        return spec if type(spec) is dict or isinstance(spec, Mapping) else {}
+    def pod(self) -> Mapping[str, Any]:
+        return self._pod
+
+    @pod.setter
+    def pod(self, pod: Mapping[str, Any]) -> None:
+        self._pod = pod
+        self.spec = _spec_of(pod)
 
     @property
     def display(self) -> str:
@@ -155,6 +166,11 @@ class PodRecord:
         if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
             return float(value)
         return 30.0
+
+
+def _spec_of(pod: Mapping[str, Any]) -> Mapping[str, Any]:
+    spec = pod.get("spec")
+    return spec if type(spec) is dict or isinstance(spec, Mapping) else {}
 
 
 def container_status(pod: PodRecord, record: ContainerRecord) -> dict[str, Any]:
