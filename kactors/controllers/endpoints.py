@@ -252,6 +252,9 @@ class EndpointsController(Controller):
         if event.kind != "Pod":
             return []
         pod, old = event.obj, event.old
+        if not any(_selector(service) is not None
+                   for service in self.cache.list(_meta(pod).get("namespace", ""))):
+            return []  # no Service of its namespace selects pods: no Endpoints to update
         if event.type == UPDATE and old is not None:
             if _meta(pod).get("resourceVersion") == _meta(old).get("resourceVersion"):
                 return []

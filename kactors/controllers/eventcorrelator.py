@@ -64,8 +64,8 @@ class _Bucket:
 
 
 def _touch(cache: dict, key: object, value: object, size: int) -> None:
-    """Insert or refresh `key` as the most recently used; evict beyond `size`."""
-    cache.pop(key, None)
+    """Insert `key` (taken out by the caller) as the most recently used; evict beyond
+    `size`. Callers `pop` rather than `get` the entry first: one lookup fewer."""
     cache[key] = value
     if len(cache) > size:
         del cache[next(iter(cache))]
@@ -90,7 +90,7 @@ class EventCorrelator:
         return Correlation(not self._allow(about, now), message, aggregated)
 
     def _aggregate(self, key: tuple[str, ...], message: str, now: float) -> tuple[str, bool]:
-        record = self._aggregates.get(key)
+        record = self._aggregates.pop(key, None)
         if record is None or now - record.last > self.aggregate_interval:
             record = _Aggregate({}, now)
         record.last = now
@@ -102,7 +102,7 @@ class EventCorrelator:
         return COMBINED_PREFIX + message, True
 
     def _allow(self, key: tuple[str, ...], now: float) -> bool:
-        bucket = self._buckets.get(key)
+        bucket = self._buckets.pop(key, None)
         if bucket is None:
             bucket = _Bucket(float(self.burst), now)
         else:

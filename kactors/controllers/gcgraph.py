@@ -161,25 +161,31 @@ class Graph:
     # -- events ------------------------------------------------------------------------------
     def upsert(self, obj: Obj, old: Obj | None = None) -> list[str]:
         """An add or update event of `obj` (`old`: its previous version, if known)."""
-        identity = Identity.of(obj)
-        if not identity.uid:
+        meta = obj.get("metadata") or {}
+        uid = str(meta.get("uid", ""))
+        if not uid:
             return []
         work: list[str] = []
-        refs = _refs(obj)
-        node = self.nodes.get(identity.uid)
+        node = self.nodes.get(uid)
         if node is None:
-            node = Node(identity, refs, being_deleted=_being_deleted(obj),
+            refs = _refs(obj)
+            node = Node(Identity.of(obj), refs, being_deleted=_being_deleted(obj),
                         deleting_dependents=_waits_for(obj, FOREGROUND))
-            self.nodes[identity.uid] = node
+            self.nodes[uid] = node
             self._add_to_owners(node, refs, work)
         else:
             if node.virtual:
                 node.virtual = False
-                node.identity = identity
-            if node.owners != refs:  # (equal lists, as nearly every update has: no change)
-                self._owners_changed(node, refs, work)
-            if _being_deleted(obj):
-                node.being_deleted = True
+                node.identity = Identity.of(obj)
+            # nearly every update names the owners last seen: then `_refs` would give an
+            # equal list (each reference equal to a kept dict has a uid), so no copy
+            if (meta.get("ownerReferences") or []) != node.owners:
+                refs = _refs(obj)
+                if node.owners != refs:
+                    self._owners_changed(node, refs, work)
+            if not _being_deleted(obj):
+                return work  # no transition: each needs `obj` being deleted
+            node.being_deleted = True
         self._transitions(old, obj, node, work)
         return work
 

@@ -12,7 +12,6 @@ is explainable: the per-plugin verdicts go to the log and into a pod annotation.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections.abc import Mapping
@@ -38,7 +37,7 @@ from kactors.scheduler.events import (
     NODE_ADD,
     node_update_event,
 )
-from kactors.scheduler.explain import EXPLANATION_ANNOTATION, explain
+from kactors.scheduler.explain import EXPLANATION_ANNOTATION, annotation_text, explain
 from kactors.scheduler.preemption import Preemption, may_preempt, select_victims
 from kactors.scheduler.queue import SchedulingQueue
 from kactors.scheduler.state import ClusterState
@@ -243,8 +242,7 @@ class Scheduler(Actor):
             explanation = explain(result)
             self.ctx.log.debug("pod.scheduling_explained", pod=key, explanation=explanation)
             if self.options.annotate:
-                annotations = {EXPLANATION_ANNOTATION: json.dumps(
-                    explanation, sort_keys=True, separators=(",", ":"))}
+                annotations = {EXPLANATION_ANNOTATION: annotation_text(explanation)}
         self.binding += 1
         self._send_binding((pod, node, annotations))
 

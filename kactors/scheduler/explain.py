@@ -18,6 +18,7 @@ from .framework import normalize_score
 
 __all__ = [
     "EXPLANATION_ANNOTATION",
+    "annotation_text",
     "explain",
     "explanation_annotation",
     "node_explanation",
@@ -109,19 +110,19 @@ def explain(result: ScheduleResult, top: int = 3) -> dict[str, Any]:
     }
     if result.fit_error is not None:
         out["message"] = result.fit_error.message
-    rejected: Counter[str] = Counter()
     statuses = window.statuses
     if statuses.count(None) != len(statuses):  # else every node passed: nothing to count
+        rejected: Counter[str] = Counter()
         for status, times in Counter(statuses).items():
             if status is not None:
                 for reason in status.reasons:
                     rejected[reason] += times
-    if rejected:
-        # The most frequent reasons (a cluster can have many distinct taint values).
-        common = sorted(rejected.items(), key=lambda item: (-item[1], item[0]))
-        out["rejected"] = dict(sorted(common[:MAX_REASONS]))
-        if len(common) > MAX_REASONS:
-            out["rejected_other"] = sum(n for _, n in common[MAX_REASONS:])
+        if rejected:
+            # The most frequent reasons (a cluster can have many distinct taint values).
+            common = sorted(rejected.items(), key=lambda item: (-item[1], item[0]))
+            out["rejected"] = dict(sorted(common[:MAX_REASONS]))
+            if len(common) > MAX_REASONS:
+                out["rejected_other"] = sum(n for _, n in common[MAX_REASONS:])
     if result.node_name is not None:
         best = []
         for position in _top_positions(window, top):
@@ -134,6 +135,15 @@ def explain(result: ScheduleResult, top: int = 3) -> dict[str, Any]:
     return out
 
 
+#: one encoder for every annotation: `json.dumps` with options builds a new one per call
+_ANNOTATION_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+
+
+def annotation_text(explanation: dict[str, Any]) -> str:
+    """An :func:`explain` result as compact JSON (stable key order), as annotated."""
+    return _ANNOTATION_ENCODER.encode(explanation)
+
+
 def explanation_annotation(result: ScheduleResult, top: int = 3) -> str:
     """:func:`explain` as compact JSON (stable key order), small enough for an annotation."""
-    return json.dumps(explain(result, top), separators=(",", ":"), sort_keys=True)
+    return annotation_text(explain(result, top))

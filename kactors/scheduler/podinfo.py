@@ -13,6 +13,7 @@ verdict on one node depends on pods on *other* nodes of the same topology domain
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Hashable, Mapping
 from typing import Any
 
@@ -29,7 +30,15 @@ from .podaffinity import AffinityTerm, affinity_section_terms
 from .resources import Resources, spec_resource_requests
 from .taints import Toleration, spec_tolerations
 
-__all__ = ["HostPort", "PodInfo", "Signature", "bound_pod_info", "new_pod_info", "pod_key"]
+__all__ = [
+    "HostPort",
+    "PodInfo",
+    "Signature",
+    "bound_pod_info",
+    "evolve_pod_info",
+    "new_pod_info",
+    "pod_key",
+]
 
 
 class Signature:
@@ -87,6 +96,20 @@ class PodInfo:
     affinity_terms: tuple[AffinityTerm, ...]
     anti_affinity_terms: tuple[AffinityTerm, ...]
     signature: Signature | None = attrs.field(repr=False)
+
+
+#: PodInfo's fields in ``__init__`` order, and one C call that reads them all
+_FIELDS = tuple(field.name for field in attrs.fields(PodInfo))
+_field_values = operator.attrgetter(*_FIELDS)
+
+
+def evolve_pod_info(info: PodInfo, **changes: Any) -> PodInfo:
+    """``attrs.evolve(info, **changes)`` at about half its cost (attrs walks its field
+    records in Python on every call): the scheduler makes one per status update of
+    every pod it counts."""
+    values = dict(zip(_FIELDS, _field_values(info), strict=True))
+    values.update(changes)
+    return PodInfo(**values)
 
 
 def pod_key(pod: Mapping[str, Any]) -> str:
@@ -148,7 +171,8 @@ def bound_pod_info(info: PodInfo, pod: Mapping[str, Any]) -> PodInfo:
             node_name,
         )
     labels = get_map(get_map(pod, "metadata"), "labels")
-    return attrs.evolve(info, pod=pod, labels=labels, node_name=node_name, signature=signature)
+    return evolve_pod_info(info, pod=pod, labels=labels, node_name=node_name,
+                           signature=signature)
 
 
 def new_pod_info(pod: Mapping[str, Any]) -> PodInfo:

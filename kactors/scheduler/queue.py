@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from ._util import get_map
 from .events import ClusterEvent
 from .plugins import FILTER_PLUGINS
 from .podinfo import PodInfo, new_pod_info, pod_key
@@ -48,14 +49,12 @@ DROPPED = "dropped"
 
 
 def _priority(pod: Mapping[str, Any]) -> int:
-    spec = pod.get("spec")
-    value = spec.get("priority") if isinstance(spec, Mapping) else None
+    value = get_map(pod, "spec").get("priority")
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _gated(pod: Mapping[str, Any]) -> bool:
-    spec = pod.get("spec")
-    return isinstance(spec, Mapping) and bool(spec.get("schedulingGates"))
+    return bool(get_map(pod, "spec").get("schedulingGates"))
 
 
 _IGNORED_METADATA = ("resourceVersion", "generation", "managedFields", "finalizers")

@@ -61,7 +61,7 @@ _NON_MISSING = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # part of every pod's Signature, hashed per pod
 class Resources:
     """An amount of each resource: cpu in millis, everything else in whole units.
 

@@ -24,8 +24,9 @@ from typing import Any
 
 import attrs
 
+from ._util import get_map
 from .nodeinfo import NodeChange, NodeInfo
-from .podinfo import PodInfo, bound_pod_info, new_pod_info, pod_key
+from .podinfo import PodInfo, bound_pod_info, evolve_pod_info, new_pod_info, pod_key
 
 __all__ = ["ClusterState"]
 
@@ -43,8 +44,7 @@ class _PodState:
 
 def _is_terminal(pod: Mapping[str, Any]) -> bool:
     """Succeeded and Failed pods no longer hold resources on their node."""
-    status = pod.get("status")
-    return isinstance(status, Mapping) and status.get("phase") in ("Succeeded", "Failed")
+    return get_map(pod, "status").get("phase") in ("Succeeded", "Failed")
 
 
 def _same_for_scheduling(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
@@ -56,10 +56,9 @@ def _same_for_scheduling(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool
 
 
 def _same_metadata(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """Whether the labels, namespace and name of two versions of a pod are equal."""
-    old_meta, new_meta = old.get("metadata"), new.get("metadata")
-    if not isinstance(old_meta, Mapping) or not isinstance(new_meta, Mapping):
-        return False
+    """Whether the labels, namespace and name of two versions of a pod are equal (a
+    malformed metadata counts as empty, as `new_pod_info` reads it)."""
+    old_meta, new_meta = get_map(old, "metadata"), get_map(new, "metadata")
     return (old_meta.get("labels") == new_meta.get("labels") and
             old_meta.get("namespace") == new_meta.get("namespace") and
             old_meta.get("name") == new_meta.get("name"))
@@ -68,9 +67,7 @@ def _same_metadata(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
 def _bound_version(old: Mapping[str, Any], new: Mapping[str, Any], node: str) -> bool:
     """Whether ``new`` is ``old`` bound to ``node``: ``spec.nodeName`` set to ``node`` and
     otherwise the same for scheduling (what the binding subresource does to a pod)."""
-    old_spec, new_spec = old.get("spec"), new.get("spec")
-    if not isinstance(old_spec, Mapping) or not isinstance(new_spec, Mapping):
-        return False
+    old_spec, new_spec = get_map(old, "spec"), get_map(new, "spec")
     if new_spec.get("nodeName") != node or old_spec.get("nodeName"):
         return False
     if len(new_spec) != len(old_spec) + ("nodeName" not in old_spec):
@@ -304,7 +301,7 @@ class ClusterState:
                     _same_for_scheduling(known.info.pod, pod):
                 # a status update (the kubelet's): nothing the plugins read changed, so
                 # the node's accounting stands and no parse is needed
-                known.info = attrs.evolve(known.info, pod=pod)
+                known.info = evolve_pod_info(known.info, pod=pod)
                 return True
             if known is not None and known.assumed and not _is_terminal(pod) and \
                     not known.info.anti_affinity_terms and \

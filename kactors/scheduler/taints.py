@@ -42,7 +42,7 @@ class Taint:
     effect: str = ""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # part of every pod's Signature, hashed per pod
 class Toleration:
     """A pod's permission to land on nodes with matching taints."""
 
@@ -97,20 +97,21 @@ def spec_tolerations(spec: Mapping[str, Any]) -> tuple[Toleration, ...]:
     raw = as_list(spec.get("tolerations"))
     if not raw:
         return ()
+    # keyed by the raw values: only a list seen for the first time is sanitised
     fields = tuple(
-        (
-            _str(t.get("key")), _str(t.get("operator")), _str(t.get("value")),
-            _str(t.get("effect")),
-        )
+        (t.get("key"), t.get("operator"), t.get("value"), t.get("effect"))
         for t in map(as_map, raw)
         if t
     )
-    return _tolerations(fields)
+    try:
+        return _tolerations(fields)
+    except TypeError:  # an unhashable value (a malformed object): nothing to share
+        return _tolerations.__wrapped__(fields)
 
 
 @functools.lru_cache(maxsize=1024)
-def _tolerations(fields: tuple[tuple[str, str, str, str], ...]) -> tuple[Toleration, ...]:
-    return tuple(Toleration(*parts) for parts in fields)
+def _tolerations(fields: tuple[tuple[Any, Any, Any, Any], ...]) -> tuple[Toleration, ...]:
+    return tuple(Toleration(*map(_str, parts)) for parts in fields)
 
 
 def tolerates(tolerations: Iterable[Toleration], taint: Taint) -> bool:
