@@ -32,8 +32,8 @@ import attrs
 
 from kactors.store.errors import InvalidRequest
 from kactors.store.keys import ALL_KEYS, check_range, in_range
-from kactors.store.kv import Event, KeyValue
-from kactors.store.mvcc import MVCCStore, as_events
+from kactors.store.kv import PUT, Event, KeyValue
+from kactors.store.mvcc import MVCCStore
 
 
 class WatchResponse(NamedTuple):
@@ -75,8 +75,11 @@ class _Watcher:
     """Lowest revision still to deliver live; earlier ones came from catch-up."""
 
 
+_new = tuple.__new__  # one C call per record (see kactors.store.mvcc)
+
+
 def _strip(event: Event) -> Event:
-    return Event(event.type, event.kv, None) if event.prev_kv is not None else event
+    return _new(Event, (event[0], event[1], None)) if event[2] is not None else event
 
 
 class WatchHub:
@@ -166,42 +169,71 @@ class WatchHub:
         return self._fan_out(revision, events)
 
     def _fan_out(
-        self, revision: int, events: Event | Iterable[Event]
+        self, revision: int, events: KeyValue | Event | Iterable[Event]
     ) -> list[WatchResponse]:
         """The responses for one revision's events: as the store logs them (a created
         key's `KeyValue`, one `Event`; see `kactors.store.mvcc`) or an iterable of them."""
-        if events.__class__ is Event or events.__class__ is KeyValue:
-            events = as_events(events)
-        matched: dict[int, list[Event]] = {}
-        exact = self._exact
-        ranges = self._ranges
+        cls = events.__class__
+        if cls is KeyValue or cls is Event:
+            # One event (nearly every revision): each watcher matches it at most once and
+            # gets one of two shared tuples (with or without prev_kv); a created key's
+            # `Event` is only built if someone watches it.
+            watchers = self._interested(events[0] if cls is KeyValue else events[1][0],
+                                        revision)
+            if not watchers:
+                return []
+            event = events if cls is Event else _new(Event, (PUT, events, None))
+            full = (event,)
+            stripped = full if event[2] is None else None
+            responses = []
+            for watcher in watchers:
+                if watcher.prev_kv:
+                    evs = full
+                else:
+                    if stripped is None:
+                        stripped = (_strip(event),)
+                    evs = stripped
+                responses.append(_new(WatchResponse, (watcher.watch_id, evs, revision, 0,
+                                                      False, False)))
+            return responses
+        matched: dict[int, tuple[_Watcher, list[Event]]] = {}
         for event in events:
-            key = event.kv.key
-            group = exact.get(key)
-            if group is not None:
-                for watch_id, watcher in group.items():
-                    if revision >= watcher.start_revision:
-                        matched.setdefault(watch_id, []).append(event)
-            for (start, end), group in ranges.items():
-                if key >= start and (end == ALL_KEYS or key < end):
-                    for watch_id, watcher in group.items():
-                        if revision >= watcher.start_revision:
-                            matched.setdefault(watch_id, []).append(event)
-        if not matched:
-            return []
-        stripped: dict[int, Event] = {}
+            for watcher in self._interested(event[1][0], revision):
+                entry = matched.get(watcher.watch_id)
+                if entry is None:
+                    matched[watcher.watch_id] = (watcher, [event])
+                else:
+                    entry[1].append(event)
+        copies: dict[int, Event] = {}
         responses = []
-        for watch_id, evs in matched.items():
-            if not self._watchers[watch_id].prev_kv:
+        for watch_id, (watcher, evs) in matched.items():
+            if not watcher.prev_kv:
                 out = []
                 for event in evs:
-                    copy = stripped.get(id(event))
+                    copy = copies.get(id(event))
                     if copy is None:
-                        copy = stripped[id(event)] = _strip(event)
+                        copy = copies[id(event)] = _strip(event)
                     out.append(copy)
                 evs = out
-            responses.append(WatchResponse(watch_id, tuple(evs), revision))
+            responses.append(_new(WatchResponse, (watch_id, tuple(evs), revision, 0, False,
+                                                  False)))
         return responses
+
+    def _interested(self, key: str, revision: int) -> list[_Watcher]:
+        """The watchers an event on ``key`` at ``revision`` goes to, in delivery order:
+        those of the key itself, then those of each interval holding it."""
+        found = []
+        group = self._exact.get(key)
+        if group is not None:
+            for watcher in group.values():
+                if revision >= watcher.start_revision:
+                    found.append(watcher)
+        for (start, end), group in self._ranges.items():
+            if key >= start and (end == ALL_KEYS or key < end):
+                for watcher in group.values():
+                    if revision >= watcher.start_revision:
+                        found.append(watcher)
+        return found
 
     def sync(self) -> list[WatchResponse]:
         """Fan out every revision the store has and the hub has not, from the store's log.
@@ -222,9 +254,9 @@ class WatchHub:
                 responses.append(WatchResponse(watch_id, (), store.revision, canceled=True))
             self.revision = store.revision
             return responses
-        first = self.revision + 1
-        if first < store.first_revision <= store.revision:
-            missing_until = store.first_revision - 1
+        retained = store.first_revision
+        if self.revision + 1 < retained <= store.revision:
+            missing_until = retained - 1
             for watch_id, watcher in list(self._watchers.items()):
                 if watcher.start_revision <= missing_until:
                     self.cancel(watch_id)
@@ -238,7 +270,6 @@ class WatchHub:
                         )
                     )
             self.revision = missing_until
-        retained = store.first_revision
         log_entry = store.log_entry
         for rev in range(self.revision + 1, store.revision + 1):
             self.revision = rev

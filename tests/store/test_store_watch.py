@@ -107,6 +107,24 @@ def test_events_are_shared_objects_and_prev_kv_is_stripped_once() -> None:
         assert responses[wid].events[0] is stripped
 
 
+def test_a_revision_of_several_events_strips_each_prev_kv_once_for_all_watchers() -> None:
+    h = Harness()
+    h.txn("a", "b")  # 2: creates (no prev_kv)
+    with_prev = h.hub.watch("\0", ALL_KEYS, prev_kv=True).watch_id
+    without = [h.hub.watch("a", prefix_end("a")).watch_id, h.hub.watch("\0", ALL_KEYS).watch_id]
+    h.txn("a", "b", "c")  # 3: two updates and a create
+    responses = {r.watch_id: r for r in h.take()}
+    assert list(responses) == [with_prev, without[1], without[0]]  # by interval, then age
+    full = responses[with_prev].events
+    assert full == h.store.events_at(3)
+    assert [e.prev_kv is not None for e in full] == [True, True, False]
+    narrow, wide = (responses[wid].events for wid in without)
+    assert [e.kv.key for e in wide] == ["a", "b", "c"]
+    assert all(e.prev_kv is None for e in wide)
+    assert narrow[0] is wide[0] and wide[0].kv is full[0].kv  # one stripped copy per event
+    assert wide[2] is full[2]  # nothing to strip: the event itself
+
+
 def test_catch_up_from_history_then_live_without_gap_or_duplicate() -> None:
     h = Harness()
     h.put("a", 1)  # 2
