@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -303,10 +302,12 @@ def test_requests_only_consult_bindings_that_can_apply() -> None:
     assert [b.name for b in candidates] == ["crb-7", "rb-7"]
 
 
-def test_authorize_with_a_thousand_bindings_is_fast() -> None:
+def test_authorize_with_a_thousand_bindings_consults_only_the_matching_ones() -> None:
     # Measured by hand (CPython 3.11, this setup of 1,000 ClusterRoleBindings and 1,000
     # RoleBindings): ~4-6 microseconds per decision; 6-11 through the full default chain
-    # with the bootstrap policy loaded too. The bound only catches a return to scanning.
+    # with the bootstrap policy loaded too. What keeps it so on any machine, checked here by
+    # counting rather than timing: a decision looks only at the bindings whose subjects can
+    # be the requester, never scans the 2,000.
     objects: list[dict[str, Any]] = [
         cluster_role("r", POD_READER),
         role("r", "default", POD_READER),
@@ -317,11 +318,11 @@ def test_authorize_with_a_thousand_bindings_is_fast() -> None:
     rbac = RBACAuthorizer.from_objects(objects)
     allowed = pods(user("someone", "group-500"))
     denied = pods(user("someone", "group-x"), "delete", name="p")
-    start = time.perf_counter()
-    for _ in range(2000):
-        assert rbac.authorize(allowed).allowed
-        assert not rbac.authorize(denied).allowed
-    assert (time.perf_counter() - start) / 4000 < 200e-6
+    assert rbac.authorize(allowed).allowed
+    assert not rbac.authorize(denied).allowed
+    assert [b.name for b in rbac._candidates(user("someone", "group-500"), "default")] == [
+        "rb-500"]
+    assert rbac._candidates(user("someone", "group-x"), "default") == []
 
 
 # -- the index must give the same answers as Kubernetes' scan of every binding ------------
