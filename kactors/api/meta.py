@@ -39,6 +39,7 @@ __all__ = [
     "generation",
     "get_field",
     "is_being_deleted",
+    "is_pod_ready",
     "is_controlled_by",
     "is_dns1035_label",
     "is_dns1123_label",
@@ -52,6 +53,7 @@ __all__ = [
     "new_object",
     "object_key",
     "owner_references",
+    "pod_ready_condition",
     "resource_version",
     "split_object_key",
     "uid",
@@ -167,6 +169,21 @@ def spec_of(obj: Obj) -> Mapping[str, Any]:
 def status_of(obj: Obj) -> Mapping[str, Any]:
     """``obj.status``, or an empty mapping: for reading only (never None)."""
     return obj.get("status") or {}
+
+
+def pod_ready_condition(pod: Obj) -> Mapping[str, Any] | None:
+    """The pod's ``Ready`` condition, if it has one."""
+    for condition in status_of(pod).get("conditions") or []:
+        if condition.get("type") == "Ready":
+            return condition
+    return None
+
+
+def is_pod_ready(pod: Obj) -> bool:
+    """The pod's Ready condition is True (what controllers and the eviction subresource
+    both call healthy, so they must read it the same way)."""
+    condition = pod_ready_condition(pod)
+    return condition is not None and condition.get("status") == "True"
 
 
 def _metadata(obj: Obj) -> Mapping[str, Any]:

@@ -29,6 +29,7 @@ from typing import Any
 from kactors.api import status as st
 from kactors.api.disruption import budgets_for_pod, with_disruption_allowed_condition
 from kactors.api.kinds import ResourceInfo
+from kactors.api.meta import is_pod_ready
 from kactors.apiserver.rest import check_preconditions
 
 __all__ = ["DISRUPTION_TARGET", "MAX_DISRUPTED_PODS", "evict"]
@@ -83,7 +84,7 @@ async def evict(rest: Any, pods: ResourceInfo, budgets: ResourceInfo, namespace:
         budget = covering[0]
         budget_name = budget["metadata"]["name"]
         spec, status = budget.get("spec") or {}, budget.get("status") or {}
-        if not _ready(pod) and (
+        if not is_pod_ready(pod) and (
                 spec.get("unhealthyPodEvictionPolicy") == "AlwaysAllow" or (
                     status.get("currentHealthy", 0) >= status.get("desiredHealthy", 0) > 0)):
             judged_on_version = True  # not healthy: its loss costs the budget nothing
@@ -165,11 +166,6 @@ def _can_ignore_budget(pod: Mapping[str, Any]) -> bool:
 
 def _should_enforce_version(pod: Mapping[str, Any]) -> bool:
     return _phase(pod) not in ("Succeeded", "Failed") and not _deleting(pod)
-
-
-def _ready(pod: Mapping[str, Any]) -> bool:
-    return any(condition.get("type") == "Ready" and condition.get("status") == "True"
-               for condition in (pod.get("status") or {}).get("conditions") or ())
 
 
 def _with_version(delete_options: Mapping[str, Any], pod: Mapping[str, Any]

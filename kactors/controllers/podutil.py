@@ -15,7 +15,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kactors.api.meta import deep_copy
+from kactors.api.meta import deep_copy, is_pod_ready, pod_ready_condition
 from kactors.api.meta import status_of as _status
 from kactors.apiserver.objects import cluster_epoch, parse_timestamp, timestamp
 from kactors.controllers.hashing import ALPHANUMS
@@ -71,19 +71,6 @@ def is_pod_terminal(pod: Obj) -> bool:
 def is_pod_active(pod: Obj) -> bool:
     """`controller.IsPodActive`: not terminal and not being deleted."""
     return not is_pod_terminal(pod) and not (pod.get("metadata") or {}).get("deletionTimestamp")
-
-
-def pod_ready_condition(pod: Obj) -> Mapping[str, Any] | None:
-    for condition in _status(pod).get("conditions") or []:
-        if condition.get("type") == "Ready":
-            return condition
-    return None
-
-
-def is_pod_ready(pod: Obj) -> bool:
-    """The pod's Ready condition is True."""
-    condition = pod_ready_condition(pod)
-    return condition is not None and condition.get("status") == "True"
 
 
 def is_pod_available(pod: Obj, min_ready_seconds: int, now: float) -> bool:
