@@ -29,7 +29,7 @@ from typing import Any
 from kactors.api import status as st
 from kactors.api.disruption import budgets_for_pod, with_disruption_allowed_condition
 from kactors.api.kinds import ResourceInfo
-from kactors.api.meta import is_pod_ready
+from kactors.api.meta import is_being_deleted, is_pod_ready, status_of
 from kactors.apiserver.rest import check_preconditions
 
 __all__ = ["DISRUPTION_TARGET", "MAX_DISRUPTED_PODS", "evict"]
@@ -152,20 +152,14 @@ def _delete_options(body: Any, name: str, options: Mapping[str, Any]) -> dict[st
     return result
 
 
-def _phase(pod: Mapping[str, Any]) -> str:
-    return (pod.get("status") or {}).get("phase") or ""
-
-
-def _deleting(pod: Mapping[str, Any]) -> bool:
-    return bool((pod.get("metadata") or {}).get("deletionTimestamp"))
-
-
 def _can_ignore_budget(pod: Mapping[str, Any]) -> bool:
-    return _phase(pod) in ("Succeeded", "Failed", "Pending") or _deleting(pod)
+    return status_of(pod).get("phase") in ("Succeeded", "Failed", "Pending") or (
+        is_being_deleted(pod))
 
 
 def _should_enforce_version(pod: Mapping[str, Any]) -> bool:
-    return _phase(pod) not in ("Succeeded", "Failed") and not _deleting(pod)
+    return status_of(pod).get("phase") not in ("Succeeded", "Failed") and (
+        not is_being_deleted(pod))
 
 
 def _with_version(delete_options: Mapping[str, Any], pod: Mapping[str, Any]
