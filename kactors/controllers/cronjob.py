@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 from kactors.api.cron import CronError, CronSchedule, parse_cron, schedule_times, time_zone
 from kactors.api.meta import controller_of
+from kactors.api.meta import metadata_of as _meta
 from kactors.apiserver.objects import cluster_epoch
 from kactors.client.errors import AlreadyExists, NotFound
 from kactors.client.result import Result
@@ -46,10 +47,6 @@ _TOO_MANY_MISSED = 100
 def job_name_for(cronjob: Obj, scheduled: datetime.datetime) -> str:
     """``getJobName``: the CronJob's name and the scheduled minute (since 1970)."""
     return f"{cronjob['metadata']['name']}-{int(scheduled.timestamp()) // 60}"
-
-
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
 def _reference(job: Obj) -> dict[str, Any]:

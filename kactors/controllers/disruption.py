@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from kactors.api.disruption import selects, with_disruption_allowed_condition
 from kactors.api.meta import controller_of
+from kactors.api.meta import metadata_of as _meta
 from kactors.client.indexer import object_key
 from kactors.client.informer import InformerEvent
 from kactors.client.result import Result
@@ -44,10 +45,6 @@ DELETION_TIMEOUT = 120.0
 
 class CannotCount(Exception):
     """The budget's expected pods cannot be counted (a pod's controller has no scale)."""
-
-
-def _meta(obj: Obj) -> Mapping[str, Any]:
-    return obj.get("metadata") or {}
 
 
 def budget_counts(budget: Obj, pods: Sequence[Obj],
