@@ -40,6 +40,7 @@ __all__ = [
     "get_field",
     "is_being_deleted",
     "is_pod_ready",
+    "is_pod_terminal",
     "is_controlled_by",
     "is_dns1035_label",
     "is_dns1123_label",
@@ -169,6 +170,11 @@ def spec_of(obj: Obj) -> Mapping[str, Any]:
 def status_of(obj: Obj) -> Mapping[str, Any]:
     """``obj.status``, or an empty mapping: for reading only (never None)."""
     return obj.get("status") or {}
+
+
+def is_pod_terminal(pod: Obj) -> bool:
+    """Succeeded or Failed: the pod will never run again."""
+    return status_of(pod).get("phase") in ("Succeeded", "Failed")
 
 
 def pod_ready_condition(pod: Obj) -> Mapping[str, Any] | None:

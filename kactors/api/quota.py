@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .kinds import ResourceInfo
+from .meta import is_pod_terminal
 from .quantity import Quantity
 from .validate_meta import quantity_or_none
 
@@ -69,13 +70,9 @@ def pod_totals(pod: Mapping[str, Any], field: str) -> dict[str, Quantity]:
     return total
 
 
-def _finished(pod: Mapping[str, Any]) -> bool:
-    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-
-
 def pod_usage(pod: Mapping[str, Any], names: Iterable[str]) -> dict[str, Quantity]:
     """What `pod` counts for each quota resource in `names` (nothing once finished)."""
-    if _finished(pod):
+    if is_pod_terminal(pod):
         return {}
     usage: dict[str, Quantity] = {}
     sums: dict[str, dict[str, Quantity]] = {}  # field -> pod_totals, as first needed

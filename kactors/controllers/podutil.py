@@ -15,7 +15,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kactors.api.meta import deep_copy, is_pod_ready, pod_ready_condition
+from kactors.api.meta import deep_copy, is_pod_ready, is_pod_terminal, pod_ready_condition
 from kactors.api.meta import status_of as _status
 from kactors.apiserver.objects import cluster_epoch, parse_timestamp, timestamp
 from kactors.controllers.hashing import ALPHANUMS
@@ -61,11 +61,6 @@ def now_timestamp(now: float) -> str:
 
 
 # -- phase, readiness, availability ------------------------------------------------------------
-
-
-def is_pod_terminal(pod: Obj) -> bool:
-    """Succeeded or Failed: the pod will never run again."""
-    return _status(pod).get("phase") in ("Succeeded", "Failed")
 
 
 def is_pod_active(pod: Obj) -> bool:
