@@ -65,6 +65,12 @@ def selects(service: Obj, pod: Obj) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
 
+def _services_of(pod: Obj, services: Sequence[Obj]) -> list[str]:
+    """The keys of those of `services` that select `pod`."""
+    return [f"{_meta(service).get('namespace', '')}/{_meta(service)['name']}"
+            for service in services if selects(service, pod)]
+
+
 # -- pure: what the Endpoints should say ---------------------------------------------------------
 def should_pod_be_in_endpoints(pod: Obj, include_terminating: bool) -> bool:
     """`ShouldPodBeInEndpoints`: not terminal, has an IP, not being deleted (unless
@@ -252,28 +258,26 @@ class EndpointsController(Controller):
         if event.kind != "Pod":
             return []
         pod, old = event.obj, event.old
-        if not any(_selector(service) is not None
-                   for service in self.cache.list(_meta(pod).get("namespace", ""))):
-            return []  # no Service of its namespace selects pods: no Endpoints to update
+        # the Services of the pod's namespace that select pods, listed once per event
+        # (a pod never changes namespace): none, as in most namespaces, means nothing to do
+        services = [service for service in self.cache.list(_meta(pod).get("namespace", ""))
+                    if _selector(service) is not None]
+        if not services:
+            return []
         if event.type == UPDATE and old is not None:
             if _meta(pod).get("resourceVersion") == _meta(old).get("resourceVersion"):
                 return []
             changed, labels_changed = _pod_changed(old, pod)
             if not changed and not labels_changed:
                 return []
-            now = self._services_of(pod)
+            now = _services_of(pod, services)
             if not labels_changed:
                 return now
-            before = self._services_of(old)
+            before = _services_of(old, services)
             if changed:
                 return [*now, *(k for k in before if k not in now)]
             return [*(k for k in now if k not in before), *(k for k in before if k not in now)]
-        return self._services_of(pod)
-
-    def _services_of(self, pod: Obj) -> list[str]:
-        namespace = _meta(pod).get("namespace", "")
-        return [f"{namespace}/{_meta(service)['name']}"
-                for service in self.cache.list(namespace) if selects(service, pod)]
+        return _services_of(pod, services)
 
     async def reconcile(self, key: str) -> Result | None:
         namespace, _, name = key.rpartition("/")
