@@ -28,7 +28,9 @@ class ApiRequest:
     body: Any = None
     #: Kubernetes query parameters: labelSelector, fieldSelector, limit, continue,
     #: resourceVersion, resourceVersionMatch, allowWatchBookmarks, timeoutSeconds,
-    #: propagationPolicy, gracePeriodSeconds, dryRun; and patchType for patches.
+    #: propagationPolicy, gracePeriodSeconds, dryRun; patchType for patches, fieldManager
+    #: and force (server-side apply); userAgent (the HTTP front sets it from the header:
+    #: the default field manager of a write, see kactors.apiserver.serversideapply).
     options: Mapping[str, Any] = attrs.field(factory=dict)
     token: str | None = attrs.field(default=None, repr=False)
     watcher: Any = None  # ActorRef that receives ApiWatchEvent messages

@@ -119,6 +119,13 @@ _META_TYPES: dict[str, str] = {
 }
 
 
+def query_flag(value: Any) -> bool:
+    """A boolean query parameter: true/false, 1/0, or a bool."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
 def json_type(value: Any) -> str:
     """The JSON type of a value, as Go's decoder names it in its errors."""
     if isinstance(value, bool):

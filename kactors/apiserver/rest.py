@@ -25,6 +25,7 @@ from kactors.api.labels import parse_selector
 from kactors.api.meta import deep_copy
 from kactors.api.patch import apply_patch
 from kactors.api.validation import go_quote
+from kactors.apiserver import serversideapply as ssa
 from kactors.apiserver import strategy
 from kactors.apiserver.admission import CacheDependent
 from kactors.apiserver.objects import (
@@ -49,6 +50,7 @@ MAX_CONFLICT_RETRIES = 5
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = ssa.APPLY_PATCH
 #: namespaces NamespaceLifecycle never lets anyone delete
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 NAMESPACE_PURGING = ("The system is ensuring all content is removed from this namespace.  "
@@ -178,8 +180,8 @@ def patch_types(info: ResourceInfo) -> list[str]:
     """The patch content types a resource accepts: custom resources have no Go struct tags,
     hence no strategic merge patch (415 Unsupported Media Type, as in Kubernetes)."""
     if info.custom:
-        return [JSON_PATCH, MERGE_PATCH]
-    return [JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH]
+        return [JSON_PATCH, MERGE_PATCH, APPLY_PATCH]
+    return [JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH]
 
 
 @attrs.define
@@ -224,7 +226,8 @@ class Rest:
                  admit_create: Callable[[ResourceInfo, Obj, Any, bool], Obj],
                  admit_update: Callable[[ResourceInfo, Obj, Obj, Any], Obj],
                  wait_cache: Callable[[ResourceInfo, int], Any],
-                 abort_create: Callable[[ResourceInfo, Obj], None] | None = None) -> None:
+                 abort_create: Callable[[ResourceInfo, Obj], None] | None = None,
+                 custom_schema: Callable[[ResourceInfo], Any] | None = None) -> None:
         self.store = store
         self.caches = caches
         self.rng = rng
@@ -234,6 +237,8 @@ class Rest:
         self.admit_update = admit_update
         self.wait_cache = wait_cache
         self.abort_create = abort_create or (lambda info, obj: None)
+        #: a custom resource's openAPIV3Schema (its list types, for server-side apply)
+        self.custom_schema = custom_schema
 
     # -- reads -------------------------------------------------------------------------------
     async def read(self, info: ResourceInfo, namespace: str | None, name: str) -> Obj:
@@ -375,6 +380,8 @@ class Rest:
         meta["uid"] = uid
         meta["creationTimestamp"] = created
         meta.pop("resourceVersion", None)
+        if "managedFields" in meta:  # (only objects applied, or copies of them, carry any)
+            ssa.sanitize_create(info, obj)
         return strategy.prepare_for_create(info, obj, owned=True)
 
     async def put_new(self, info: ResourceInfo, namespace: str | None, name: str,
@@ -480,7 +487,10 @@ class Rest:
 
     async def _write_update(self, info: ResourceInfo, namespace: str | None, name: str,
                             new: Obj, old: Obj, user: Any, subresource: str | None,
-                            options: Mapping[str, Any], *, current: bool = True) -> Obj:
+                            options: Mapping[str, Any], *, current: bool = True,
+                            owner_subresource: str | None = None) -> Obj:
+        """`owner_subresource`: the subresource whose writer owns what this write changes
+        (``scale``), when it is not `subresource`."""
         if subresource == "status":
             obj = strategy.prepare_for_status_update(new, old)
         elif subresource == "finalize":
@@ -489,6 +499,9 @@ class Rest:
         else:
             obj = strategy.prepare_for_update(info, new, old)
             obj = self.admit_update(info, obj, old, user)
+        if "managedFields" in old["metadata"] or "managedFields" in new["metadata"]:
+            obj = self._managed_fields(info, old, new, obj, user,
+                                       owner_subresource or subresource, options)
         if options.get("dryRun"):
             return with_resource_version(obj, int(old["metadata"]["resourceVersion"]))
         return await self.swap(info, namespace, name, obj, old, current=current)
@@ -518,12 +531,30 @@ class Rest:
             raise StaleObject(st.conflict(info, name))
         return with_resource_version(obj, result.revision)
 
+    def _managed_fields(self, info: ResourceInfo, old: Obj, new: Obj, obj: Obj, user: Any,
+                        subresource: str | None, options: Mapping[str, Any]) -> Obj:
+        """The managedFields of `obj`, the write of `new` over `old` once prepared and
+        admitted: an apply's are those it computed (`new` carries them); any other write
+        gives the fields it changed to its manager (:mod:`.serversideapply`)."""
+        if options.get("patchType") == APPLY_PATCH:
+            meta = {k: v for k, v in obj["metadata"].items() if k != "managedFields"}
+            if new["metadata"].get("managedFields"):
+                meta["managedFields"] = new["metadata"]["managedFields"]
+            return {**obj, "metadata": meta}
+        return ssa.track_update(info, old, obj, ssa.schema_of(info, self.custom_schema),
+                                ssa.manager_of(options, user), subresource,
+                                timestamp(self.epoch, self.now()), strategy.has_status(info))
+
     async def patch(self, info: ResourceInfo, namespace: str | None, name: str, body: Any,
                     user: Any, subresource: str | None, options: Mapping[str, Any]) -> Obj:
         patch_type = options.get("patchType") or "application/merge-patch+json"
         accepted = patch_types(info)
         if patch_type not in accepted:
             raise st.StatusError(st.unsupported_media_type(accepted))
+        if patch_type == APPLY_PATCH:
+            return await self.apply(info, namespace, name, body, user, subresource, options)
+        if "force" in options:
+            ssa.forbid_force(options)
         # Like Kubernetes' GuaranteedUpdate through its cacher, start from the watch
         # cache's copy (no store round trip): the write compares its resourceVersion, so a
         # stale copy costs a retry from a fresh read; and whatever that copy leads to
@@ -559,6 +590,65 @@ class Rest:
                 if current and not isinstance(error, StaleObject):
                     raise
         raise st.StatusError(st.conflict(info, name))
+
+    async def apply(self, info: ResourceInfo, namespace: str | None, name: str, body: Any,
+                    user: Any, subresource: str | None, options: Mapping[str, Any]) -> Obj:
+        """Server-side apply (:mod:`.serversideapply`): `body` is the applier's whole
+        configuration, merged into the live object (created, through the create path, if
+        there is none); 409 when it would change a value another manager owns."""
+        manager, force = ssa.apply_options(options)
+        config = self._check_apply_config(info, namespace, name, body)
+        schema = ssa.schema_of(info, self.custom_schema)
+        has_status = strategy.has_status(info)
+        for _ in range(MAX_CONFLICT_RETRIES):
+            now = timestamp(self.epoch, self.now())
+            try:
+                old = await self.read(info, namespace, name)
+            except st.StatusError as error:
+                if error.code != 404 or subresource:
+                    raise
+                new = ssa.apply(info, None, config, schema, manager, force, subresource, now,
+                                has_status)
+                try:
+                    return await self.create(info, namespace, new, user, options)
+                except st.StatusError as error:
+                    if error.status.get("reason") != "AlreadyExists":
+                        raise
+                    continue  # created meanwhile: apply to it
+            new = ssa.apply(info, old, config, schema, manager, force, subresource, now,
+                            has_status)
+            new = with_resource_version(new, int(old["metadata"]["resourceVersion"]))
+            try:
+                return await self._write_update(info, namespace, name, new, old, user,
+                                                subresource, options)
+            except st.StatusError as error:
+                if not isinstance(error, StaleObject):
+                    raise
+        raise st.StatusError(st.conflict(info, name))
+
+    def _check_apply_config(self, info: ResourceInfo, namespace: str | None, name: str,
+                            body: Any) -> Obj:
+        """An apply configuration: an object of the resource's kind and apiVersion (both
+        required, as Kubernetes' apply decoding needs them), naming the object of the URL,
+        without managedFields; 400 otherwise."""
+        problem = not_json(body)
+        if problem:
+            raise st.StatusError(st.bad_request(f"the patch is not valid JSON data: {problem}"))
+        if isinstance(body, dict) and (not body.get("apiVersion") or not body.get("kind")):
+            raise st.StatusError(st.bad_request(
+                "error decoding YAML: Object 'Kind' is missing in the apply configuration"
+                if not body.get("kind") else
+                "error decoding YAML: Object 'apiVersion' is missing in the apply "
+                "configuration"))
+        config = self._check_body(info, namespace, deep_copy(body), name=name,
+                                  json_checked=True)
+        meta = config["metadata"]
+        if meta.get("managedFields") is not None:
+            raise st.StatusError(st.bad_request("metadata.managedFields must be nil"))
+        meta.pop("resourceVersion", None)
+        if info.namespaced and namespace:
+            meta["namespace"] = namespace
+        return config
 
     # -- delete ------------------------------------------------------------------------------------
     async def delete(self, info: ResourceInfo, namespace: str | None, name: str,
@@ -709,7 +799,10 @@ class Rest:
         return scale_of(obj)
 
     async def update_scale(self, info: ResourceInfo, namespace: str, name: str, body: Any,
-                           user: Any, patch_type: str | None) -> Obj:
+                           user: Any, patch_type: str | None,
+                           options: Mapping[str, Any] | None = None) -> Obj:
+        options = {key: value for key, value in (options or {}).items()
+                   if key in ("fieldManager", "userAgent")}
         for _ in range(MAX_CONFLICT_RETRIES):
             obj = await self.read(info, namespace, name)
             scale = scale_of(obj)
@@ -732,7 +825,7 @@ class Rest:
             new = {**obj, "spec": {**(obj.get("spec") or {}), "replicas": replicas}}
             try:
                 written = await self._write_update(info, namespace, name, new, obj, user, None,
-                                                   {})
+                                                   options, owner_subresource="scale")
             except st.StatusError as error:
                 # a patch is applied again to the object read afresh (as in Kubernetes'
                 # GuaranteedUpdate): the resourceVersion it carries is then the new one,

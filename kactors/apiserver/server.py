@@ -44,9 +44,9 @@ from kactors.apiserver.messages import (
     StopWatch,
     WatchAccepted,
 )
-from kactors.apiserver.objects import json_type, timestamp
+from kactors.apiserver.objects import json_type, query_flag, timestamp
 from kactors.apiserver.priority import system_priority_classes
-from kactors.apiserver.rest import ListFilter, Rest
+from kactors.apiserver.rest import APPLY_PATCH, ListFilter, Rest
 from kactors.apiserver.reviews import evaluate_review, is_review
 from kactors.apiserver.saadmission import DEFAULT_ACCOUNT, account_of
 from kactors.apiserver.security import Security
@@ -78,13 +78,6 @@ def _watch_timeout(value: Any) -> float | None:
         raise st.StatusError(st.bad_request(
             f"invalid value for timeoutSeconds: {value!r}"))
     return seconds or None
-
-
-def _flag(value: Any) -> bool:
-    """A boolean query parameter: true/false, 1/0, or a bool."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes")
-    return bool(value)
 
 
 def _check_request(request: ApiRequest) -> None:
@@ -137,7 +130,8 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "propagationPolicy": (str,), "patchType": (str,),
     "limit": (str, int), "timeoutSeconds": (str, int, float),
     "gracePeriodSeconds": (str, int), "allowWatchBookmarks": (str, bool),
-    "dryRun": (str, list, tuple), "fieldManager": (str,),
+    "dryRun": (str, list, tuple), "fieldManager": (str,), "force": (str, bool),
+    "userAgent": (str,),
 }
 
 
@@ -254,7 +248,9 @@ class ApiServer(Actor):
         self.admission = Admission(self.config, self.caches, self.registry, ctx.random)
         self.rest = Rest(self.store, self.caches, ctx.random, ctx.now, self.config.epoch,
                          self.admission.admit_create, self.admission.admit_update,
-                         self._wait_cache, self.admission.abort_create)
+                         self._wait_cache, self.admission.abort_create,
+                         lambda info: self.admission.schemas.get(
+                             (info.group, info.version, info.kind)))
         self.crd_prefix = self.registry.by_resource(
             "customresourcedefinitions", "apiextensions.k8s.io").storage_prefix
         for info in self.registry:
@@ -516,14 +512,18 @@ class ApiServer(Actor):
             return await rest.create(info, namespace, request.body, user, options)
         if verb == "update":
             if subresource == "scale":
-                return await rest.update_scale(info, namespace, name, request.body, user, None)
+                return await rest.update_scale(info, namespace, name, request.body, user, None,
+                                               options)
             return await rest.update(info, namespace, name, request.body, user, subresource,
                                      options)
         if verb == "patch":
             if subresource == "scale":
                 return await rest.update_scale(info, namespace, name, request.body, user,
                                                options.get("patchType") or
-                                               "application/merge-patch+json")
+                                               "application/merge-patch+json", options)
+            if options.get("patchType") == APPLY_PATCH:
+                return await self._apply(info, namespace, name, request.body, user,
+                                         subresource, options)
             return await rest.patch(info, namespace, name, request.body, user, subresource,
                                     options)
         if verb == "delete":
@@ -531,6 +531,28 @@ class ApiServer(Actor):
         if verb == "deletecollection":
             return await rest.delete_collection(info, namespace, options)
         raise st.StatusError(st.method_not_supported(info, verb))
+
+    async def _apply(self, info: ResourceInfo, namespace: str | None, name: str, body: Any,
+                     user: UserInfo, subresource: str | None, options: Mapping[str, Any]
+                     ) -> Any:
+        """Server-side apply (:mod:`.serversideapply`), narrated: who applied what, and the
+        conflicts that refused it."""
+        kind = f"{info.kind}/{name}" if not subresource else f"{info.kind}/{name}/{subresource}"
+        try:
+            applied = await self.rest.apply(info, namespace, name, body, user, subresource,
+                                            options)
+        except st.StatusError as error:
+            if error.status.get("reason") == "Conflict" and \
+                    (error.status.get("details") or {}).get("causes"):
+                self.ctx.log.info("apply.conflict", object=kind, namespace=namespace,
+                                  manager=options.get("fieldManager"),
+                                  fields=[c["field"] for c in error.status["details"]["causes"]])
+            raise
+        self.ctx.log.info("apply.applied", object=kind, namespace=namespace,
+                          manager=options.get("fieldManager"),
+                          force=query_flag(options.get("force")),
+                          resource_version=applied["metadata"].get("resourceVersion"))
+        return applied
 
     def _attributes(self, user: UserInfo, verb: str, info: ResourceInfo, subresource: str,
                     namespace: str, name: str) -> Attributes:
@@ -854,7 +876,7 @@ class ApiServer(Actor):
         cache = self.caches[info.storage_prefix]
         options = request.options
         timeout = _watch_timeout(options.get("timeoutSeconds"))
-        bookmarks = _flag(options.get("allowWatchBookmarks"))
+        bookmarks = query_flag(options.get("allowWatchBookmarks"))
         rv_text = str(options.get("resourceVersion") or "")
         after = cache.revision
         if rv_text in ("", "0"):

@@ -138,6 +138,22 @@ class ApiClient:
                                   name=name, subresource=subresource, body=patch,
                                   options={"patchType": patch_type})
 
+    async def apply(self, obj: Mapping[str, Any], *, field_manager: str, force: bool = False,
+                    subresource: str | None = None, namespace: str | None = None
+                    ) -> dict[str, Any]:
+        """Server-side apply of `obj` as `field_manager` (PATCH with the apply patch type):
+        created if missing, else merged with the fields other managers own; `Conflict` if
+        it would change a value another manager owns, unless `force` takes them."""
+        info = self._for_object(obj)
+        meta = obj.get("metadata") or {}
+        options: dict[str, Any] = {"patchType": "application/apply-patch+yaml",
+                                   "fieldManager": field_manager}
+        if force:
+            options["force"] = "true"
+        return await self.request("patch", info, namespace=self._namespace(
+            info, namespace or meta.get("namespace")), name=meta.get("name"),
+            subresource=subresource, body=dict(obj), options=options)
+
     async def delete(self, kind: str, name: str, namespace: str | None = None, *,
                      propagation_policy: str | None = None,
                      grace_period_seconds: int | None = None,

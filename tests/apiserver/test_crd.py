@@ -175,7 +175,8 @@ async def test_custom_resources_take_no_strategic_merge_patch(
     assert caught.value.code == 415
     assert caught.value.status["message"] == (
         "the body of the request was in an unknown format - accepted media types include: "
-        "application/json-patch+json, application/merge-patch+json")
+        "application/json-patch+json, application/merge-patch+json, "
+        "application/apply-patch+yaml")
     patched = await call(crd_env, lambda c: c.patch(
         "websites", "blog", [{"op": "replace", "path": "/spec/replicas", "value": 2}],
         patch_type="application/json-patch+json"))

@@ -53,7 +53,10 @@ def test_bodies() -> None:
     assert status_error("create", "application/yaml", b"a: [")["code"] == 400
     assert status_error("create", "text/plain", b"{}")["code"] == 415
     assert status_error("patch", "application/json", b"{}")["code"] == 415
-    assert status_error("patch", "application/apply-patch+yaml", b"{}")["code"] == 415
+    # server-side apply: YAML (or JSON, which YAML reads)
+    assert decode_body("patch", "application/apply-patch+yaml", b"kind: Pod\n") == (
+        {"kind": "Pod"}, {"patchType": "application/apply-patch+yaml"})
+    assert status_error("patch", "application/apply-patch+yaml", b"a: [")["code"] == 400
     assert status_error("patch", "application/merge-patch+json", b"[1,")["code"] == 400
     deep = b"[" * 100_000 + b"]" * 100_000
     assert status_error("create", "application/json", deep)["code"] == 400

@@ -61,9 +61,12 @@ async def test_error_statuses(autojump_clock) -> None:
         assert "json parse error" in body["message"]
         status_of(await api.request("POST", PODS, b"kind: Pod", content_type="text/plain"),
                   415, "UnsupportedMediaType")
-        status_of(await api.request("PATCH", f"{PODS}/x", b"{}",
-                                    content_type="application/apply-patch+yaml"),
-                  415, "UnsupportedMediaType")
+        # server-side apply needs a fieldManager (Kubernetes: 422 on PatchOptions)
+        refused = status_of(await api.request("PATCH", f"{PODS}/x", b"{}",
+                                              content_type="application/apply-patch+yaml"),
+                            422, "Invalid")
+        assert refused["message"] == ('PatchOptions.meta.k8s.io "" is invalid: fieldManager: '
+                                      'Required value: is required for apply patch')
         status_of(await api.request("GET", PODS, token="not-a-token"), 401, "Unauthorized")
         forbidden = status_of(await api.request("GET", PODS, token=VIEWER_TOKEN), 403,
                               "Forbidden")

@@ -9,8 +9,8 @@ printing: what ``kubectl get`` shows) and ``as=PartialObjectMetadata`` (metadata
 Request bodies: JSON (and YAML, which Kubernetes also accepts) for create and update, and
 protobuf for the kinds kubectl's typed clients post (``kubectl create namespace|deployment|
 service|job|role|...|token``, ``auth can-i``: :mod:`.protobuf`); for
-patch, the content type *is* the patch type (merge, JSON, strategic merge). Server-side
-apply (``application/apply-patch+yaml``) is answered with 415, which kubectl reports.
+patch, the content type *is* the patch type (merge, JSON, strategic merge, and server-side
+apply's ``application/apply-patch+yaml``, whose body is YAML or JSON).
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ PROTOBUF = "application/vnd.kubernetes.protobuf"
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
-PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH)
+APPLY_PATCH = "application/apply-patch+yaml"
+PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH)
 BODY_TYPES = (JSON, YAML)
 
 #: what an answer is transformed into: plain JSON, a Table, or metadata only
@@ -125,6 +126,8 @@ def decode_body(verb: str, content_type: str | None, data: bytes
     if verb == "patch":
         if kind not in PATCH_TYPES:
             raise st.StatusError(st.unsupported_media_type(PATCH_TYPES))
+        if kind == APPLY_PATCH:
+            return _load_yaml(data), {"patchType": kind}
         return _load_json(data), {"patchType": kind}
     if verb in ("create", "update"):
         if kind in ("", JSON):

@@ -32,7 +32,7 @@ __all__ = ["Endpoint", "ResourceRoute", "RouteError", "options_from_query", "rou
 FORWARDED_OPTIONS = (
     "labelSelector", "fieldSelector", "limit", "continue", "resourceVersion",
     "resourceVersionMatch", "allowWatchBookmarks", "timeoutSeconds", "propagationPolicy",
-    "gracePeriodSeconds", "dryRun", "fieldManager", "orphanDependents",
+    "gracePeriodSeconds", "dryRun", "fieldManager", "force", "orphanDependents",
     # pods/log
     "container", "tailLines", "previous", "follow", "timestamps", "sinceSeconds",
     "limitBytes",

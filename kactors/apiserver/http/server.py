@@ -222,6 +222,9 @@ class HttpApi(Actor):
                         {})) from None
                 raise
         representation = content.negotiate(request.headers.get("accept"))
+        if target.verb in ("update", "patch") and request.headers.get("user-agent"):
+            # who a write without fieldManager is recorded as, where managedFields are kept
+            extra = {**extra, "userAgent": request.headers["user-agent"]}
         api_request = ApiRequest(
             verb=target.verb, resource=target.resource, group=target.group,
             version=target.version, namespace=target.namespace, name=target.name,
@@ -258,7 +261,7 @@ class HttpApi(Actor):
             return []
         from . import openapi
 
-        if target.verb == "patch":
+        if target.verb == "patch" and request.options.get("patchType") != content.APPLY_PATCH:
             result, unknown = await self._patch_unknown_fields(target, body, request,
                                                                document)
             if unknown and mode == "Strict":
