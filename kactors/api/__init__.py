@@ -18,7 +18,9 @@ must be treated as immutable. Submodules, one concept each:
 * :mod:`~kactors.api.defaults` - per-kind defaulting (pod specs in ``defaults_pod``);
 * :mod:`~kactors.api.objvalidation` - per-kind create/update validation, dispatching to
   the ``validate_*`` modules (one per kind family, on top of ``validate_meta``);
-* :mod:`~kactors.api.schema` - custom resources against their CRD schema.
+* :mod:`~kactors.api.schema` - custom resources against their CRD schema;
+* :mod:`~kactors.api.discovery` - EndpointSlice labels and the index by Service, shared
+  by the slices' writers and readers.
 """
 
 from .defaults import apply_defaults, generate_job_selector

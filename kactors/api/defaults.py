@@ -229,6 +229,15 @@ def _default_endpoints(obj: JSON, create: bool) -> None:
                     _setdefault(port, "protocol", "TCP")
 
 
+def _default_endpoint_slice(obj: JSON, create: bool) -> None:
+    """discovery/v1 ``SetDefaults_EndpointPort``: a port's name defaults to "" and its
+    protocol to TCP (consumers match ports by name, so an absent name must read as "")."""
+    for port in obj.get("ports") or []:
+        if isinstance(port, dict):
+            _setdefault(port, "name", "")
+            _setdefault(port, "protocol", "TCP")
+
+
 # -- apps/v1 ------------------------------------------------------------------------------
 
 
@@ -455,6 +464,7 @@ _DEFAULTERS: dict[tuple[str, str], _Defaulter] = {
     ("", "Node"): _default_node,
     ("", "Secret"): _default_secret,
     ("", "Endpoints"): _default_endpoints,
+    ("discovery.k8s.io", "EndpointSlice"): _default_endpoint_slice,
     ("", "LimitRange"): _default_limitrange,
     ("apps", "Deployment"): _default_deployment,
     ("apps", "ReplicaSet"): _default_replicaset,

@@ -422,6 +422,8 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
         name_format=NameFormat.DNS1035_LABEL,
     ),
     ResourceInfo("", "v1", "Endpoints", "endpoints", "endpoints", True, short_names=("ep",)),
+    ResourceInfo("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice",
+                 True),
     ResourceInfo(
         "", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True,
         short_names=("sa",),

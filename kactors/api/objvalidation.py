@@ -6,6 +6,7 @@ per-kind modules (:mod:`~kactors.api.validate_pod` with ``validate_container``,
 :mod:`~kactors.api.validate_core`, :mod:`~kactors.api.validate_apps`,
 :mod:`~kactors.api.validate_batch`, :mod:`~kactors.api.validate_rbac`,
 :mod:`~kactors.api.validate_coordination`, :mod:`~kactors.api.validate_policy`,
+:mod:`~kactors.api.validate_discovery`,
 :mod:`~kactors.api.validate_apiextensions`,
 all built on :mod:`~kactors.api.validate_meta`) and return :class:`FieldError` values with
 Kubernetes' messages; an empty list means valid. :func:`invalid_status` turns the errors
@@ -35,6 +36,7 @@ from . import (
     validate_batch,
     validate_coordination,
     validate_core,
+    validate_discovery,
     validate_limits,
     validate_pod,
     validate_policy,
@@ -99,6 +101,10 @@ _VALIDATORS: dict[tuple[str, str], tuple[CreateValidator, UpdateValidator]] = {
     ("", "Endpoints"): (
         validate_core.validate_endpoints,
         _update_from_create(validate_core.validate_endpoints),
+    ),
+    ("discovery.k8s.io", "EndpointSlice"): (
+        validate_discovery.validate_endpoint_slice,
+        validate_discovery.validate_endpoint_slice_update,
     ),
     ("", "Binding"): (
         validate_core.validate_binding,

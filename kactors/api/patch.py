@@ -379,6 +379,7 @@ PATCH_META: Mapping[str, PatchMeta] = {
             "ConfigMap",
             "Secret",
             "Endpoints",
+            "EndpointSlice",
             "Event",
             "LimitRange",
             "ResourceQuota",

@@ -7,8 +7,13 @@ Service has no selector, writes its Endpoints itself: the apiserver's advertised
 and secure port (6443). In-cluster clients (client-go's ``InClusterConfig``) reach the
 apiserver at ``https://kubernetes.default.svc``, through kube-proxy's rules for it.
 
-Here the apiserver creates both at bootstrap when they are missing, as every other object
-a cluster starts with (sans-I/O: these functions only build them).
+Since kube-proxy reads EndpointSlices, the apiserver's endpoints adapter
+(``pkg/controlplane/reconcilers/endpointsadapter.go``) also writes the EndpointSlice
+``default/kubernetes`` (labelled with the Service name only), and marks the Endpoints
+``endpointslice.kubernetes.io/skip-mirror`` so the mirroring controller leaves it alone.
+
+Here the apiserver creates all three at bootstrap when they are missing, as every other
+object a cluster starts with (sans-I/O: these functions only build them).
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ def first_service_ip(service_cidr: str) -> str:
 def kubernetes_service_objects(service_cidr: str, address: str, port: int = 6443
                                ) -> list[dict[str, Any]]:
     """The Service ``default/kubernetes`` (ClusterIP: the first service address, port
-    443 -> ``port``) and its Endpoints (``address:port``), in the order to create them."""
+    443 -> ``port``), its Endpoints (``address:port``) and its EndpointSlice, in the
+    order to create them."""
     ip = first_service_ip(service_cidr)
     service = {
         "apiVersion": "v1", "kind": "Service",
@@ -50,4 +56,13 @@ def kubernetes_service_objects(service_cidr: str, address: str, port: int = 6443
         "subsets": [{"addresses": [{"ip": address}],
                      "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}],
     }
-    return [service, endpoints]
+    address_type = "IPv6" if ":" in address else "IPv4"
+    endpoint_slice = {
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": KUBERNETES_SERVICE, "namespace": "default",
+                     "labels": {"kubernetes.io/service-name": KUBERNETES_SERVICE}},
+        "addressType": address_type,
+        "endpoints": [{"addresses": [address], "conditions": {"ready": True}}],
+        "ports": [{"name": "https", "port": port, "protocol": "TCP"}],
+    }
+    return [service, endpoints, endpoint_slice]

@@ -65,6 +65,8 @@ CONTROLLERS: tuple[str, ...] = (
     "deployment",
     "replicaset",
     "endpoints",
+    "endpointslice",
+    "endpointslicemirroring",
     "namespace",
     "garbagecollector",
     "serviceaccount",
@@ -86,6 +88,8 @@ DEFAULT_WORKERS: Mapping[str, int] = types.MappingProxyType(
         "deployment": 5,
         "replicaset": 5,
         "endpoints": 5,
+        "endpointslice": 5,
+        "endpointslicemirroring": 5,
         "namespace": 10,
         "garbagecollector": 20,
         "serviceaccount": 1,
@@ -363,6 +367,9 @@ class ControllersSection:
     #: seconds without a Lease renewal before a node is marked Unknown and tainted
     #: unreachable (kube-controller-manager's --node-monitor-grace-period)
     node_monitor_grace_period: float = 40.0
+    #: endpoints per EndpointSlice before the EndpointSlice controller starts another
+    #: (kube-controller-manager's --max-endpoints-per-slice, 1..1000)
+    max_endpoints_per_slice: int = 100
 
 
 @attrs.frozen

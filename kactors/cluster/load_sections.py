@@ -137,7 +137,8 @@ def read_apiserver(table: Table) -> ApiServerSection:
 
 
 def read_controllers(table: Table) -> ControllersSection:
-    table.check_keys(("enabled", "workers", "node_monitor_grace_period"))
+    table.check_keys(("enabled", "workers", "node_monitor_grace_period",
+                      "max_endpoints_per_slice"))
     known = choice(*CONTROLLERS, what="controller")
     enabled = table.get("enabled", array(known, unique="controller"), CONTROLLERS)
     workers_table = table.table("workers")
@@ -147,8 +148,11 @@ def read_controllers(table: Table) -> ControllersSection:
         workers[name] = workers_table.get(name, integer(at_least=1), workers[name])
     grace = table.get("node_monitor_grace_period", number(above=0),
                       ControllersSection().node_monitor_grace_period)
+    max_per_slice = table.get("max_endpoints_per_slice", integer(at_least=1, at_most=1000),
+                              ControllersSection().max_endpoints_per_slice)
     return ControllersSection(enabled=enabled, workers=workers,
-                              node_monitor_grace_period=grace)
+                              node_monitor_grace_period=grace,
+                              max_endpoints_per_slice=max_per_slice)
 
 
 def read_scheduler(table: Table) -> SchedulerSection:

@@ -14,8 +14,9 @@
           kubelet kube-proxy     on host node-1
 
 Every component authenticates with its own token as its Kubernetes user
-(system:kube-scheduler, system:kube-controller-manager, system:node:<name>), so RBAC and
-the node authorizer apply to them as in a real cluster.
+(system:kube-scheduler, system:kube-controller-manager, system:node:<name> for kubelets,
+system:kube-proxy for the kube-proxies), so RBAC and the node authorizer apply to them as
+in a real cluster.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from kactors.controllers.daemonset import DaemonSetController
 from kactors.controllers.deployment import DeploymentController
 from kactors.controllers.disruption import DisruptionController
 from kactors.controllers.endpoints import EndpointsController
+from kactors.controllers.endpointslice import EndpointSliceController
 from kactors.controllers.garbagecollector import GarbageCollector
 from kactors.controllers.job import JobController
 from kactors.controllers.namespace import NamespaceController
@@ -53,6 +55,7 @@ from kactors.controllers.replicaset import ReplicaSetController
 from kactors.controllers.resourcequota import ResourceQuotaController
 from kactors.controllers.rootcacert import RootCACertPublisher
 from kactors.controllers.serviceaccount import ServiceAccountController, TokensController
+from kactors.controllers.slicemirroring import EndpointSliceMirroringController
 from kactors.controllers.statefulset import StatefulSetController
 from kactors.controllers.ttlafterfinished import TTLAfterFinishedController
 from kactors.node.kubelet import GetLogs, Kubelet, NodeSpecConfig
@@ -66,6 +69,8 @@ CONTROLLER_CLASSES: dict[str, Any] = {
     "deployment": DeploymentController,
     "replicaset": ReplicaSetController,
     "endpoints": EndpointsController,
+    "endpointslice": EndpointSliceController,
+    "endpointslicemirroring": EndpointSliceMirroringController,
     "namespace": NamespaceController,
     "garbagecollector": GarbageCollector,
     "job": JobController,
@@ -96,6 +101,8 @@ class Credentials:
     admin: str = attrs.field(factory=_token, repr=False)
     scheduler: str = attrs.field(factory=_token, repr=False)
     controller_manager: str = attrs.field(factory=_token, repr=False)
+    #: every node's kube-proxy authenticates as ``system:kube-proxy``
+    kube_proxy: str = attrs.field(factory=_token, repr=False)
     nodes: dict[str, str] = attrs.field(factory=dict, repr=False)
 
 
@@ -148,6 +155,7 @@ class ClusterTree:
         users = [TokenUser("kactors-admin", creds.admin, ("system:masters",)),
                  TokenUser("system:kube-scheduler", creds.scheduler),
                  TokenUser("system:kube-controller-manager", creds.controller_manager),
+                 TokenUser("system:kube-proxy", creds.kube_proxy),
                  *(TokenUser(u.name, str(u.token), tuple(u.groups))
                    for u in config.apiserver.users)]
         return ApiServerConfig(
@@ -212,6 +220,9 @@ class ClusterTree:
                 controller.workers = workers
                 if isinstance(controller, NodeLifecycleController):
                     controller.grace_period = self.config.controllers.node_monitor_grace_period
+                if isinstance(controller, EndpointSliceController):
+                    controller.max_endpoints_per_slice = \
+                        self.config.controllers.max_endpoints_per_slice
                 if self.batch_period:
                     controller.batch_period = self.batch_period
                 return controller
@@ -246,13 +257,14 @@ class ClusterTree:
                          for t in node.taints),
             pod_cidr=node.pod_cidr, host_ip=f"10.0.{position // 250}.{position % 250 + 2}")
         token = self.credentials.nodes[node.name]
+        proxy_token = self.credentials.kube_proxy
         images = self.images
 
         def kubelet() -> Kubelet:
             return Kubelet(config, self.apiserver(), token, images)
 
         def proxy() -> KubeProxy:
-            return KubeProxy(node.name, self.apiserver(), token)
+            return KubeProxy(node.name, self.apiserver(), proxy_token)
 
         return ChildSpec(node.name, lambda: Supervisor([
             ChildSpec("kubelet", kubelet, mailbox_capacity=1_000_000),

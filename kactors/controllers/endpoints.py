@@ -36,12 +36,24 @@ from typing import Any, ClassVar
 from kactors.api.labels import selector_from_set
 from kactors.api.meta import metadata_of as _meta
 from kactors.client.errors import NotFound
+from kactors.client.indexer import Lister
 from kactors.client.informer import DELETE, UPDATE, InformerEvent
 from kactors.client.result import Result
 from kactors.controllers.base import Controller
 from kactors.controllers.podutil import find_port, is_pod_ready, is_pod_terminal
 
-__all__ = ["HEADLESS_LABEL", "EndpointsController", "desired_subsets", "repack_subsets"]
+__all__ = [
+    "HEADLESS_LABEL",
+    "EndpointsController",
+    "desired_subsets",
+    "pod_ip_of_family",
+    "repack_subsets",
+    "selects",
+    "service_selector",
+    "services_for_pod_event",
+    "should_pod_be_in_endpoints",
+    "should_set_hostname",
+]
 
 Obj = Mapping[str, Any]
 #: `v1.IsHeadlessService`: set on the Endpoints of a Service without a cluster IP
@@ -50,7 +62,7 @@ HEADLESS_LABEL = "service.kubernetes.io/headless"
 
 
 
-def _selector(service: Obj) -> Mapping[str, str] | None:
+def service_selector(service: Obj) -> Mapping[str, str] | None:
     """The Service's selector, None when it has none (an empty one counts as none)."""
     selector = (service.get("spec") or {}).get("selector")
     return selector or None
@@ -58,7 +70,7 @@ def _selector(service: Obj) -> Mapping[str, str] | None:
 
 def selects(service: Obj, pod: Obj) -> bool:
     """`GetPodServiceMemberships`: the Service selects the pod (same namespace)."""
-    selector = _selector(service)
+    selector = service_selector(service)
     if selector is None or _meta(service).get("namespace") != _meta(pod).get("namespace"):
         return False
     labels = _meta(pod).get("labels") or {}
@@ -83,18 +95,31 @@ def should_pod_be_in_endpoints(pod: Obj, include_terminating: bool) -> bool:
     return include_terminating or not _meta(pod).get("deletionTimestamp")
 
 
-def _pod_ip(service: Obj, pod: Obj) -> str | None:
-    """The pod's IP of the Service's (first) IP family."""
+def pod_ip_of_family(pod: Obj, family: str) -> str | None:
+    """The pod's first IP of `family` ("IPv4" or "IPv6"), from `podIPs` (else `podIP`)."""
     status = pod.get("status") or {}
     ips = [entry.get("ip") for entry in status.get("podIPs") or [] if entry.get("ip")]
     if not ips and status.get("podIP"):
         ips = [status["podIP"]]
-    families = (service.get("spec") or {}).get("ipFamilies") or ["IPv4"]
-    want_v6 = families[0] == "IPv6"
+    want_v6 = family == "IPv6"
     for ip in ips:
         if (":" in ip) == want_v6:
             return ip
     return None
+
+
+def _pod_ip(service: Obj, pod: Obj) -> str | None:
+    """The pod's IP of the Service's (first) IP family."""
+    families = (service.get("spec") or {}).get("ipFamilies") or ["IPv4"]
+    return pod_ip_of_family(pod, families[0])
+
+
+def should_set_hostname(service: Obj, pod: Obj) -> bool:
+    """`ShouldSetHostname`: the pod has a hostname and lives in the Service's subdomain
+    (so DNS gives it a name under the Service)."""
+    spec = pod.get("spec") or {}
+    return bool(spec.get("hostname")) and spec.get("subdomain") == _meta(service).get("name") \
+        and _meta(service).get("namespace") == _meta(pod).get("namespace")
 
 
 def endpoint_address(service: Obj, pod: Obj) -> dict[str, Any] | None:
@@ -106,8 +131,7 @@ def endpoint_address(service: Obj, pod: Obj) -> dict[str, Any] | None:
     meta = _meta(pod)
     spec = pod.get("spec") or {}
     address: dict[str, Any] = {"ip": ip}
-    if spec.get("hostname") and spec.get("subdomain") == _meta(service).get("name") and \
-            _meta(service).get("namespace") == meta.get("namespace"):
+    if should_set_hostname(service, pod):
         address["hostname"] = spec["hostname"]
     if spec.get("nodeName"):
         address["nodeName"] = spec["nodeName"]
@@ -234,6 +258,36 @@ def _pod_changed(old: Obj, new: Obj) -> tuple[bool, bool]:
     return changed, labels_changed
 
 
+def services_for_pod_event(services: Lister, event: InformerEvent) -> list[str]:
+    """`GetServicesToUpdateOnPodChange`: the keys of the Services a pod event concerns
+    (those selecting the pod, before and after a label change), shared by the controllers
+    that follow pods behind Services (Endpoints, EndpointSlices).
+
+    The Services of the pod's namespace that select pods are listed once per event (a pod
+    never changes namespace): none, as in most namespaces, means nothing to do, which
+    keeps pod churn cheap where no Service looks.
+    """
+    pod, old = event.obj, event.old
+    candidates = [service for service in services.list(_meta(pod).get("namespace", ""))
+                  if service_selector(service) is not None]
+    if not candidates:
+        return []
+    if event.type == UPDATE and old is not None:
+        if _meta(pod).get("resourceVersion") == _meta(old).get("resourceVersion"):
+            return []
+        changed, labels_changed = _pod_changed(old, pod)
+        if not changed and not labels_changed:
+            return []
+        now = _services_of(pod, candidates)
+        if not labels_changed:
+            return now
+        before = _services_of(old, candidates)
+        if changed:
+            return [*now, *(k for k in before if k not in now)]
+        return [*(k for k in now if k not in before), *(k for k in before if k not in now)]
+    return _services_of(pod, candidates)
+
+
 # -- the controller ---------------------------------------------------------------------------------
 class EndpointsController(Controller):
     """Keeps every selector Service's Endpoints listing its pods' addresses."""
@@ -257,27 +311,7 @@ class EndpointsController(Controller):
             return [event.key] if event.type == DELETE else []
         if event.kind != "Pod":
             return []
-        pod, old = event.obj, event.old
-        # the Services of the pod's namespace that select pods, listed once per event
-        # (a pod never changes namespace): none, as in most namespaces, means nothing to do
-        services = [service for service in self.cache.list(_meta(pod).get("namespace", ""))
-                    if _selector(service) is not None]
-        if not services:
-            return []
-        if event.type == UPDATE and old is not None:
-            if _meta(pod).get("resourceVersion") == _meta(old).get("resourceVersion"):
-                return []
-            changed, labels_changed = _pod_changed(old, pod)
-            if not changed and not labels_changed:
-                return []
-            now = _services_of(pod, services)
-            if not labels_changed:
-                return now
-            before = _services_of(old, services)
-            if changed:
-                return [*now, *(k for k in before if k not in now)]
-            return [*(k for k in now if k not in before), *(k for k in before if k not in now)]
-        return _services_of(pod, services)
+        return services_for_pod_event(self.cache, event)
 
     async def reconcile(self, key: str) -> Result | None:
         namespace, _, name = key.rpartition("/")
@@ -290,9 +324,9 @@ class EndpointsController(Controller):
                 pass
             return None
         spec = service.get("spec") or {}
-        if spec.get("type") == "ExternalName" or _selector(service) is None:
+        if spec.get("type") == "ExternalName" or service_selector(service) is None:
             return None  # no endpoints from this controller
-        pods = self.pods.list(namespace, selector_from_set(_selector(service) or {}))
+        pods = self.pods.list(namespace, selector_from_set(service_selector(service) or {}))
         subsets = desired_subsets(service, pods)
         labels = endpoints_labels(service)
         current = self.endpoints.get(key)

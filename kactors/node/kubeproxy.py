@@ -1,5 +1,10 @@
 """kube-proxy: one actor per node keeping the Service rule table from Services and
-Endpoints, and balancing simulated connections over ready endpoints.
+their EndpointSlices, and balancing simulated connections over ready endpoints.
+
+Like kube-proxy since Kubernetes 1.21, it reads discovery.k8s.io/v1 EndpointSlices (not
+Endpoints), finding a Service's slices by their `kubernetes.io/service-name` label
+(an index of its informer cache), whoever wrote them: the EndpointSlice controller for
+selector Services, the mirroring controller for hand-written Endpoints.
 
 A demo (or a test) sends `Connect(service or cluster IP, port)` and learns, and sees in
 the log, which pod the connection landed on, or that no endpoint is ready.
@@ -13,6 +18,7 @@ from typing import Any
 import attrs
 
 from kactors.actors import Actor, ActorRef
+from kactors.api.discovery import SERVICE_INDEX, slice_service_keys
 from kactors.client.indexer import Indexer
 from kactors.client.informer import Informer, InformerEvent, InformerSynced, Subscribe
 from kactors.node.proxy import ProxyTable, RouteResult
@@ -35,12 +41,12 @@ class KubeProxy(Actor):
         self.token = token
         self.table = ProxyTable(mode)  # type: ignore[arg-type]
         self.services = Indexer()
-        self.endpoints = Indexer()
+        self.slices = Indexer({SERVICE_INDEX: slice_service_keys})
 
     async def started(self) -> None:
         ctx = self.ctx
         self.rng = random.Random(ctx.random.getrandbits(64))
-        for kind, indexer in (("services", self.services), ("endpoints", self.endpoints)):
+        for kind, indexer in (("services", self.services), ("endpointslices", self.slices)):
             ref = ctx.spawn(lambda kind=kind, indexer=indexer: Informer(
                 self.apiserver, self.token, kind, indexer), name=kind)
             await ref.ask(Subscribe(ctx.self))
@@ -55,20 +61,25 @@ class KubeProxy(Actor):
                     self.table.delete_service(namespace, name)
                 else:
                     self.table.update_service(obj)
-            elif message.kind == "Endpoints":
-                if message.type == "delete":
-                    self.table.delete_endpoints(namespace, name)
-                else:
-                    self.table.update_endpoints(obj)
-                    ready = sum(len(s.get("addresses") or []) for s in obj.get("subsets") or [])
-                    self.ctx.log.debug("proxy.rules_updated", service=f"{namespace}/{name}",
-                                       ready_endpoints=ready, node=self.node)
+            elif message.kind == "EndpointSlice":
+                keys = slice_service_keys(obj)
+                if message.old is not None:
+                    keys += [k for k in slice_service_keys(message.old) if k not in keys]
+                for key in keys:  # (a slice moved to another Service: both change)
+                    self._service_slices_changed(key)
             return None
         if isinstance(message, InformerSynced):
             return None
         if isinstance(message, Connect):
             return self.connect(message)
         return super().receive(message)
+
+    def _service_slices_changed(self, key: str) -> None:
+        namespace, _, service = key.partition("/")
+        slices = self.slices.by_index(SERVICE_INDEX, key)
+        self.table.update_endpoint_slices(namespace, service, slices)
+        self.ctx.log.debug("proxy.rules_updated", service=key, slices=len(slices),
+                           node=self.node)
 
     def connect(self, request: Connect) -> RouteResult:
         target = request.target

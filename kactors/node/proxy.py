@@ -13,6 +13,15 @@ rule per endpoint, the i-th of n matching with probability ``1/(n-i)``
 ``random.Random``, so routing is deterministic under a seed. ``mode="round-robin"``
 (IPVS' default ``rr`` scheduler) is available too.
 
+kube-proxy reads a Service's backends from its EndpointSlices
+(:meth:`ProxyTable.update_endpoint_slices`, as kube-proxy does since Kubernetes 1.21);
+Endpoints objects are still understood (:meth:`ProxyTable.update_endpoints`). From slices,
+an endpoint is one address and a port of the same name and protocol; it takes traffic if
+its ``ready`` condition is true (or unset). When *no* endpoint of a port is ready, the
+ones that are ``serving`` and ``terminating`` take it instead (kube-proxy's fallback, so
+connections keep landing while every pod of a rollout is shutting down); an endpoint
+listed by two slices counts once.
+
 ``sessionAffinity: ClientIP`` pins a client IP to the endpoint it got first, for
 ``sessionAffinityConfig.clientIP.timeoutSeconds`` (default 10800 s) after its last use,
 as long as that endpoint stays ready. A service without ready endpoints answers
@@ -23,7 +32,7 @@ as long as that endpoint stays ready. A service without ready endpoints answers
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -102,6 +111,8 @@ class ProxyTable:
         self.mode = mode
         self._services: dict[str, Mapping[str, Any]] = {}
         self._endpoints: dict[str, Mapping[str, Any]] = {}
+        #: service key -> its EndpointSlices (read instead of Endpoints when present)
+        self._slices: dict[str, tuple[Mapping[str, Any], ...]] = {}
         self._rules: dict[tuple[str, int, str], ServicePortRule] = {}
         self._node_ports: dict[tuple[int, str], ServicePortRule] = {}
         self._next: dict[tuple[str, str], int] = {}  # round-robin positions
@@ -127,11 +138,23 @@ class ProxyTable:
         if self._endpoints.pop(_key(namespace, name), None) is not None:
             self._rebuild()
 
+    def update_endpoint_slices(self, namespace: str, service: str,
+                               slices: Sequence[Mapping[str, Any]]) -> None:
+        """Replace the EndpointSlices of a Service (none: forget them)."""
+        key = _key(namespace, service)
+        if slices:
+            self._slices[key] = tuple(slices)
+        elif self._slices.pop(key, None) is None:
+            return
+        self._rebuild()
+
     def _rebuild(self) -> None:
         rules: dict[tuple[str, int, str], ServicePortRule] = {}
         node_ports: dict[tuple[int, str], ServicePortRule] = {}
         for key in sorted(self._services):
-            for rule in _service_rules(key, self._services[key], self._endpoints.get(key)):
+            slices = self._slices.get(key)
+            source = _SlicesSource(slices) if slices is not None else self._endpoints.get(key)
+            for rule in _service_rules(key, self._services[key], source):
                 for ip in rule.cluster_ips:
                     rules[ip, rule.port, rule.protocol] = rule
                 if rule.node_port is not None:
@@ -233,8 +256,15 @@ class ProxyTable:
         return lines
 
 
+@attrs.frozen
+class _SlicesSource:
+    """A Service's EndpointSlices, where `_service_rules` would take its Endpoints."""
+
+    slices: tuple[Mapping[str, Any], ...]
+
+
 def _service_rules(
-    key: str, service: Mapping[str, Any], endpoints: Mapping[str, Any] | None
+    key: str, service: Mapping[str, Any], endpoints: Mapping[str, Any] | _SlicesSource | None
 ) -> list[ServicePortRule]:
     spec = service.get("spec") or {}
     if spec.get("type") == "ExternalName":
@@ -256,7 +286,9 @@ def _service_rules(
             continue
         name = str(port.get("name") or "")
         protocol = str(port.get("protocol") or "TCP")
-        ready, not_ready = _endpoints_for(endpoints, name, protocol)
+        ready, not_ready = (_slice_endpoints_for(endpoints.slices, name, protocol)
+                            if isinstance(endpoints, _SlicesSource)
+                            else _endpoints_for(endpoints, name, protocol))
         node_port = port.get("nodePort") if spec.get("type") in ("NodePort", "LoadBalancer") else None
         rules.append(ServicePortRule(
             key, name, tuple(cluster_ips), port["port"], protocol,
@@ -285,3 +317,34 @@ def _endpoints_for(
                     if isinstance(address, Mapping) and address.get("ip"):
                         into.add(Endpoint(str(address["ip"]), port["port"]))
     return tuple(sorted(ready)), tuple(sorted(not_ready - ready))
+
+
+def _slice_endpoints_for(
+    slices: Sequence[Mapping[str, Any]], port_name: str, protocol: str
+) -> tuple[tuple[Endpoint, ...], tuple[Endpoint, ...]]:
+    """(endpoints taking traffic, the others) of one service port, from its slices:
+    kube-proxy's `EndpointSliceCache` (first address, deduplicated, slices by name) and
+    `CategorizeEndpoints` (ready ones; if none, the serving terminating ones)."""
+    seen: dict[Endpoint, tuple[bool, bool, bool]] = {}
+    ordered = sorted(slices, key=lambda s: str((s.get("metadata") or {}).get("name") or ""))
+    for slice_ in ordered:
+        for port in slice_.get("ports") or ():
+            if not isinstance(port, Mapping) or str(port.get("name") or "") != port_name:
+                continue
+            number = port.get("port")
+            if str(port.get("protocol") or "TCP") != protocol or not isinstance(number, int) \
+                    or not number:
+                continue
+            for endpoint in slice_.get("endpoints") or ():
+                addresses = endpoint.get("addresses") if isinstance(endpoint, Mapping) else None
+                if not addresses:
+                    continue
+                conditions = endpoint.get("conditions") or {}
+                key = Endpoint(str(addresses[0]), number)
+                seen.setdefault(key, (conditions.get("ready") is not False,
+                                      conditions.get("serving") is not False,
+                                      conditions.get("terminating") is True))
+    ready = {e for e, (is_ready, _, _) in seen.items() if is_ready}
+    if not ready:
+        ready = {e for e, (_, serving, terminating) in seen.items() if serving and terminating}
+    return tuple(sorted(ready)), tuple(sorted(set(seen) - ready))

@@ -53,6 +53,7 @@ def test_every_requested_kind_is_registered() -> None:
         ("", "v1", "Secret"),
         ("", "v1", "Service"),
         ("", "v1", "Endpoints"),
+        ("discovery.k8s.io", "v1", "EndpointSlice"),
         ("", "v1", "ServiceAccount"),
         ("", "v1", "Event"),
         ("", "v1", "Binding"),

@@ -121,6 +121,7 @@ missing = true
 [controllers]
 enabled = ["job", "deployment"]
 workers = { job = 2 }
+max_endpoints_per_slice = 50
 
 [scheduler]
 weights = { NodeAffinity = 0, TaintToleration = 7 }
@@ -210,6 +211,7 @@ def test_every_key_of_every_section(tmp_path: Path) -> None:
     assert config.controllers.enabled == ("job", "deployment")
     assert config.controllers.workers["job"] == 2
     assert config.controllers.workers["deployment"] == 5
+    assert config.controllers.max_endpoints_per_slice == 50
     assert dict(config.scheduler.weights) == {
         "NodeResourcesFit": 1, "NodeResourcesBalancedAllocation": 1, "NodeAffinity": 0,
         "TaintToleration": 7}
@@ -557,16 +559,18 @@ def test_controllers_scheduler_and_log_errors() -> None:
         trace_messages = 1
         """) == [
         'cluster.toml:2: controllers.enabled[1]: unknown controller "deploymnt" (expected '
-        'one of: "deployment", "replicaset", "endpoints", "namespace", "garbagecollector", '
+        'one of: "deployment", "replicaset", "endpoints", "endpointslice", '
+        '"endpointslicemirroring", "namespace", "garbagecollector", '
         '"serviceaccount", "serviceaccount-token", "root-ca-cert-publisher", "job", '
         '"ttl-after-finished", "daemonset", "statefulset", "nodelifecycle", "disruption", '
         '"cronjob", "resourcequota")',
         'cluster.toml:2: controllers.enabled[2]: duplicate controller "deployment"',
         "cluster.toml:4: controllers.workers.deployment: must be at least 1, got 0",
         "cluster.toml:5: controllers.workers: unknown key 'hpa' (expected one of: "
-        "deployment, replicaset, endpoints, namespace, garbagecollector, serviceaccount, "
-        "serviceaccount-token, root-ca-cert-publisher, job, ttl-after-finished, daemonset, "
-        "statefulset, nodelifecycle, disruption, cronjob, resourcequota)",
+        "deployment, replicaset, endpoints, endpointslice, endpointslicemirroring, namespace, "
+        "garbagecollector, serviceaccount, serviceaccount-token, root-ca-cert-publisher, job, "
+        "ttl-after-finished, daemonset, statefulset, nodelifecycle, disruption, cronjob, "
+        "resourcequota)",
         "cluster.toml:7: scheduler.percentage_of_nodes_to_score: must be between 0 and 100, "
         "got 101",
         "cluster.toml:9: scheduler.weights.NodeResourcesFit: must be at least 0, got -1",
@@ -581,6 +585,10 @@ def test_controllers_scheduler_and_log_errors() -> None:
     ]
     assert errors('controllers = "all"\n') == [
         'cluster.toml:1: controllers: expected a table, got string "all"'
+    ]
+    assert errors("[controllers]\nmax_endpoints_per_slice = 1001\n") == [
+        "cluster.toml:2: controllers.max_endpoints_per_slice: must be between 1 and 1000, "
+        "got 1001"
     ]
 
 

@@ -175,6 +175,13 @@ def test_unknown_fields_for_strict_field_validation(core: dict[str, Any]) -> Non
     lease = openapi_v3_group(REGISTRY, "coordination.k8s.io", "v1")
     assert unknown_fields(lease, {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                                   "spec": {"holderIdentity": "x", "nope": 1}}) == ["spec.nope"]
+    discovery = openapi_v3_group(REGISTRY, "discovery.k8s.io", "v1")
+    assert discovery is not None
+    assert unknown_fields(discovery, {
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+        "endpoints": [{"addresses": ["10.0.0.1"], "conditions": {"ready": True, "up": 1}}],
+        "ports": [{"name": "http", "port": 80, "protocol": "TCP", "portt": 1}]}) == [
+        "endpoints[0].conditions.up", "ports[0].portt"]
 
 
 def test_strict_field_errors_in_kubernetes_words() -> None:

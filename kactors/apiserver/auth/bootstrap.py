@@ -21,6 +21,9 @@ kactors ships the ones its components and users rely on:
   are authorized by the node authorizer, which restricts the broad role's powers to
   objects related to the node;
 * ``system:kube-scheduler``, bound to user ``system:kube-scheduler`` (Kubernetes' rules);
+* ``system:node-proxier``, bound to user ``system:kube-proxy`` (Kubernetes' rules): kube-proxy
+  lists and watches Services, Endpoints and EndpointSlices (it reads the slices), reads
+  Nodes and writes Events;
 * ``system:kube-controller-manager``, bound to user ``system:kube-controller-manager``.
   Kubernetes gives every controller its own service account and role; kactors runs all
   controllers under the one identity, so this role is broad: every ordinary verb on every
@@ -44,6 +47,7 @@ from .user import (
     ALL_AUTHENTICATED,
     ALL_UNAUTHENTICATED,
     KUBE_CONTROLLER_MANAGER,
+    KUBE_PROXY,
     KUBE_SCHEDULER,
     SYSTEM_PRIVILEGED_GROUP,
 )
@@ -266,6 +270,16 @@ def _scheduler_rules() -> list[dict]:
     ]
 
 
+def _node_proxier_rules() -> list[dict]:
+    return [
+        # the service and endpoint listers kube-proxy builds its rules from
+        _rule([""], ["services", "endpoints"], ["list", "watch"]),
+        _rule([""], ["nodes"], READ),
+        *_events_rules(),
+        _rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]),
+    ]
+
+
 def _controller_manager_rules() -> list[dict]:
     return [
         # Simplified: one identity runs every controller (see the module doc).
@@ -336,6 +350,7 @@ def bootstrap_cluster_roles() -> list[dict[str, Any]]:
         ),
         _cluster_role("system:node", [{k: list(v) for k, v in r.items()} for r in NODE_RULES]),
         _cluster_role("system:kube-scheduler", _scheduler_rules()),
+        _cluster_role("system:node-proxier", _node_proxier_rules()),
         _cluster_role("system:kube-controller-manager", _controller_manager_rules()),
     ]
     # Aggregation shares rule dicts between roles; hand out independent copies.
@@ -354,6 +369,7 @@ def bootstrap_cluster_role_bindings() -> list[dict[str, Any]]:
         ),
         _binding("system:node", []),
         _binding("system:kube-scheduler", [_user(KUBE_SCHEDULER)]),
+        _binding("system:node-proxier", [_user(KUBE_PROXY)]),
         _binding("system:kube-controller-manager", [_user(KUBE_CONTROLLER_MANAGER)]),
     ]
 

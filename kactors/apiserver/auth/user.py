@@ -18,6 +18,7 @@ __all__ = [
     "ALL_UNAUTHENTICATED",
     "ANONYMOUS",
     "KUBE_CONTROLLER_MANAGER",
+    "KUBE_PROXY",
     "KUBE_SCHEDULER",
     "NODES_GROUP",
     "NODE_USER_PREFIX",
@@ -49,9 +50,11 @@ NODE_USER_PREFIX = "system:node:"
 SERVICE_ACCOUNTS_GROUP = "system:serviceaccounts"
 #: A service account's user name is ``system:serviceaccount:<namespace>:<name>``.
 SERVICE_ACCOUNT_USER_PREFIX = "system:serviceaccount:"
-#: The identities of the two control-plane components with bootstrap roles of their own.
+#: The identities of the components with bootstrap roles of their own.
 KUBE_SCHEDULER = "system:kube-scheduler"
 KUBE_CONTROLLER_MANAGER = "system:kube-controller-manager"
+#: kube-proxy's user (``user.KubeProxy``), bound to ``system:node-proxier``
+KUBE_PROXY = "system:kube-proxy"
 
 
 def _frozen_extra(value: Mapping[str, Iterable[str]]) -> Mapping[str, tuple[str, ...]]:

@@ -23,6 +23,7 @@ BATCH = "io.k8s.api.batch.v1"
 META = "io.k8s.apimachinery.pkg.apis.meta.v1"
 RBAC = "io.k8s.api.rbac.v1"
 COORDINATION = "io.k8s.api.coordination.v1"
+DISCOVERY = "io.k8s.api.discovery.v1"
 AUTHORIZATION = "io.k8s.api.authorization.v1"
 APIEXTENSIONS = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"
 
@@ -30,8 +31,12 @@ APIEXTENSIONS = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"
 GROUP_PACKAGES = {
     "": CORE, "apps": APPS, "batch": BATCH, "rbac.authorization.k8s.io": RBAC,
     "coordination.k8s.io": COORDINATION, "authorization.k8s.io": AUTHORIZATION,
+    "discovery.k8s.io": DISCOVERY,
     "apiextensions.k8s.io": APIEXTENSIONS,
 }
+
+#: field-table keys whose definition's short name is another (a name two packages share)
+RENAMED = {"DiscoveryEndpointPort": "EndpointPort"}
 
 _COND = {
     "lastTransitionTime": "Time Last time the condition transitioned from one status to another.",
@@ -673,6 +678,46 @@ TYPES: dict[str, tuple[str, str, Fields]] = {
         "name": "string The name of this port.",
         "port": "integer! The port number of the endpoint.",
         "protocol": "string The IP protocol for this port: TCP (the default), UDP, SCTP.",
+    }),
+    "EndpointSlice": (DISCOVERY, "EndpointSlice represents a subset of the endpoints that "
+                                 "implement a service.", {
+        "addressType": "string! addressType specifies the type of address carried by this "
+                       "EndpointSlice: IPv4, IPv6 or FQDN. Immutable.",
+        "endpoints": "[Endpoint]! endpoints is a list of unique endpoints in this slice. Each "
+                     "slice may include a maximum of 1000 endpoints.",
+        "ports": "[DiscoveryEndpointPort] ports specifies the list of network ports exposed "
+                 "by each endpoint in this slice. Each port must have a unique name.",
+    }),
+    "Endpoint": (DISCOVERY, "Endpoint represents a single logical \"backend\" implementing "
+                            "a service.", {
+        "addresses": "[string]! addresses of this endpoint (1 to 100), interpreted by the "
+                     "slice's addressType.",
+        "conditions": "EndpointConditions conditions contains information about the current "
+                      "status of the endpoint.",
+        "deprecatedTopology": "{string} deprecatedTopology contains topology information "
+                              "part of the v1beta1 API.",
+        "hints": "object hints contains information associated with how an endpoint should "
+                 "be consumed.",
+        "hostname": "string hostname of this endpoint (a DNS label).",
+        "nodeName": "string nodeName represents the name of the Node hosting this endpoint.",
+        "targetRef": "ObjectReference targetRef is a reference to a Kubernetes object that "
+                     "represents this endpoint.",
+        "zone": "string zone is the name of the Zone this endpoint exists in.",
+    }),
+    "EndpointConditions": (DISCOVERY, "EndpointConditions represents the current condition "
+                                      "of an endpoint.", {
+        "ready": "boolean ready indicates that this endpoint is ready to receive traffic.",
+        "serving": "boolean serving indicates that this endpoint is able to receive "
+                   "traffic (like ready, but also while terminating).",
+        "terminating": "boolean terminating indicates that this endpoint is terminating.",
+    }),
+    "DiscoveryEndpointPort": (DISCOVERY, "EndpointPort represents a Port used by an "
+                                         "EndpointSlice", {
+        "appProtocol": "string The application protocol for this port.",
+        "name": "string name represents the name of this port (a DNS label, or empty).",
+        "port": "integer port represents the port number of the endpoint.",
+        "protocol": "string protocol represents the IP protocol for this port: TCP (the "
+                    "default), UDP or SCTP.",
     }),
     "ObjectReference": (CORE, "ObjectReference contains enough information to let you "
                               "inspect or modify the referred object.", {

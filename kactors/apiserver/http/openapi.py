@@ -37,7 +37,7 @@ from typing import Any
 
 from kactors.api.kinds import Registry, ResourceInfo
 
-from ._schemas import GROUP_PACKAGES, META, TYPES
+from ._schemas import GROUP_PACKAGES, META, RENAMED, TYPES
 
 __all__ = [
     "definition_name",
@@ -83,9 +83,14 @@ _TYPE_META = {
 
 
 def _full_name(short: str) -> str:
+    """The definition name of a field-table key (``RENAMED`` keys: their short name)."""
     if short in _SPECIAL:
         return f"{_SPECIAL[short][0]}.{short}"
-    return f"{TYPES[short][0]}.{short}"
+    return f"{TYPES[short][0]}.{RENAMED.get(short, short)}"
+
+
+#: definition name -> field-table key
+_KEYS: dict[str, str] = {_full_name(key): key for key in TYPES}
 
 
 def definition_name(info: ResourceInfo) -> str:
@@ -177,9 +182,9 @@ def _referenced(schema: Any, found: set[str]) -> None:
             name = target.rsplit("/", 1)[-1]
             if name not in found:
                 found.add(name)
-                short = name.rsplit(".", 1)[-1]
-                if short in TYPES and _full_name(short) == name:
-                    for text in TYPES[short][2].values():
+                key = _KEYS.get(name)
+                if key is not None:
+                    for text in TYPES[key][2].values():
                         _referenced(_field_schema(text, _V2_REF)[0], found)
         for value in schema.values():
             _referenced(value, found)
@@ -200,8 +205,8 @@ def _definitions(infos: Iterable[ResourceInfo], ref: str) -> dict[str, Any]:
         short = name.rsplit(".", 1)[-1]
         if short in _SPECIAL:
             schemas[name] = dict(_SPECIAL[short][1])
-        elif short in TYPES:
-            package, description, fields = TYPES[short]
+        elif name in _KEYS or short in TYPES:
+            package, description, fields = TYPES[_KEYS.get(name, short)]
             schemas[name] = _object_schema(description, fields, ref)
     return dict(sorted(schemas.items()))
 

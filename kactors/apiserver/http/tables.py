@@ -589,6 +589,37 @@ def _print_endpoints(obj: Obj, now: datetime.datetime) -> list[Cell]:
     return [_name(obj), format_endpoints(obj), _age(obj, now)]
 
 
+_ENDPOINT_SLICE_COLUMNS = (
+    _NAME,
+    _col("AddressType", "addressType specifies the type of address carried by this "
+         "EndpointSlice. All addresses in this slice must be the same type."),
+    _col("Ports", "ports specifies the list of network ports exposed by each endpoint in "
+         "this slice."),
+    _col("Endpoints", "endpoints is a list of unique endpoints in this slice."),
+    _AGE,
+)
+
+
+def _list_with_more(items: list[str], count: int, limit: int = 3) -> str:
+    """``listWithMoreString``: the first `limit` items, ``+ N more...``, or ``<unset>``."""
+    text = ",".join(items[:limit])
+    if count > limit:
+        return f"{text} + {count - limit} more..."
+    return text or "<unset>"
+
+
+def _print_endpoint_slice(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    """``printEndpointSlice``: ports by number (``*`` if unset), addresses of all
+    endpoints (``formatDiscoveryPorts``, ``formatDiscoveryEndpoints``)."""
+    ports = [p for p in _list(obj.get("ports")) if isinstance(p, Mapping)]
+    numbers = [str(p["port"]) if isinstance(p.get("port"), int) else
+               _str(p.get("name")) if p.get("name") is not None else "*" for p in ports]
+    addresses = [_str(a) for e in _list(obj.get("endpoints")) if isinstance(e, Mapping)
+                 for a in _list(e.get("addresses"))]
+    return [_name(obj), _str(obj.get("addressType")), _list_with_more(numbers, len(numbers)),
+            _list_with_more(addresses, len(addresses)), _age(obj, now)]
+
+
 _NODE_COLUMNS = (
     _NAME, _col("Status", "The status of the node"), _col("Roles", "The roles of the node"),
     _AGE, _col("Version", "Kubelet Version reported by the node."),
@@ -805,6 +836,7 @@ _PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
     ("", "Pod"): (_POD_COLUMNS, _print_pod),
     ("", "Service"): (_SERVICE_COLUMNS, _print_service),
     ("", "Endpoints"): (_ENDPOINTS_COLUMNS, _print_endpoints),
+    ("discovery.k8s.io", "EndpointSlice"): (_ENDPOINT_SLICE_COLUMNS, _print_endpoint_slice),
     ("", "Node"): (_NODE_COLUMNS, _print_node),
     ("", "Event"): (_EVENT_COLUMNS, _print_event),
     ("", "Namespace"): (_NAMESPACE_COLUMNS, _print_namespace),

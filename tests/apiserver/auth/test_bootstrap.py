@@ -41,6 +41,7 @@ ED = user("ed")
 ADA = user("ada")
 SCHEDULER = user("system:kube-scheduler")
 KCM = user("system:kube-controller-manager")
+PROXY = user("system:kube-proxy")
 
 
 def team(who: UserInfo, verb: str, resource: str, **kw: str) -> Attributes:
@@ -154,6 +155,20 @@ def team(who: UserInfo, verb: str, resource: str, **kw: str) -> Attributes:
         (for_resource(SCHEDULER, "delete", "nodes", name="n"), False),
         # controller manager: broad, but no escalation verbs
         (for_resource(KCM, "create", "pods", namespace="x"), True),
+        (for_resource(KCM, "create", "endpointslices", namespace="x",
+                      api_group="discovery.k8s.io"), True),
+        # system:node-proxier: kube-proxy watches Services and EndpointSlices, writes nothing
+        (for_resource(PROXY, "watch", "endpointslices", api_group="discovery.k8s.io"), True),
+        (for_resource(PROXY, "list", "services"), True),
+        (for_resource(PROXY, "get", "nodes", name="n1"), True),
+        (for_resource(PROXY, "create", "events", namespace="x"), True),
+        (for_resource(PROXY, "create", "endpointslices", namespace="x",
+                      api_group="discovery.k8s.io"), False),
+        (for_resource(PROXY, "list", "secrets"), False),
+        # view (and so edit and admin) read slices; nobody but controllers writes them
+        (team(VERA, "list", "endpointslices", api_group="discovery.k8s.io"), True),
+        (team(ADA, "get", "endpointslices", api_group="discovery.k8s.io", name="s"), True),
+        (team(ED, "create", "endpointslices", api_group="discovery.k8s.io"), False),
         (
             for_resource(
                 KCM,
@@ -203,6 +218,7 @@ def test_bootstrap_manifests_are_shaped_like_kubernetes() -> None:
         "system:node",
         "system:kube-scheduler",
         "system:kube-controller-manager",
+        "system:node-proxier",
     ):
         assert ("ClusterRole", name) in names
     for obj in objects:
@@ -219,6 +235,8 @@ def test_bootstrap_manifests_are_shaped_like_kubernetes() -> None:
     ]
     assert [s["name"] for s in bindings["system:discovery"]["subjects"]] == ["system:authenticated"]
     assert "subjects" not in bindings["system:node"]
+    assert bindings["system:node-proxier"]["subjects"] == [
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "system:kube-proxy"}]
     for binding in bindings.values():
         assert binding["roleRef"] == {
             "apiGroup": "rbac.authorization.k8s.io",
