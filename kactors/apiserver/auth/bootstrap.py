@@ -21,6 +21,10 @@ kactors ships the ones its components and users rely on:
   are authorized by the node authorizer, which restricts the broad role's powers to
   objects related to the node;
 * ``system:kube-scheduler``, bound to user ``system:kube-scheduler`` (Kubernetes' rules);
+* ``system:aggregated-metrics-reader`` (get, list, watch ``pods`` and ``nodes`` in
+  ``metrics.k8s.io``), labelled to aggregate into ``admin``, ``edit`` and ``view``, and
+  ``system:metrics-server`` (read pods and nodes, ``nodes/metrics``) bound to the
+  ServiceAccount ``kube-system/metrics-server``: both as metrics-server's manifest ships them;
 * ``system:kube-controller-manager``, bound to user ``system:kube-controller-manager``.
   Kubernetes gives every controller its own service account and role; kactors runs all
   controllers under the one identity, so this role is broad: every ordinary verb on every
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kactors.api.kinds import METRICS_GROUP
 from kactors.api.meta import deep_copy
 
 from .aggregation import aggregate_cluster_roles
@@ -56,6 +61,8 @@ AUTOUPDATE_ANNOTATIONS = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
 AGGREGATE_TO_ADMIN = f"{RBAC_GROUP}/aggregate-to-admin"
 AGGREGATE_TO_EDIT = f"{RBAC_GROUP}/aggregate-to-edit"
 AGGREGATE_TO_VIEW = f"{RBAC_GROUP}/aggregate-to-view"
+#: the ServiceAccount metrics-server runs as: (namespace, name)
+METRICS_SERVER_ACCOUNT = ("kube-system", "metrics-server")
 
 READ = ["get", "list", "watch"]
 WRITE = ["create", "delete", "deletecollection", "patch", "update"]
@@ -275,6 +282,13 @@ def _controller_manager_rules() -> list[dict]:
     ]
 
 
+def _metrics_server_rules() -> list[dict]:
+    return [
+        _rule([""], ["nodes/metrics"], ["get"]),
+        _rule([""], ["pods", "nodes"], READ),
+    ]
+
+
 def bootstrap_cluster_roles() -> list[dict[str, Any]]:
     """The default ClusterRoles, aggregated roles filled in; fresh dicts on every call."""
     roles = [
@@ -337,6 +351,13 @@ def bootstrap_cluster_roles() -> list[dict[str, Any]]:
         _cluster_role("system:node", [{k: list(v) for k, v in r.items()} for r in NODE_RULES]),
         _cluster_role("system:kube-scheduler", _scheduler_rules()),
         _cluster_role("system:kube-controller-manager", _controller_manager_rules()),
+        _cluster_role(
+            "system:aggregated-metrics-reader",
+            [_rule([METRICS_GROUP], ["pods", "nodes"], READ)],
+            labels={AGGREGATE_TO_ADMIN: "true", AGGREGATE_TO_EDIT: "true",
+                    AGGREGATE_TO_VIEW: "true"},
+        ),
+        _cluster_role("system:metrics-server", _metrics_server_rules()),
     ]
     # Aggregation shares rule dicts between roles; hand out independent copies.
     return deep_copy(aggregate_cluster_roles(roles))
@@ -355,6 +376,9 @@ def bootstrap_cluster_role_bindings() -> list[dict[str, Any]]:
         _binding("system:node", []),
         _binding("system:kube-scheduler", [_user(KUBE_SCHEDULER)]),
         _binding("system:kube-controller-manager", [_user(KUBE_CONTROLLER_MANAGER)]),
+        _binding("system:metrics-server", [{"kind": "ServiceAccount",
+                                            "name": METRICS_SERVER_ACCOUNT[1],
+                                            "namespace": METRICS_SERVER_ACCOUNT[0]}]),
     ]
 
 
