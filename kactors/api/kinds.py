@@ -38,6 +38,7 @@ from .validation import (
 
 __all__ = [
     "DEFAULT_REGISTRY",
+    "METRICS_GROUP",
     "NameFormat",
     "PrinterColumn",
     "Registry",
@@ -134,6 +135,9 @@ class ResourceInfo:
     #: a CRD version's ``openAPIV3Schema`` as JSON text (a string keeps the info hashable
     #: and immutable); served as OpenAPI for ``kubectl explain`` and validation
     openapi_schema: str = ""
+    #: served by an aggregated API server (an ``APIService``: metrics-server's
+    #: ``metrics.k8s.io``), not stored: the apiserver authorizes the request and hands it on
+    aggregated: bool = False
     #: ``apps/v1``, or ``v1`` for the core group: derived, so not an argument; kept as a
     #: field because every request reads it (a property formatted it each time)
     api_version: str = attrs.field(init=False, eq=False, repr=False, default=attrs.Factory(
@@ -386,6 +390,8 @@ def _scale() -> SubresourceInfo:
 
 
 _RBAC = "rbac.authorization.k8s.io"
+#: the resource metrics API group (``kubectl top``), served by metrics-server
+METRICS_GROUP = "metrics.k8s.io"
 
 # fmt: off
 BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
@@ -509,6 +515,15 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
         "customresourcedefinition", False,
         short_names=("crd", "crds"), categories=("api-extensions",),
         subresources=(_status("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),),
+    ),
+    # the resource metrics API (metrics-server's APIService): read-only, never stored
+    ResourceInfo(
+        METRICS_GROUP, "v1beta1", "NodeMetrics", "nodes", "", False, verbs=("get", "list"),
+        storage_prefix=f"/registry/{METRICS_GROUP}/nodes", aggregated=True,
+    ),
+    ResourceInfo(
+        METRICS_GROUP, "v1beta1", "PodMetrics", "pods", "", True, verbs=("get", "list"),
+        storage_prefix=f"/registry/{METRICS_GROUP}/pods", aggregated=True,
     ),
 )
 # fmt: on

@@ -55,3 +55,8 @@ class ApiServerConfig:
     #: called as pod_logs(apiserver_ctx, pod, options) -> list of lines, or an exception
     #: value with the kubelet's reason, or None when no kubelet answers
     pod_logs: Callable[[Any, dict[str, Any], Any], Awaitable[Any]] | None = None
+    #: where aggregated APIs (``metrics.k8s.io``) are served, as kube-aggregator proxies
+    #: an APIService: called as aggregated(apiserver_ctx, AggregatedRequest) after
+    #: authentication and authorization -> the object or a Status dict, or None when the
+    #: backing server does not answer (503, as for an unavailable APIService)
+    aggregated: Callable[[Any, Any], Awaitable[Any]] | None = None

@@ -40,6 +40,22 @@ class ApiRequest:
 
 
 @attrs.frozen
+class AggregatedRequest:
+    """A request for an aggregated API (``metrics.k8s.io``), authenticated and authorized
+    by the apiserver, handed to the server behind the APIService (kube-aggregator's
+    proxy). ``user`` is the requester's name, as the proxy's ``X-Remote-User`` header."""
+
+    verb: str
+    group: str
+    version: str
+    resource: str
+    namespace: str | None
+    name: str | None
+    options: Mapping[str, Any] = attrs.field(factory=dict)
+    user: str = ""
+
+
+@attrs.frozen
 class WatchAccepted:
     watch_id: int
     resource_version: str

@@ -38,6 +38,7 @@ from kactors.apiserver.config import ApiServerConfig
 from kactors.apiserver.eviction import evict
 from kactors.apiserver.kubernetesservice import kubernetes_service_objects
 from kactors.apiserver.messages import (
+    AggregatedRequest,
     ApiRequest,
     ApiWatchClosed,
     ApiWatchEvent,
@@ -255,8 +256,9 @@ class ApiServer(Actor):
             "customresourcedefinitions", "apiextensions.k8s.io").storage_prefix
         for info in self.registry:
             self.infos.setdefault((info.group, info.resource), info)
-            # create-only kinds (bindings, access reviews) are never stored: no cache
-            if info.storage_prefix not in self.caches and info.verbs != ("create",):
+            # create-only kinds (bindings, access reviews) and aggregated ones (metrics)
+            # are never stored: no cache
+            if info.storage_prefix not in self.caches and "watch" in info.verbs:
                 self.caches[info.storage_prefix] = WatchCache(info.storage_prefix + "/",
                                                               self.config.watch_cache_size)
         await self._relist()
@@ -475,6 +477,9 @@ class ApiServer(Actor):
                 "the server could not find the requested resource (namespace is required)"))
         if not request.name and (verb in ("get", "update", "patch", "delete") or subresource):
             raise st.StatusError(st.bad_request("name must be provided"))
+        if info.aggregated:  # metrics.k8s.io: authorized here, served by metrics-server
+            return await self._aggregated(info, verb, namespace, request.name,
+                                          request.options, user.name)
         rest, options, name = self.rest, request.options, request.name
         if verb == "get":
             if subresource == "scale":
@@ -617,6 +622,22 @@ class ApiServer(Actor):
         if isinstance(result, Exception):
             raise st.StatusError(st.bad_request(str(result)))
         return "".join(f"{line}\n" for line in result)
+
+    async def _aggregated(self, info: ResourceInfo, verb: str, namespace: str | None,
+                          name: str | None, options: Any, user: str) -> Any:
+        """An aggregated API's request, handed on as kube-aggregator proxies it to the
+        APIService's server; 503 when that server is missing or does not answer, as
+        Kubernetes says of an unavailable APIService."""
+        serve = self.config.aggregated
+        result = None
+        if serve is not None:
+            result = await serve(self.ctx, AggregatedRequest(
+                verb, info.group, info.version, info.resource, namespace, name,
+                dict(options), user))
+        if result is None:
+            raise st.StatusError(st.service_unavailable(
+                "the server is currently unable to handle the request"))
+        return result
 
     async def _wait_cache(self, info: ResourceInfo, revision: int) -> None:
         cache = self.caches[info.storage_prefix]

@@ -44,6 +44,7 @@ __all__ = [
     "ImageConfig",
     "IsolateNodeAction",
     "LogSection",
+    "MetricsServerSection",
     "NodeGroup",
     "NodeSpec",
     "RestartNodeAction",
@@ -330,6 +331,12 @@ class ImageConfig:
     #: memory the process uses once running (None: negligible); above the container's
     #: memory limit it is OOMKilled
     memory: Quantity | None = None
+    #: seconds the process takes to grow to ``memory`` (linearly; None: the image's own,
+    #: 5 s for most)
+    memory_ramp: float | None = None
+    #: CPU the running process uses ("5m"; None: the image's built-in figure), as
+    #: ``kubectl top`` shows it, capped at the container's CPU limit
+    cpu: Quantity | None = None
     #: seconds after start before the readiness probe first passes
     ready_after: float = 0.0
     #: "ready": ready after ``ready_after``; "never": never ready; "flapping": alternates
@@ -380,6 +387,21 @@ class SchedulerSection:
     weights: Mapping[str, int] = _map_field(SCHEDULER_PLUGINS)
     #: share of feasible nodes to score; 0: adaptive, as kube-scheduler does
     percentage_of_nodes_to_score: int = 0
+
+
+@attrs.frozen
+class MetricsServerSection:
+    """``[metrics_server]``: the resource metrics API behind ``kubectl top``.
+
+    On by default, as in most clusters people meet (managed ones, minikube's addon): it
+    costs one scrape round per ``metric_resolution`` and nothing per pod operation.
+    """
+
+    #: run metrics-server (a scrape of every kubelet each ``metric_resolution``) and
+    #: serve ``metrics.k8s.io``; off: ``kubectl top`` gets 503 ServiceUnavailable
+    enabled: bool = True
+    #: seconds between scrapes (metrics-server's ``--metric-resolution``; at least 10)
+    metric_resolution: float = 15.0
 
 
 @attrs.frozen
@@ -536,6 +558,7 @@ class ClusterConfig:
     images: Mapping[str, ImageConfig] = _map_field()
     controllers: ControllersSection = ControllersSection()
     scheduler: SchedulerSection = SchedulerSection()
+    metrics_server: MetricsServerSection = MetricsServerSection()
     #: applied in order at time 0 (paths resolved against the TOML file's folder)
     manifests: tuple[Path, ...] = attrs.field(default=(), converter=tuple)
     #: scheduled steps, sorted by ``at`` (ties keep file order)

@@ -29,6 +29,10 @@ def image_tables(images: Mapping[str, ImageConfig]) -> dict[str, dict[str, Any]]
             table["exit_code"] = image.exit_code if image.exit_code else 1
         if image.memory is not None:
             table["memory"] = str(image.memory)
+        if image.memory_ramp is not None:
+            table["memory_ramp_seconds"] = image.memory_ramp
+        if image.cpu is not None:
+            table["cpu"] = str(image.cpu)
         if image.readiness == "never":
             table["readiness"] = "never"
         elif image.readiness == "flapping":

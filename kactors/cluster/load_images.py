@@ -14,6 +14,8 @@ IMAGE_KEYS = (
     "exit_code",
     "crash_after",
     "memory",
+    "memory_ramp",
+    "cpu",
     "ready_after",
     "readiness",
     "liveness_fails_after",
@@ -63,6 +65,8 @@ def _read_image(table: Table) -> ImageConfig:
         exit_code=table.get("exit_code", integer(at_least=0, at_most=255), None),
         crash_after=table.get("crash_after", SECONDS, None),
         memory=table.get("memory", quantity(), None),
+        memory_ramp=table.get("memory_ramp", SECONDS, None),
+        cpu=table.get("cpu", quantity(), None),
         ready_after=table.get("ready_after", SECONDS, default.ready_after),
         readiness=table.get("readiness", choice("ready", "never", "flapping"),  # type: ignore[arg-type]
                             default.readiness),

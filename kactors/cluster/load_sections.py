@@ -20,6 +20,7 @@ from .config import (
     ControllersSection,
     EtcdSection,
     LogSection,
+    MetricsServerSection,
     SchedulerSection,
     User,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "read_controllers",
     "read_etcd",
     "read_log",
+    "read_metrics_server",
     "read_scheduler",
 ]
 
@@ -176,4 +178,16 @@ def read_log(table: Table) -> LogSection:
         level=table.get("level", choice(*LEVELS), default.level),
         filters=table.get("filters", array(NONEMPTY), default.filters),
         trace_messages=table.get("trace_messages", boolean, default.trace_messages),
+    )
+
+
+def read_metrics_server(table: Table) -> MetricsServerSection:
+    table.check_keys(("enabled", "metric_resolution"))
+    default = MetricsServerSection()
+    return MetricsServerSection(
+        enabled=table.get("enabled", boolean, default.enabled),
+        # metrics-server refuses less: "metric-resolution should be a time duration at
+        # least 10s"
+        metric_resolution=table.get("metric_resolution", number(at_least=10),
+                                    default.metric_resolution),
     )

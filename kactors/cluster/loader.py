@@ -26,6 +26,7 @@ from .load_sections import (
     read_controllers,
     read_etcd,
     read_log,
+    read_metrics_server,
     read_scheduler,
 )
 from .reader import Invalid, Problems, Table, array, literal, string
@@ -34,7 +35,7 @@ __all__ = ["SECTIONS", "load_config", "parse_config"]
 
 #: the top-level keys of a cluster.toml, in the order the example files use
 SECTIONS = ("cluster", "etcd", "apiserver", "nodes", "images", "controllers", "scheduler",
-            "manifests", "actions", "log")
+            "metrics_server", "manifests", "actions", "log")
 
 _TOML_POSITION = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$",
                             re.DOTALL)
@@ -110,6 +111,7 @@ def _read_document(root: Table, base: Path, source: str) -> ClusterConfig:
         images=read_images(root.table("images")),
         controllers=read_controllers(root.table("controllers")),
         scheduler=read_scheduler(root.table("scheduler")),
+        metrics_server=read_metrics_server(root.table("metrics_server")),
         manifests=root.get("manifests", array(file), ()),
         actions=read_actions(root, hosts, file),
         log=read_log(root.table("log")),

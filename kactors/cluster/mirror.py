@@ -11,6 +11,7 @@ from typing import Any
 from kactors.cluster.config import ClusterConfig
 
 IMAGE_TAG = "v1.32.0"
+METRICS_SERVER_TAG = "v0.7.2"
 
 
 def _pod(name: str, component: str, image: str, node: str, ip: str, *,
@@ -36,6 +37,10 @@ def mirror_pods(config: ClusterConfig) -> list[dict[str, Any]]:
         pods.append(_pod(f"{component}-control-plane", component,
                          f"registry.k8s.io/{component}:{IMAGE_TAG}", "control-plane",
                          "10.0.255.100"))
+    if config.metrics_server.enabled:
+        pods.append(_pod("metrics-server-control-plane", "metrics-server",
+                         f"registry.k8s.io/metrics-server/metrics-server:{METRICS_SERVER_TAG}",
+                         "control-plane", "10.0.255.100"))
     for index, node in enumerate(config.nodes):
         pods.append(_pod(f"kube-proxy-{node.name}", "kube-proxy",
                          f"registry.k8s.io/kube-proxy:{IMAGE_TAG}", node.name,

@@ -9,6 +9,7 @@
           informers              rest_for_one: controllers subscribe to these informers
           deployment replicaset endpoints ...
         scheduler
+        metrics-server           scrapes the kubelets, serves metrics.k8s.io (if enabled)
       /cluster/nodes             one_for_one, one child per node (a DynamicSupervisor)
         node-1                   one_for_one: kubelet and kube-proxy are independent
           kubelet kube-proxy     on host node-1
@@ -29,13 +30,18 @@ import attrs
 
 from kactors.actors import (
     ActorRef,
+    ActorStopped,
     ActorSystem,
+    AskTimeout,
     ChildSpec,
     DynamicSupervisor,
     SupervisionPolicy,
     Supervisor,
 )
+from kactors.apiserver.auth.bootstrap import METRICS_SERVER_ACCOUNT
+from kactors.apiserver.auth.user import SERVICE_ACCOUNT_USER_PREFIX, SERVICE_ACCOUNTS_GROUP
 from kactors.apiserver.config import ApiServerConfig, TokenUser
+from kactors.apiserver.messages import AggregatedRequest
 from kactors.apiserver.server import ApiServer
 from kactors.client.informer import InformerFactory
 from kactors.cluster.config import ClusterConfig, NodeSpec
@@ -58,6 +64,7 @@ from kactors.controllers.serviceaccount import ServiceAccountController, TokensC
 from kactors.controllers.slicemirroring import EndpointSliceMirroringController
 from kactors.controllers.statefulset import StatefulSetController
 from kactors.controllers.ttlafterfinished import TTLAfterFinishedController
+from kactors.metrics.server import MetricsServer
 from kactors.node.kubelet import GetLogs, Kubelet, NodeSpecConfig
 from kactors.node.kubeproxy import KubeProxy
 from kactors.raft.member import MemberOptions
@@ -103,6 +110,7 @@ class Credentials:
     controller_manager: str = attrs.field(factory=_token, repr=False)
     #: every node's kube-proxy authenticates as ``system:kube-proxy``
     kube_proxy: str = attrs.field(factory=_token, repr=False)
+    metrics_server: str = attrs.field(factory=_token, repr=False)
     nodes: dict[str, str] = attrs.field(factory=dict, repr=False)
 
 
@@ -125,6 +133,7 @@ class ClusterTree:
                                     progress_notify_interval=5.0))
         self.images = image_catalog(config.images)
         self.apiserver_path = "/cluster/control-plane/apiserver"
+        self.metrics_server_path = "/cluster/control-plane/metrics-server"
         self.system: ActorSystem | None = None
         #: more children of the control plane, started last (the HTTP front of the API)
         self.control_plane_extras: list[ChildSpec] = []
@@ -152,10 +161,14 @@ class ClusterTree:
     def _apiserver_config(self) -> ApiServerConfig:
         config = self.config
         creds = self.credentials
+        namespace, account = METRICS_SERVER_ACCOUNT
         users = [TokenUser("kactors-admin", creds.admin, ("system:masters",)),
                  TokenUser("system:kube-scheduler", creds.scheduler),
                  TokenUser("system:kube-controller-manager", creds.controller_manager),
                  TokenUser("system:kube-proxy", creds.kube_proxy),
+                 TokenUser(f"{SERVICE_ACCOUNT_USER_PREFIX}{namespace}:{account}",
+                           creds.metrics_server,
+                           (SERVICE_ACCOUNTS_GROUP, f"{SERVICE_ACCOUNTS_GROUP}:{namespace}")),
                  *(TokenUser(u.name, str(u.token), tuple(u.groups))
                    for u in config.apiserver.users)]
         return ApiServerConfig(
@@ -163,6 +176,7 @@ class ClusterTree:
             anonymous=config.apiserver.anonymous,
             watch_cache_size=config.apiserver.watch_cache_size,
             service_cidr=config.apiserver.service_cidr, pod_logs=self._pod_logs,
+            aggregated=self._metrics if config.metrics_server.enabled else None,
             # pods must name an existing ServiceAccount only where something creates them
             service_account_admission="serviceaccount" in config.controllers.enabled)
 
@@ -179,6 +193,31 @@ class ClusterTree:
             meta["namespace"], meta["name"], options.get("container"),
             int(tail) if tail not in (None, "") else None,
             str(options.get("previous", "")).lower() == "true"), timeout=5.0)
+
+    async def _metrics(self, ctx: Any, request: AggregatedRequest) -> Any:
+        """metrics.k8s.io: the apiserver hands the request to metrics-server (None: it
+        does not answer, which the apiserver reports as 503)."""
+        assert self.system is not None
+        ref = self.system.lookup(self.metrics_server_path)
+        if ref is None:
+            return None
+        try:
+            return await ctx.remote(ref).ask(request, timeout=10.0)
+        except (AskTimeout, ActorStopped):
+            return None
+
+    def _metrics_server(self) -> list[ChildSpec]:
+        section = self.config.metrics_server
+        if not section.enabled:
+            return []
+
+        def kubelet(node: str) -> ActorRef | None:
+            assert self.system is not None
+            return self.system.lookup(self.kubelet_path(node))
+
+        return [ChildSpec("metrics-server", lambda: MetricsServer(
+            self.apiserver(), self.credentials.metrics_server, kubelet,
+            resolution=section.metric_resolution), host="control-plane")]
 
     def _control_plane(self) -> ChildSpec:
         api_config = self._apiserver_config()
@@ -197,6 +236,7 @@ class ClusterTree:
                 weights=dict(self.config.scheduler.weights),
                 percentage_of_nodes_to_score=self.config.scheduler.percentage_of_nodes_to_score
             )), host="control-plane", mailbox_capacity=1_000_000),
+            *self._metrics_server(),
             *self.control_plane_extras,
         ]
         return ChildSpec("control-plane", lambda: Supervisor(children, CONTROL_PLANE),

@@ -12,6 +12,7 @@ on top of the built-in behaviour of that image (or the generic one)::
     [images."myorg/api:v2"]
     crash_after = "20s"        # exits 1 after 20 s: a crash loop
     memory = "300Mi"           # with a 256Mi limit: OOMKilled
+    cpu = "250m"               # what `kubectl top` shows (capped at the CPU limit)
     logs = ["listening on :8080", "every 5s: GET /healthz 200"]
 
 Behaviours are frozen attrs classes, shared freely. Every random spread is applied by
@@ -251,6 +252,9 @@ class ImageBehavior:
     memory_bytes: int = attrs.field(default=16 * _MI, validator=_non_negative)
     #: time to grow from nothing to ``memory_bytes`` (linearly)
     memory_ramp_seconds: float = attrs.field(default=5.0, validator=_non_negative)
+    #: CPU the running process uses, in nanocores (``cpu = "5m"``: 5,000,000); what the
+    #: kubelet's summary reports, capped at the container's CPU limit
+    cpu_nanocores: int = attrs.field(default=2_000_000, validator=_non_negative)
     #: what a readiness (and startup) probe finds
     readiness: Health = Health()
     #: what a liveness probe finds
@@ -272,6 +276,26 @@ class ImageBehavior:
     #: files its script creates and removes (see :class:`FileSpec`)
     files: tuple[FileSpec, ...] = ()
 
+    def memory_at(self, age: float) -> int:
+        """The memory (bytes) the process holds ``age`` seconds after it started: a linear
+        ramp from nothing to ``memory_bytes`` over ``memory_ramp_seconds``, then flat.
+
+        The one memory model: the kubelet's usage summary reads it, and the OOM kill is
+        planned where it crosses the limit (:meth:`seconds_to_reach`)."""
+        if age <= 0:
+            return 0
+        ramp = self.memory_ramp_seconds
+        if ramp <= 0 or age >= ramp:
+            return self.memory_bytes
+        return int(self.memory_bytes * age / ramp)
+
+    def seconds_to_reach(self, size: int) -> float | None:
+        """When :meth:`memory_at` first exceeds ``size`` bytes (before jitter), or None if
+        the process never grows beyond it (what the runtime plans an OOM kill with)."""
+        if self.memory_bytes <= size:
+            return None
+        return self.memory_ramp_seconds * size / self.memory_bytes
+
     def jitter(self, seconds: float, rng: Any) -> float:
         """``seconds`` with this image's relative ``spread``, drawn from ``rng``."""
         if seconds <= 0 or self.spread <= 0:
@@ -284,8 +308,8 @@ _DURATIONS = ("pull_seconds", "start_seconds", "memory_ramp_seconds", "spread")
 _OPTIONAL_DURATIONS = ("run_seconds", "stop_seconds")
 _INTS = ("exit_code", "stop_exit_code")
 _BOOLS = ("missing", "shell")
-#: Keys an image table may hold: the attribute names (but ``files``) and three aliases.
-ALLOWED_KEYS = tuple(sorted((_FIELDS - {"files"}) | {"crash_after", "memory", "size"}))
+#: Keys an image table may hold: the attribute names (but ``files``) and four aliases.
+ALLOWED_KEYS = tuple(sorted((_FIELDS - {"files"}) | {"crash_after", "cpu", "memory", "size"}))
 
 
 def _bytes(value: Any) -> int:
@@ -306,6 +330,19 @@ def _bytes(value: Any) -> int:
     raise ValueError(f"expected a size such as 64Mi or 1G, got {value!r}")
 
 
+def _nanocores(value: Any) -> int:
+    """CPU as a quantity (``"5m"``, ``0.5``, ``"250000n"``) -> nanocores."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"expected a CPU quantity such as 5m or 0.5, got {value!r}")
+    try:
+        quantity = parse_quantity(value)
+    except (QuantityError, TypeError):
+        raise ValueError(f"expected a CPU quantity such as 5m or 0.5, got {value!r}") from None
+    if quantity.sign() < 0:
+        raise ValueError(f"expected a non-negative CPU quantity, got {value!r}")
+    return quantity.nanos
+
+
 def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
@@ -320,7 +357,8 @@ def parse_image_behavior(
     """An :class:`ImageBehavior` from a plain dict (a ``cluster.toml`` table).
 
     Keys not given keep ``base``'s value (the generic behaviour by default). Besides the
-    attribute names, ``memory`` and ``size`` accept quantities (``"64Mi"``) and
+    attribute names, ``memory`` and ``size`` accept quantities (``"64Mi"``), ``cpu`` a CPU
+    quantity (``"5m"``), and
     ``crash_after = N`` means "runs N s, then exits 1" (a crash loop under
     ``restartPolicy: Always``). Errors are :class:`ImageConfigError` naming the key::
 
@@ -346,6 +384,12 @@ def parse_image_behavior(
                 changes[key] = value
             elif key in ("memory", "memory_bytes"):
                 changes["memory_bytes"] = _bytes(value)
+            elif key == "cpu":
+                changes["cpu_nanocores"] = _nanocores(value)
+            elif key == "cpu_nanocores":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ValueError(f"expected a non-negative number of nanocores, got {value!r}")
+                changes[key] = value
             elif key in ("size", "size_bytes"):
                 changes["size_bytes"] = _bytes(value)
             elif key in ("readiness", "liveness"):
@@ -390,10 +434,12 @@ _NGINX_LOGS = (
 DEFAULT_IMAGES: Mapping[str, ImageBehavior] = {
     "nginx": ImageBehavior(
         pull_seconds=2.0, size_bytes=72_099_501, start_seconds=0.3, memory_bytes=8 * _MI,
+        cpu_nanocores=1_000_000,
         stop_seconds=0.1, logs=tuple(LogSpec(line) for line in _NGINX_LOGS),
     ),
     "httpd": ImageBehavior(
         pull_seconds=1.8, size_bytes=58_148_614, start_seconds=0.3, memory_bytes=12 * _MI,
+        cpu_nanocores=2_000_000,
         stop_seconds=0.2, logs=(
             LogSpec("[mpm_event:notice] [pid 1:tid 1] AH00489: Apache/2.4.62 (Unix) "
                     "configured -- resuming normal operations"),
@@ -402,6 +448,7 @@ DEFAULT_IMAGES: Mapping[str, ImageBehavior] = {
     ),
     "redis": ImageBehavior(
         pull_seconds=1.6, size_bytes=45_120_003, start_seconds=0.3, memory_bytes=6 * _MI,
+        cpu_nanocores=3_000_000,
         stop_seconds=0.3, logs=(
             LogSpec("1:C * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
             LogSpec("1:M * Server initialized"),
@@ -410,22 +457,24 @@ DEFAULT_IMAGES: Mapping[str, ImageBehavior] = {
     ),
     "busybox": ImageBehavior(
         pull_seconds=1.0, size_bytes=2_166_802, start_seconds=0.3, run_seconds=1.0,
-        memory_bytes=1 * _MI, stop_seconds=None, shell=True,
+        memory_bytes=1 * _MI, cpu_nanocores=1_000_000, stop_seconds=None, shell=True,
     ),
     "alpine": ImageBehavior(
         pull_seconds=1.0, size_bytes=3_653_068, start_seconds=0.3, run_seconds=1.0,
-        memory_bytes=1 * _MI, stop_seconds=None, shell=True,
+        memory_bytes=1 * _MI, cpu_nanocores=1_000_000, stop_seconds=None, shell=True,
     ),
     "ubuntu": ImageBehavior(
         pull_seconds=3.0, size_bytes=29_754_290, start_seconds=0.3, run_seconds=1.0,
-        memory_bytes=2 * _MI, stop_seconds=None, shell=True,
+        memory_bytes=2 * _MI, cpu_nanocores=1_000_000, stop_seconds=None, shell=True,
     ),
     "perl": ImageBehavior(
         pull_seconds=9.0, size_bytes=334_593_201, start_seconds=0.4, run_seconds=1.0,
         memory_bytes=24 * _MI, stop_seconds=None, shell=True,
+        cpu_nanocores=1_000_000_000,  # computing digits of pi: one whole core
     ),
     "postgres": ImageBehavior(
         pull_seconds=10.0, size_bytes=158_452_512, start_seconds=0.5, memory_bytes=48 * _MI,
+        cpu_nanocores=8_000_000,
         readiness=Health("after", 4.0), stop_seconds=0.8,
         requires_env=("POSTGRES_PASSWORD", "POSTGRES_HOST_AUTH_METHOD"),
         env_error=(
@@ -440,6 +489,7 @@ DEFAULT_IMAGES: Mapping[str, ImageBehavior] = {
     ),
     "mysql": ImageBehavior(
         pull_seconds=12.0, size_bytes=172_034_112, start_seconds=0.5, memory_bytes=360 * _MI,
+        cpu_nanocores=12_000_000,
         memory_ramp_seconds=8.0, readiness=Health("after", 10.0), stop_seconds=1.5,
         requires_env=("MYSQL_ROOT_PASSWORD", "MYSQL_ALLOW_EMPTY_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD"),
         env_error=(
@@ -456,6 +506,7 @@ DEFAULT_IMAGES: Mapping[str, ImageBehavior] = {
     ),
     "pause": ImageBehavior(
         pull_seconds=0.4, size_bytes=320_368, start_seconds=0.1, memory_bytes=256 * 1024,
+        cpu_nanocores=0,
         stop_seconds=0.0,
     ),
 }

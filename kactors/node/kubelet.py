@@ -33,8 +33,9 @@ from kactors.controllers.events import EventRecorder
 from kactors.node.configwatch import ObjectWatches
 from kactors.node.events import EventKind, RuntimeEvent
 from kactors.node.images import ImageCatalog
-from kactors.node.runtime import ContainerRuntime, LogsUnavailable
+from kactors.node.runtime import ContainerRuntime, LogsUnavailable, cpu_limit, memory_limit
 from kactors.node.tokens import TOKEN_KIND, TokenManager
+from kactors.node.usage import ContainerUsage, NodeCpuCounter, container_usage, summary
 from kactors.node.volumefiles import mounted_files
 
 KUBELET_VERSION = "v1.32.0-kactors"
@@ -88,6 +89,12 @@ class GetFiles:
     namespace: str
     name: str
     container: str | None = None
+
+
+@attrs.frozen
+class GetSummary:
+    """Ask for the node's resource usage summary (the kubelet's ``/stats/summary``, what
+    metrics-server scrapes): see :func:`kactors.node.usage.summary`."""
 
 
 @attrs.frozen
@@ -167,6 +174,8 @@ class Kubelet(Actor):
         self.runtime = ContainerRuntime(self.node.name, self.images,
                                         random.Random(ctx.random.getrandbits(64)),
                                         pod_cidr=self.node.pod_cidr, host_ip=self.node.host_ip)
+        #: the node's cumulative CPU for usage summaries, from the kubelet's start
+        self.cpu_counter = NodeCpuCounter(ctx.now())
         await self._register()
         informer = ctx.spawn(lambda: Informer(
             self.apiserver, self.token, "pods", self.indexer,
@@ -295,6 +304,8 @@ class Kubelet(Actor):
             return self._logs(message)
         elif isinstance(message, GetFiles):
             return self.container_files(message.namespace, message.name, message.container)
+        elif isinstance(message, GetSummary):
+            return self.usage_summary()
         else:
             return super().receive(message)
         return None
@@ -488,6 +499,23 @@ class Kubelet(Actor):
             self.wake_handle.cancel()
         self.wake_at = next_at
         self.wake_handle = self.ctx.send_after(max(0.0, next_at - now), _Wake())
+
+    def usage_summary(self) -> dict[str, Any]:
+        """The node's resource usage now (``/stats/summary``): computed only when asked,
+        from the runtime's running containers (see :mod:`kactors.node.usage`)."""
+        now = self.ctx.now()
+        pods: dict[str, tuple[dict[str, str], list[tuple[str, ContainerUsage]]]] = {}
+        for record, target, instance in self.runtime.running():
+            assert instance.started_at is not None
+            entry = pods.get(record.uid)
+            if entry is None:
+                entry = pods[record.uid] = ({"name": record.name,
+                                             "namespace": record.namespace,
+                                             "uid": record.uid}, [])
+            entry[1].append((instance.container_id, container_usage(
+                target.name, instance.behavior, instance.container_id, instance.started_at,
+                now, cpu_limit(target.spec), memory_limit(target.spec))))
+        return summary(self.node.name, pods.values(), self.cpu_counter, now)
 
     def container_files(self, namespace: str, name: str,
                         container: str | None = None) -> dict[str, str]:

@@ -27,14 +27,15 @@ Simplifications, each on purpose: a failed image pull is looked at again by the 
 after :data:`RESYNC_SECONDS` (so ``ErrImagePull`` turns into ``ImagePullBackOff``);
 errors that real kubelets retry on their pod worker back-off (config errors, mounts,
 ``ErrImageNeverPull``, sandbox failures) retry every :data:`RETRY_SECONDS`; probes run
-on an exact schedule; resource usage other than memory is not simulated.
+on an exact schedule; resource usage is a function of each image's behaviour and the
+container's age (see :mod:`kactors.node.usage`).
 """
 
 from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from kactors.api import meta
@@ -103,16 +104,26 @@ def _no_config(_kind: str, _namespace: str, _name: str) -> None:
     return None
 
 
-def _memory_limit(container: Mapping[str, Any]) -> int | None:
+def _limit(container: Mapping[str, Any], resource: str, scale: int) -> int | None:
     limits = (container.get("resources") or {}).get("limits") or {}
-    value = limits.get("memory") if isinstance(limits, Mapping) else None
+    value = limits.get(resource) if isinstance(limits, Mapping) else None
     if value is None:
         return None
     try:
-        limit = parse_quantity(value).value()
+        limit = parse_quantity(value).scaled_value(scale)
     except (QuantityError, TypeError):
         return None
     return limit if limit > 0 else None
+
+
+def memory_limit(container: Mapping[str, Any]) -> int | None:
+    """A container spec's memory limit in bytes (None: none, or unreadable)."""
+    return _limit(container, "memory", 0)
+
+
+def cpu_limit(container: Mapping[str, Any]) -> int | None:
+    """A container spec's CPU limit in nanocores (None: none, or unreadable)."""
+    return _limit(container, "cpu", -9)
 
 
 def _pull_policy(container: Mapping[str, Any]) -> str:
@@ -414,6 +425,16 @@ class ContainerRuntime:
     def pod_uids(self) -> list[str]:
         """The pods this runtime knows, in the order it first saw them."""
         return list(self._pods)
+
+    def running(self) -> Iterator[tuple[PodRecord, ContainerRecord, Instance]]:
+        """Every container instance running now, pods in the order first seen and
+        containers in spec order: what a resource usage summary reports (read-only)."""
+        for record in self._pods.values():
+            for target in record.containers:
+                current = target.current
+                if current is not None and current.started_at is not None and \
+                        current.finished_at is None:
+                    yield record, target, current
 
     def pod_ip(self, pod_uid: str) -> str | None:
         record = self._pods.get(pod_uid)
@@ -840,10 +861,10 @@ class ContainerRuntime:
                         None if line.every is None else line.every * stretch)
                 for line in instance.logs)
             plans.append((run, code, "Completed" if code == 0 else "Error", lines))
-        limit = _memory_limit(target.spec)
-        if limit is not None and behavior.memory_bytes > limit:
-            oom = behavior.jitter(behavior.memory_ramp_seconds * limit / behavior.memory_bytes, self.rng)
-            plans.append((oom, 137, "OOMKilled", None))
+        limit = memory_limit(target.spec)
+        reach = None if limit is None else behavior.seconds_to_reach(limit)
+        if reach is not None:
+            plans.append((behavior.jitter(reach, self.rng), 137, "OOMKilled", None))
         if not plans:
             return
         after, code, reason, lines = min(plans, key=lambda plan: plan[0])

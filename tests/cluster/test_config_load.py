@@ -277,7 +277,7 @@ def test_tokens_never_appear_in_repr_str_or_errors() -> None:
 def test_unknown_top_level_key() -> None:
     assert errors("nodez = 1\n") == [
         "cluster.toml:1: unknown key 'nodez' (expected one of: cluster, etcd, apiserver, "
-        "nodes, images, controllers, scheduler, manifests, actions, log)"
+        "nodes, images, controllers, scheduler, metrics_server, manifests, actions, log)"
     ]
 
 
@@ -530,7 +530,7 @@ def test_image_errors() -> None:
         f"{QUANTITY_FORMAT}",
         'cluster.toml:9: images."nginx:1.27".logs[1]: expected a string, got integer 3',
         "cluster.toml:10: images.\"nginx:1.27\": unknown key 'pulltime' (expected one of: "
-        "pull_time, start_time, run_time, exit_code, crash_after, memory, ready_after, "
+        "pull_time, start_time, run_time, exit_code, crash_after, memory, memory_ramp, cpu, ready_after, "
         "readiness, liveness_fails_after, missing, logs, spread)",
         'cluster.toml:11: images."bad name": invalid image name "bad name": must not contain '
         "whitespace",
@@ -746,7 +746,7 @@ def test_every_error_of_a_file_at_once(tmp_path: Path) -> None:
     found = errors(text, tmp_path)
     assert found == [
         "cluster.toml:1: unknown key 'nodez' (expected one of: cluster, etcd, apiserver, "
-        "nodes, images, controllers, scheduler, manifests, actions, log)",
+        "nodes, images, controllers, scheduler, metrics_server, manifests, actions, log)",
         f'cluster.toml:2: manifests[0]: file not found: "{tmp_path}/missing.yaml"',
         'cluster.toml:5: cluster.seed: expected an integer, got string "3"',
         "cluster.toml:8: etcd.tick: must be greater than 0, got -1",

@@ -59,5 +59,7 @@ async def test_kube_proxy_pods_are_reported_by_their_kubelet_alone(autojump_cloc
     for seen in proxies.values():
         assert seen == ["Pending", "Running"], proxies
     others = {name: seen for name, seen in phases.items() if name not in proxies}
-    assert len(others) == 6  # etcd x3, apiserver, controller-manager, scheduler
+    # etcd x3, apiserver, controller-manager, scheduler, metrics-server
+    assert len(others) == 7
+    assert "metrics-server-control-plane" in others
     assert all(seen == ["Pending", "Running"] for seen in others.values()), others

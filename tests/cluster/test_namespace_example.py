@@ -40,5 +40,5 @@ def test_deleting_the_shop_namespace_empties_it_then_deletes_it() -> None:
     assert order.index("action.delete") < order.index("namespace.deleting") < \
         order.index("namespace.deleted") == len(order) - 1
     # kube-system's components (etcd x3, apiserver, controller-manager, scheduler,
-    # kube-proxy x2) keep running; the shop's pods are gone
-    assert summary["pods"]["Running"] == 8
+    # metrics-server, kube-proxy x2) keep running; the shop's pods are gone
+    assert summary["pods"]["Running"] == 9

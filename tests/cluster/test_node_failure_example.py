@@ -54,7 +54,7 @@ def test_a_node_failure_tells_its_story_in_the_log() -> None:
     assert deleted == set(web)
     assert not [r for r in records if r["event"] == "actor.crashed"]
 
-    # 6 web pods + 9 kube-system mirror pods, all Running; every node Ready
-    assert summary["pods"]["Running"] == 15 and summary["pods"]["Pending"] == 0
+    # 6 web pods + 10 kube-system mirror pods, all Running; every node Ready
+    assert summary["pods"]["Running"] == 16 and summary["pods"]["Pending"] == 0
     assert summary["nodes"] == {"Ready": 3, "NotReady": 0}
     assert summary["deployments"] == {"default/web": "6/6"}

@@ -27,8 +27,8 @@ def test_the_bundled_cluster_runs_the_whole_workflow() -> None:
     last = records[-1]
     assert last["event"] == "cluster.summary"
     # nginx x3, and in kube-system: etcd x3, apiserver, controller-manager, scheduler,
-    # kube-proxy x3 (the components as mirror pods, as in a real cluster)
-    assert last["pods"] == {"Running": 12, "Pending": 0, "Succeeded": 0, "Failed": 0,
+    # metrics-server, kube-proxy x3 (the components as mirror pods, as in a real cluster)
+    assert last["pods"] == {"Running": 13, "Pending": 0, "Succeeded": 0, "Failed": 0,
                             "Unknown": 0}
     system = [r["object"] for r in records if r["event"] == "manifest.created"]
     assert system[:2] == ["Deployment/nginx-deployment", "Service/nginx"]
@@ -63,7 +63,7 @@ def test_the_same_seed_tells_the_same_story() -> None:
 
 def test_pods_that_fit_nowhere_stay_pending_with_kubernetes_wording() -> None:
     records, summary = run_json("pending.toml", duration=30)
-    assert summary["pods"]["Running"] == 2 + 8 and summary["pods"]["Pending"] == 1
+    assert summary["pods"]["Running"] == 2 + 9 and summary["pods"]["Pending"] == 1
     failed = [r for r in records if r["event"] == "pod.unschedulable"]
     assert failed and failed[0]["message"] == "0/2 nodes are available: 2 Insufficient cpu."
 
@@ -100,7 +100,7 @@ def test_a_rejected_manifest_is_reported_and_the_run_goes_on(tmp_path: Path) -> 
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     rejected = [r for r in records if r["event"] == "manifest.rejected"]
     assert rejected[0]["code"] == 422 and rejected[0]["causes"] == ["spec.replicas"]
-    assert summary["pods"]["Running"] == 12
+    assert summary["pods"]["Running"] == 13
 
 
 def test_traffic_to_a_service_is_balanced_over_its_ready_pods() -> None:

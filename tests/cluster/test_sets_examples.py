@@ -28,8 +28,9 @@ def test_the_daemonset_example_follows_taints_and_nodes() -> None:
     statuses = [r for r in records if r["event"] == "daemonset.status"]
     assert (statuses[-1]["desired"], statuses[-1]["ready"]) == (3, 3)
     assert min(r["desired"] for r in statuses if 50 <= r["ts"] < 60) == 2
-    # fluentd x3 + etcd x3, apiserver, controller-manager, scheduler, kube-proxy x3
-    assert summary["pods"]["Running"] == 12 and summary["nodes"]["Ready"] == 3
+    # fluentd x3 + etcd x3, apiserver, controller-manager, scheduler, metrics-server,
+    # kube-proxy x3
+    assert summary["pods"]["Running"] == 13 and summary["nodes"]["Ready"] == 3
     messages = [r["message"] for r in records if r["event"] == "event.recorded"
                 and r["object"].startswith("DaemonSet/")]
     assert any(m.startswith("Created pod: fluentd-elasticsearch-") for m in messages)
@@ -60,4 +61,4 @@ def test_the_statefulset_example_comes_up_in_order_and_keeps_identities() -> Non
     assert max(r["ready"] for r in updates) == 5 and updates[-1]["ready"] == 2
     last = [r for r in records if r["event"] == "statefulset.status"][-1]
     assert last["replicas"] == last["ready"] == last["updated"] == last["current"] == 2
-    assert summary["pods"]["Running"] == 2 + 8
+    assert summary["pods"]["Running"] == 2 + 9

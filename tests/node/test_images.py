@@ -104,7 +104,8 @@ def test_parse_errors_name_the_key(table: dict[str, object], message: str) -> No
 
 
 def test_unknown_key_lists_the_allowed_ones() -> None:
-    with pytest.raises(ImageConfigError, match=r"^image 'x': pul: unknown key \(expected one of: crash_after, "):
+    with pytest.raises(ImageConfigError, match=r"^image 'x': pul: unknown key \(expected one of: cpu, cpu_nanocores, "
+                       r"crash_after, "):
         parse_image_behavior({"pul": 1}, name="x")
 
 

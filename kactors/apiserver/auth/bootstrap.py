@@ -24,6 +24,10 @@ kactors ships the ones its components and users rely on:
 * ``system:node-proxier``, bound to user ``system:kube-proxy`` (Kubernetes' rules): kube-proxy
   lists and watches Services, Endpoints and EndpointSlices (it reads the slices), reads
   Nodes and writes Events;
+* ``system:aggregated-metrics-reader`` (get, list, watch ``pods`` and ``nodes`` in
+  ``metrics.k8s.io``), labelled to aggregate into ``admin``, ``edit`` and ``view``, and
+  ``system:metrics-server`` (read pods and nodes, ``nodes/metrics``) bound to the
+  ServiceAccount ``kube-system/metrics-server``: both as metrics-server's manifest ships them;
 * ``system:kube-controller-manager``, bound to user ``system:kube-controller-manager``.
   Kubernetes gives every controller its own service account and role; kactors runs all
   controllers under the one identity, so this role is broad: every ordinary verb on every
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kactors.api.kinds import METRICS_GROUP
 from kactors.api.meta import deep_copy
 
 from .aggregation import aggregate_cluster_roles
@@ -60,6 +65,8 @@ AUTOUPDATE_ANNOTATIONS = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
 AGGREGATE_TO_ADMIN = f"{RBAC_GROUP}/aggregate-to-admin"
 AGGREGATE_TO_EDIT = f"{RBAC_GROUP}/aggregate-to-edit"
 AGGREGATE_TO_VIEW = f"{RBAC_GROUP}/aggregate-to-view"
+#: the ServiceAccount metrics-server runs as: (namespace, name)
+METRICS_SERVER_ACCOUNT = ("kube-system", "metrics-server")
 
 READ = ["get", "list", "watch"]
 WRITE = ["create", "delete", "deletecollection", "patch", "update"]
@@ -289,6 +296,13 @@ def _controller_manager_rules() -> list[dict]:
     ]
 
 
+def _metrics_server_rules() -> list[dict]:
+    return [
+        _rule([""], ["nodes/metrics"], ["get"]),
+        _rule([""], ["pods", "nodes"], READ),
+    ]
+
+
 def bootstrap_cluster_roles() -> list[dict[str, Any]]:
     """The default ClusterRoles, aggregated roles filled in; fresh dicts on every call."""
     roles = [
@@ -352,6 +366,13 @@ def bootstrap_cluster_roles() -> list[dict[str, Any]]:
         _cluster_role("system:kube-scheduler", _scheduler_rules()),
         _cluster_role("system:node-proxier", _node_proxier_rules()),
         _cluster_role("system:kube-controller-manager", _controller_manager_rules()),
+        _cluster_role(
+            "system:aggregated-metrics-reader",
+            [_rule([METRICS_GROUP], ["pods", "nodes"], READ)],
+            labels={AGGREGATE_TO_ADMIN: "true", AGGREGATE_TO_EDIT: "true",
+                    AGGREGATE_TO_VIEW: "true"},
+        ),
+        _cluster_role("system:metrics-server", _metrics_server_rules()),
     ]
     # Aggregation shares rule dicts between roles; hand out independent copies.
     return deep_copy(aggregate_cluster_roles(roles))
@@ -371,6 +392,9 @@ def bootstrap_cluster_role_bindings() -> list[dict[str, Any]]:
         _binding("system:kube-scheduler", [_user(KUBE_SCHEDULER)]),
         _binding("system:node-proxier", [_user(KUBE_PROXY)]),
         _binding("system:kube-controller-manager", [_user(KUBE_CONTROLLER_MANAGER)]),
+        _binding("system:metrics-server", [{"kind": "ServiceAccount",
+                                            "name": METRICS_SERVER_ACCOUNT[1],
+                                            "namespace": METRICS_SERVER_ACCOUNT[0]}]),
     ]
 
 

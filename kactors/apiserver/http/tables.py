@@ -23,9 +23,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from kactors.api.errors import SelectorError
-from kactors.api.kinds import PrinterColumn, ResourceInfo
+from kactors.api.errors import QuantityError, SelectorError
+from kactors.api.kinds import METRICS_GROUP, PrinterColumn, ResourceInfo
 from kactors.api.labels import selector_from_label_selector
+from kactors.api.quantity import Quantity, parse_quantity
 
 __all__ = [
     "format_endpoints",
@@ -829,11 +830,44 @@ def _print_binding(obj: Obj, now: datetime.datetime) -> list[Cell]:
             ", ".join(users), ", ".join(groups), ", ".join(accounts)]
 
 
+def _metrics_cells(usages: list[Any], window: Any) -> list[Cell]:
+    """metrics-server's ``addPodMetricsToTable``/``addNodeMetricsToTable`` columns: cpu
+    and memory (summed over a pod's containers), then the window."""
+    cells: list[Cell] = []
+    for resource in ("cpu", "memory"):
+        total: Quantity | None = None
+        for usage in usages:
+            value = usage.get(resource) if isinstance(usage, Mapping) else None
+            try:
+                quantity = parse_quantity(value) if value is not None else None
+            except (QuantityError, TypeError):
+                quantity = None
+            if quantity is not None:
+                total = quantity if total is None else total + quantity
+        cells.append(str(total) if total is not None else "0")
+    cells.append(_str(window))
+    return cells
+
+
+def _print_node_metrics(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    return [_name(obj), *_metrics_cells([obj.get("usage")], obj.get("window"))]
+
+
+def _print_pod_metrics(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    usages = [c.get("usage") for c in _list(obj.get("containers")) if isinstance(c, Mapping)]
+    return [_name(obj), *_metrics_cells(usages, obj.get("window"))]
+
+
+_METRICS_COLUMNS = (_NAME, _col("cpu", fmt="quantity"), _col("memory", fmt="quantity"),
+                    _col("Window", fmt="duration"))
+
 Printer = Callable[[Obj, datetime.datetime], list[Cell]]
 
 #: (group, kind) -> the columns and the function computing one row's cells
 _PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
     ("", "Pod"): (_POD_COLUMNS, _print_pod),
+    (METRICS_GROUP, "NodeMetrics"): (_METRICS_COLUMNS, _print_node_metrics),
+    (METRICS_GROUP, "PodMetrics"): (_METRICS_COLUMNS, _print_pod_metrics),
     ("", "Service"): (_SERVICE_COLUMNS, _print_service),
     ("", "Endpoints"): (_ENDPOINTS_COLUMNS, _print_endpoints),
     ("discovery.k8s.io", "EndpointSlice"): (_ENDPOINT_SLICE_COLUMNS, _print_endpoint_slice),

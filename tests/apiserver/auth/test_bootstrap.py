@@ -258,9 +258,14 @@ def test_bootstrap_returns_independent_copies() -> None:
 
 def test_aggregation_follows_labels_and_chains() -> None:
     roles = {r["metadata"]["name"]: r for r in bootstrap_cluster_roles()}
-    assert roles["view"]["rules"] == roles["system:aggregate-to-view"]["rules"]
+    # metrics-server's reader role aggregates into all three (kubectl top for viewers)
+    metrics = roles["system:aggregated-metrics-reader"]["rules"]
+    assert metrics == [{"apiGroups": ["metrics.k8s.io"], "resources": ["pods", "nodes"],
+                        "verbs": ["get", "list", "watch"]}]
+    assert roles["view"]["rules"] == roles["system:aggregate-to-view"]["rules"] + metrics
     assert roles["edit"]["rules"] == (
-        roles["system:aggregate-to-edit"]["rules"] + roles["system:aggregate-to-view"]["rules"]
+        roles["system:aggregate-to-edit"]["rules"] + metrics
+        + roles["system:aggregate-to-view"]["rules"]
     )
     # Sources are taken in name order: "edit" sorts before "system:aggregate-to-admin".
     assert roles["admin"]["rules"] == (
