@@ -6,7 +6,8 @@ the Nodes and asks each node's kubelet for its usage summary (``/stats/summary``
 (``--kubelet-request-timeout``). The round goes into the
 :class:`~kactors.metrics.store.MetricsStore`; a node whose kubelet did not answer
 (stopped, crashed, cut off) is left out of it, so its metrics and its pods' disappear.
-One ``metrics.scraped`` event tells each round.
+One ``metrics.scraped`` event tells each round (at debug level, unless a kubelet failed to
+answer: four routine lines a minute would drown a demo's log).
 
 The apiserver hands it the ``metrics.k8s.io`` requests it has authorized
 (:class:`~kactors.apiserver.messages.AggregatedRequest`), as kube-aggregator proxies
@@ -99,9 +100,11 @@ class MetricsServer(Actor):
                                          if name in summaries)
             self.store.store(batch)
             fields: dict[str, Any] = {"nodes": len(batch.nodes), "pods": len(batch.pods)}
-            if failures:
+            if failures:  # a node that stopped answering is news; a routine round is not
                 fields["failed"] = {name: failures[name] for name in sorted(failures)}
-            self.ctx.log.info("metrics.scraped", **fields)
+                self.ctx.log.info("metrics.scraped", **fields)
+            else:
+                self.ctx.log.debug("metrics.scraped", **fields)
         finally:
             self.scraping = False
 

@@ -93,11 +93,11 @@ async def test_pod_memory_follows_the_image_ramp_and_a_stopped_node_disappears(
             raise AssertionError("node-2 still has metrics")
         except NotFound as error:
             assert str(error) == 'nodemetrics.metrics.k8s.io "node-2" not found'
+        # routine rounds log at debug; at info only the rounds a kubelet failed
         rounds = cluster.logs("metrics.scraped")
-        assert rounds[0]["actor"] == "/cluster/control-plane/metrics-server"
-        assert rounds[-1]["nodes"] == 1
-        assert rounds[-1]["failed"] == {"node-2": "kubelet not running"}
-        assert "failed" not in rounds[1]
+        assert rounds and rounds[0]["actor"] == "/cluster/control-plane/metrics-server"
+        assert all(r["nodes"] == 1 and r["failed"] == {"node-2": "kubelet not running"}
+                   for r in rounds)
 
 
 async def test_rbac_verbs_and_a_cluster_without_metrics_server(autojump_clock) -> None:
