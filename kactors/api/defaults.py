@@ -10,9 +10,9 @@ below says where its rules come from.
 
 Covered: Pod, every pod template (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job),
 Service, Namespace, Node, Secret, Endpoints, Role/ClusterRole bindings and
-CustomResourceDefinition. ConfigMap, ServiceAccount, Event, Lease, Role, ClusterRole and
-Binding have no visible defaults in v1 (``SetDefaults_ConfigMap`` only creates an empty
-map, which serialises to nothing).
+CustomResourceDefinition. ConfigMap, ServiceAccount, Event, Lease, Role, ClusterRole,
+ControllerRevision and Binding have no visible defaults in v1 (``SetDefaults_ConfigMap``
+only creates an empty map, which serialises to nothing).
 
 :func:`apply_defaults` never mutates its input: it works on a private deep copy.
 """

@@ -462,6 +462,9 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
         short_names=("ds",), categories=("all",),
         subresources=(_status("apps", "v1", "DaemonSet"),),
     ),
+    # the history of StatefulSets and DaemonSets: immutable snapshots of their templates
+    ResourceInfo("apps", "v1", "ControllerRevision", "controllerrevisions",
+                 "controllerrevision", True),
     ResourceInfo(
         "batch", "v1", "Job", "jobs", "job", True, categories=("all",),
         subresources=(_status("batch", "v1", "Job"),),

@@ -126,6 +126,10 @@ _VALIDATORS: dict[tuple[str, str], tuple[CreateValidator, UpdateValidator]] = {
         validate_apps.validate_daemonset,
         validate_apps.validate_daemonset_update,
     ),
+    ("apps", "ControllerRevision"): (
+        validate_apps.validate_controller_revision,
+        validate_apps.validate_controller_revision_update,
+    ),
     ("batch", "Job"): (validate_batch.validate_job, validate_batch.validate_job_update),
     ("coordination.k8s.io", "Lease"): (
         validate_coordination.validate_lease,

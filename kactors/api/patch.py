@@ -385,6 +385,7 @@ PATCH_META: Mapping[str, PatchMeta] = {
             "ResourceQuota",
             "PriorityClass",
             "Lease",
+            "ControllerRevision",
             "Role",
             "RoleBinding",
             "ClusterRole",

@@ -1,4 +1,4 @@
-"""Validation of apps/v1: Deployment, ReplicaSet, StatefulSet, DaemonSet.
+"""Validation of apps/v1: Deployment, ReplicaSet, StatefulSet, DaemonSet, ControllerRevision.
 
 A transcription of ``pkg/apis/apps/validation`` and of the apps strategies' update
 rules: the selector must be set, non-empty and match the template labels; replicas and
@@ -49,6 +49,8 @@ from .validation import is_valid_percent
 
 __all__ = [
     "not_more_than_100_percent",
+    "validate_controller_revision",
+    "validate_controller_revision_update",
     "validate_daemonset",
     "validate_daemonset_update",
     "validate_deployment",
@@ -499,3 +501,26 @@ def validate_statefulset_update(
             )
         )
     return errors
+
+
+# -- ControllerRevision ---------------------------------------------------------------------
+
+
+def validate_controller_revision(obj: Mapping[str, Any], info: ResourceInfo) -> list[FieldError]:
+    """``ValidateControllerRevision``: a DNS-subdomain name, ``data`` present (``data is
+    mandatory``), ``revision`` non-negative."""
+    errors = validate_object_meta(obj, info.namespaced, name_is_dns_subdomain)
+    if obj.get("data") is None:
+        errors.append(required(FieldPath.of("data"), "data is mandatory"))
+    return errors + validate_nonnegative(obj.get("revision", 0), FieldPath.of("revision"))
+
+
+def validate_controller_revision_update(
+    new: Mapping[str, Any], old: Mapping[str, Any], info: ResourceInfo
+) -> list[FieldError]:
+    """``ValidateControllerRevisionUpdate``: ``data`` is immutable. ``revision`` is not
+    (whatever Kubernetes' doc comment says, its code leaves it mutable): a controller
+    rolling back to an old template gives that template's revision the next number."""
+    errors = validate_object_meta_update(new, old)
+    errors += validate_controller_revision(new, info)
+    return errors + validate_immutable(new.get("data"), old.get("data"), FieldPath.of("data"))

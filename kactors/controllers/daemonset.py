@@ -6,30 +6,39 @@ reconcile of a DaemonSet:
 1. reads the DaemonSet, the nodes and the pods of its namespace from the informer caches,
    claims its pods (`refmanager`: adopt matching orphans, release those no longer
    matching) and groups them by target node;
-2. if its expectations are met (see `expectations`), carries out `daemonutil.plan_manage`:
+2. claims its ControllerRevisions the same way and finds or makes the revision of its
+   template (`revisioncontrol`, `history`: an older revision of the same template is
+   renumbered as the latest, a rollback); the revision's `controller-revision-hash` label
+   is the hash its pods carry;
+3. if its expectations are met (see `expectations`), carries out `daemonutil.plan_manage`:
    a pod for every eligible node without one (`node_should_run`: nodeSelector, required node
    affinity, taints against the template's tolerations plus the daemon tolerations), and
    deletes the pods that must go (failed, duplicated, on a node that is no longer eligible),
    and force-deletes those of nodes that no longer exist (PodGC's job in Kubernetes;
    kactors has no PodGC);
-3. with nothing left to create or delete and `updateStrategy` RollingUpdate, deletes the
+4. with nothing left to create or delete and `updateStrategy` RollingUpdate, deletes the
    out-of-date pods `plan_rolling_update` allows (at most `maxUnavailable` nodes without an
    available up-to-date pod); the next reconcile creates their replacements. OnDelete
-   leaves old pods alone until someone deletes them;
-4. writes its status (desiredNumberScheduled, currentNumberScheduled, numberReady,
+   leaves old pods alone until someone deletes them; then deletes the oldest revisions
+   that no pod runs, down to `revisionHistoryLimit` (10 by default);
+5. writes its status (desiredNumberScheduled, currentNumberScheduled, numberReady,
    numberAvailable, numberUnavailable, updatedNumberScheduled, numberMisscheduled,
-   observedGeneration).
+   observedGeneration, and collisionCount after a revision name collision).
 
 Pods are not placed by this controller: as in Kubernetes since 1.12 each is created with a
 required node affinity `matchFields metadata.name In [<node>]` and the default scheduler
 binds it. They are named `<daemonset>-<5 random characters>` and labelled
-`controller-revision-hash` (the template hash) and `pod-template-generation`. Events:
+`controller-revision-hash` (the template hash, the hash label of its revision) and
+`pod-template-generation`. Events:
 `SuccessfulCreate` "Created pod: <name>", `SuccessfulDelete` "Deleted pod: <name>",
 `FailedDaemonPod` "Found failed daemon pod <ns>/<name> on node <node>, will try to kill it".
 
 Node events (added, deleted, labels, taints or conditions changed) requeue every
-DaemonSet. Left out: ControllerRevision objects (the hash label stands for the revision),
-`maxSurge` (a surge rollout proceeds as maxUnavailable 1), the failed-pod backoff.
+DaemonSet; a ControllerRevision event requeues its DaemonSet (an orphan's: those that
+select it). `kubectl rollout history|undo daemonset/<name>` read the revisions and patch
+the DaemonSet with one of them. Left out: `maxSurge` (a surge rollout proceeds as
+maxUnavailable 1), the failed-pod backoff, and the merging of duplicate revisions of one
+template (`dedupCurHistories`: the newest is used, the others age out of the history).
 """
 
 from __future__ import annotations
@@ -55,6 +64,7 @@ from kactors.controllers.daemonutil import (
     plan_rolling_update,
 )
 from kactors.controllers.expectations import EXPECTATIONS_TIMEOUT, Expectations
+from kactors.controllers.history import HASH_LABEL
 from kactors.controllers.podcontrol import delete_pods
 from kactors.controllers.podevents import object_key as _key
 from kactors.controllers.podevents import pod_event_keys
@@ -63,6 +73,13 @@ from kactors.controllers.podutil import (
     generate_name,
 )
 from kactors.controllers.refmanager import claim, plan_claims
+from kactors.controllers.revisioncontrol import (
+    REVISION_KIND,
+    History,
+    revision_event_keys,
+    sync_history,
+    truncate_history,
+)
 
 __all__ = ["DaemonSetController"]
 
@@ -103,6 +120,8 @@ class DaemonSetController(Controller):
         self.pods = self.lister("v1/Pod")
         await self.informer("v1/Node")
         self.nodes = self.lister("v1/Node")
+        await self.informer(REVISION_KIND)
+        self.revisions = self.lister(REVISION_KIND)
 
     # -- events -> keys ----------------------------------------------------------------------------
     def map_event(self, event: InformerEvent) -> list[str]:
@@ -115,6 +134,8 @@ class DaemonSetController(Controller):
                     not _node_changed(event.old, event.obj):
                 return []
             return [_key(ds) for ds in self.cache.list()]
+        if event.kind == "ControllerRevision":
+            return revision_event_keys(self.cache, self.kind, "apps", event)
         if event.kind != "Pod":
             return []
         return pod_event_keys(self.cache, self.kind, "apps", self.expectations, event)
@@ -134,9 +155,14 @@ class DaemonSetController(Controller):
         claimed = plan.claimed if not plan.adopt and not plan.release \
             else await claim(self.client, ds, plan)
         nodes = self.nodes.list()
-        hash_ = daemonset_hash(ds)
+        deleting = bool(_meta(ds).get("deletionTimestamp"))
+        history = None if deleting else \
+            await sync_history(self, ds, selector, self.revisions, release=True)
+        hash_ = daemonset_hash(ds) if history is None else \
+            str((_meta(history.update).get("labels") or {}).get(HASH_LABEL)
+                or _meta(history.update)["name"])
         now = self.ctx.now()
-        if self.expectations.satisfied(key, now) and not _meta(ds).get("deletionTimestamp"):
+        if self.expectations.satisfied(key, now) and history is not None:
             by_node = nodes_to_daemon_pods(claimed)
             manage = plan_manage(ds, nodes, by_node)
             for pod in manage.failed:
@@ -155,10 +181,25 @@ class DaemonSetController(Controller):
                     self.ctx.log.info("daemonset.rolling_update", daemonset=key,
                                       replacing=[_meta(p)["name"] for p in old])
                     await self._sync_nodes(key, ds, old, [], hash_)
+            await self._cleanup_history(ds, history, claimed)
         now = self.ctx.now()
-        status = daemonset_status(ds, nodes, nodes_to_daemon_pods(claimed), hash_, now)
+        status: dict[str, int] = daemonset_status(ds, nodes, nodes_to_daemon_pods(claimed),
+                                                  hash_, now)
+        if history is not None and history.collision_count:
+            status["collisionCount"] = history.collision_count
         await self._write_status(ds, status)
         return self._requeue(key, ds, claimed, now)
+
+    async def _cleanup_history(self, ds: Obj, history: History, pods: Sequence[Obj]) -> None:
+        """`cleanupHistory`: of the old revisions (all but the current one), those whose
+        hash a pod carries (terminal ones included) are live: they count towards the
+        limit but are never deleted."""
+        current = _meta(history.update)["name"]
+        old = [r for r in history.revisions if _meta(r)["name"] != current]
+        hashes = {(_meta(p).get("labels") or {}).get(HASH_LABEL) for p in pods}
+        live = {_meta(r)["name"] for r in old
+                if (_meta(r).get("labels") or {}).get(HASH_LABEL) in hashes}
+        await truncate_history(self, ds, old, live, counting_live=True)
 
     def _requeue(self, key: str, ds: Obj, pods: Sequence[Obj], now: float) -> Result | None:
         """Look again when a ready pod becomes available (minReadySeconds) or unmet

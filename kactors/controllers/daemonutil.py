@@ -34,7 +34,7 @@ from kactors.api.meta import deep_copy
 from kactors.api.meta import metadata_of as _meta
 from kactors.api.meta import spec_of as _spec
 from kactors.controllers.deploymentutil import int_or_percent
-from kactors.controllers.hashing import compute_hash
+from kactors.controllers.history import revision_hash
 from kactors.controllers.podutil import cluster_seconds, is_pod_available, pod_from_template
 from kactors.scheduler.nodeselector import required_node_affinity
 from kactors.scheduler.taints import (
@@ -194,8 +194,7 @@ def target_node_name(pod: Obj) -> str | None:
 # -- revisions -------------------------------------------------------------------------------
 def daemonset_hash(ds: Obj) -> str:
     """The template hash (`controller-revision-hash` of the current revision)."""
-    collisions = (ds.get("status") or {}).get("collisionCount")
-    return compute_hash(_template(ds), collisions)
+    return revision_hash(ds)
 
 
 def template_generation(ds: Obj) -> int | None:

@@ -4,8 +4,13 @@ After Kubernetes' `pkg/controller/statefulset`. One reconcile of a StatefulSet:
 
 1. reads the set and the pods of its namespace from the informer caches and claims its
    pods (`refmanager`: matching its selector *and* named `<set>-<ordinal>`);
-2. computes the update revision (`<set>-<template hash>`, the `controller-revision-hash`
-   label of its pods) and takes the current revision from `status.currentRevision`;
+2. claims its ControllerRevisions (adopting orphans its selector matches) and finds or
+   makes the update revision, the snapshot of its template (`revisioncontrol`,
+   `history`): a template it ran before gets its old revision back, renumbered as the
+   latest (a rollback); the current revision is the one `status.currentRevision` names,
+   and its template is read back from that revision, so pods below the partition are
+   recreated at the old template even by a controller that has just restarted. Pods are
+   labelled `controller-revision-hash` with their revision's name;
 3. if its expectations are met (every pod it created or deleted has been seen), carries
    out the steps of `statefulutil.plan_statefulset`: create missing ordinals (OrderedReady:
    one at a time, each Running and Ready before the next; Parallel: all at once), recreate
@@ -13,7 +18,10 @@ After Kubernetes' `pkg/controller/statefulset`. One reconcile of a StatefulSet:
    roll out a new template in reverse ordinal order down to the partition (RollingUpdate)
    or leave it to whoever deletes pods (OnDelete);
 4. writes its status: replicas, readyReplicas, availableReplicas, currentReplicas,
-   updatedReplicas, currentRevision, updateRevision, observedGeneration.
+   updatedReplicas, currentRevision, updateRevision, collisionCount, observedGeneration;
+5. deletes the oldest revisions that are neither current, update, nor the revision of a
+   pod, down to `revisionHistoryLimit` (10 by default). The garbage collector deletes
+   the rest with the set (they carry its controller ownerReference).
 
 A deleted pod comes back with the same name, labels `statefulset.kubernetes.io/pod-name`,
 `apps.kubernetes.io/pod-index`, hostname and subdomain (the set's `serviceName`, whose
@@ -23,10 +31,8 @@ web-0 in StatefulSet web successful", `SuccessfulDelete` "delete Pod web-2 in St
 web successful", `SuccessfulUpdate`, `FailedCreate` "create Pod web-0 in StatefulSet web
 failed error: ...", `RecreatingFailedPod`.
 
-Left out, and said here so nobody relies on them: there are no ControllerRevision objects
-(the revision name lives in the pod label and the status; the template of the current
-revision is remembered in memory, so after a controller restart a pod below the partition
-that has to be recreated gets the update revision's template); `volumeClaimTemplates` are
+`kubectl rollout history|undo statefulset/<name>` read these revisions and patch the set
+with one of them. Left out, and said here so nobody relies on them: `volumeClaimTemplates` are
 accepted but create no PersistentVolumeClaim (kactors has no PVC kind): each becomes an
 emptyDir volume of its name; no `maxUnavailable` for rolling updates (one pod at a time);
 no PVC retention policy.
@@ -45,9 +51,11 @@ from kactors.client.informer import DELETE, InformerEvent
 from kactors.client.result import Result, TerminalError
 from kactors.controllers.base import Controller, ControllerConfig
 from kactors.controllers.expectations import EXPECTATIONS_TIMEOUT, Expectation, Expectations
+from kactors.controllers.history import template_of
 from kactors.controllers.podevents import object_key, pod_event_keys
 from kactors.controllers.podutil import cluster_seconds, pod_ready_condition
 from kactors.controllers.refmanager import claim, plan_claims
+from kactors.controllers.revisioncontrol import REVISION_KIND, sync_history, truncate_history
 from kactors.controllers.statefulutil import (
     Step,
     identity_labels,
@@ -55,7 +63,7 @@ from kactors.controllers.statefulutil import (
     is_running_and_ready,
     new_statefulset_pod,
     plan_statefulset,
-    revision_name,
+    pod_revision,
     statefulset_status,
 )
 
@@ -79,14 +87,13 @@ class StatefulSetController(Controller):
                  expectations_timeout: float = EXPECTATIONS_TIMEOUT) -> None:
         super().__init__(config)
         self.expectations = Expectations(expectations_timeout)
-        #: set key -> revision name -> its pod template (what ControllerRevisions would
-        #: keep), for the current and update revisions only
-        self.templates: dict[str, dict[str, Mapping[str, Any]]] = {}
         #: what each set's last pass waited for (logged once, when it changes)
         self.waiting: dict[str, tuple[str, str]] = {}
 
     async def setup(self) -> None:
         self.pods = self.lister("v1/Pod")
+        await self.informer(REVISION_KIND)  # read, not reconciled on (as in Kubernetes)
+        self.revisions = self.lister(REVISION_KIND)
 
     def map_event(self, event: InformerEvent) -> list[str]:
         if event.kind == self.kind:
@@ -103,7 +110,6 @@ class StatefulSetController(Controller):
         if sts is None:
             self.expectations.forget(key)
             self.waiting.pop(key, None)
-            self.templates.pop(key, None)
             return None
         try:
             selector = selector_from_label_selector((sts.get("spec") or {}).get("selector"))
@@ -114,20 +120,26 @@ class StatefulSetController(Controller):
                            match=lambda pod: is_member_of(sts, pod))
         pods = plan.claimed if not plan.adopt and not plan.release \
             else await claim(self.client, sts, plan)
-        update_revision = revision_name(sts)
-        current_revision = (sts.get("status") or {}).get("currentRevision") or update_revision
-        known = self.templates.get(key, {})
-        self.templates[key] = {
-            **{r: t for r, t in known.items() if r == current_revision},
-            update_revision: (sts.get("spec") or {}).get("template") or {}}
+        history = await sync_history(self, sts, selector, self.revisions)
+        update_revision = str(_meta(history.update)["name"])
+        wanted_current = (sts.get("status") or {}).get("currentRevision")
+        current = next((r for r in history.revisions if _meta(r)["name"] == wanted_current),
+                       history.update)
+        current_revision = str(_meta(current)["name"])
+        templates = {update_revision: (sts.get("spec") or {}).get("template") or {}}
+        if current_revision != update_revision:
+            templates[current_revision] = template_of(sts, current)
         now = self.ctx.now()
         steps: list[Step] = []
         if self.expectations.satisfied(key, now) and not _meta(sts).get("deletionTimestamp"):
             steps = plan_statefulset(sts, pods, current_revision, update_revision, now)
-            await self._carry_out(key, sts, steps, pods)
+            await self._carry_out(key, sts, steps, pods, templates)
         now = self.ctx.now()
         status = statefulset_status(sts, pods, current_revision, update_revision, now, steps)
+        status["collisionCount"] = history.collision_count
         await self._write_status(sts, status)
+        live = {current_revision, update_revision, *map(pod_revision, pods)}
+        await truncate_history(self, sts, history.revisions, live)
         return self._requeue(key, sts, pods, now)
 
     def _requeue(self, key: str, sts: Obj, pods: Sequence[Obj], now: float) -> Result | None:
@@ -163,8 +175,10 @@ class StatefulSetController(Controller):
                           update_revision=status["updateRevision"])
 
     # -- steps -------------------------------------------------------------------------------------
-    async def _carry_out(self, key: str, sts: Obj, steps: Sequence[Step], pods: Sequence[Obj]
-                         ) -> None:
+    async def _carry_out(self, key: str, sts: Obj, steps: Sequence[Step], pods: Sequence[Obj],
+                         templates: Mapping[str, Obj]) -> None:
+        """Take `steps`; a pod is created from the template of its revision (by name in
+        `templates`)."""
         by_name = {_meta(p)["name"]: p for p in pods}
         creates = [s for s in steps if s.action == "create"]
         deletes = [s for s in steps if s.action == "delete"]
@@ -174,7 +188,7 @@ class StatefulSetController(Controller):
             timestamp=self.ctx.now())
         for step in steps:
             if step.action == "create":
-                await self._create(key, sts, step)
+                await self._create(key, sts, step, templates[step.detail])
             elif step.action == "delete":
                 await self._delete(key, sts, by_name[step.pod], step)
             elif step.action == "update":
@@ -185,10 +199,8 @@ class StatefulSetController(Controller):
         wait = next((s for s in steps if s.action == "wait"), None)
         self.waiting[key] = (wait.pod, wait.detail) if wait is not None else ("", "")
 
-    async def _create(self, key: str, sts: Obj, step: Step) -> None:
-        template = self.templates.get(key, {}).get(step.detail) or \
-            (sts.get("spec") or {}).get("template")
-        pod = new_statefulset_pod(sts, template or {}, step.ordinal, step.detail,
+    async def _create(self, key: str, sts: Obj, step: Step, template: Obj) -> None:
+        pod = new_statefulset_pod(sts, template, step.ordinal, step.detail,
                                   new_controller_ref(sts))
         name = _meta(sts)["name"]
         try:

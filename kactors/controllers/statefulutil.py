@@ -6,7 +6,8 @@ ordinal `i` is always named `<set>-<i>`, labelled `statefulset.kubernetes.io/pod
 `apps.kubernetes.io/pod-index`, with `hostname` its name and `subdomain` the set's
 `serviceName` (so the headless Service gives it the DNS name
 `<set>-<i>.<service>.<namespace>.svc`). Each pod also carries `controller-revision-hash`:
-the revision (`<set>-<template hash>`) of the template it was made from.
+the name of the ControllerRevision (`<set>-<template hash>`, see `history`) of the
+template it was made from.
 
 `plan_statefulset` is one pass of `updateStatefulSet`, returning the steps to take:
 
@@ -35,7 +36,6 @@ import attrs
 
 from kactors.api.meta import metadata_of as _meta
 from kactors.api.meta import spec_of as _spec
-from kactors.controllers.hashing import compute_hash
 from kactors.controllers.podutil import is_pod_available, is_pod_ready, pod_from_template
 
 __all__ = [
@@ -52,7 +52,6 @@ __all__ = [
     "parent_and_ordinal",
     "plan_statefulset",
     "pod_revision",
-    "revision_name",
     "start_ordinal",
     "statefulset_status",
 ]
@@ -103,13 +102,6 @@ def identity_matches(sts: Obj, pod: Obj) -> bool:
     labels = _meta(pod).get("labels") or {}
     return _meta(pod).get("namespace") == _meta(sts).get("namespace") and \
         all(labels.get(k) == v for k, v in identity_labels(sts, parsed[1]).items())
-
-
-def revision_name(sts: Obj) -> str:
-    """The update revision: `<set>-<hash of the template and collisionCount>` (what
-    Kubernetes names the ControllerRevision and writes in `controller-revision-hash`)."""
-    collisions = (sts.get("status") or {}).get("collisionCount")
-    return f"{_meta(sts)['name']}-{compute_hash(_spec(sts).get('template') or {}, collisions)}"
 
 
 def pod_revision(pod: Obj) -> str:

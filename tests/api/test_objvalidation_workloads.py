@@ -342,3 +342,26 @@ def test_suspended_job_may_change_scheduling_directives() -> None:
     assert update_messages(new, old) == []
     old["status"] = {"startTime": "2024-01-01T00:00:00Z"}
     assert update_messages(new, old)[0].startswith("spec.template: Invalid value: ")
+
+
+def revision(**fields: Any) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "ControllerRevision",
+            "metadata": {"name": "web-5d4f9b7c8c", "namespace": "default"},
+            "data": {"spec": {"template": {"$patch": "replace"}}}, "revision": 1, **fields}
+
+
+def test_controller_revision_data_is_mandatory_and_immutable_revision_is_not() -> None:
+    assert messages(revision()) == []
+    assert messages(revision(data=None, revision=-1)) == [
+        "data: Required value: data is mandatory",
+        "revision: Invalid value: -1: must be greater than or equal to 0",
+    ]
+    old = stored(revision())
+    renumbered = copy.deepcopy(old)
+    renumbered["revision"] = 7  # what a controller does on rollback
+    assert update_messages(renumbered, old) == []
+    changed = copy.deepcopy(old)
+    changed["data"] = {"spec": {}}
+    (message,) = update_messages(changed, old)
+    assert message.startswith("data: Invalid value: ") and message.endswith(
+        ": field is immutable")

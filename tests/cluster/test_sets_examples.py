@@ -35,6 +35,8 @@ def test_the_daemonset_example_follows_taints_and_nodes() -> None:
                 and r["object"].startswith("DaemonSet/")]
     assert any(m.startswith("Created pod: fluentd-elasticsearch-") for m in messages)
     assert any(m.startswith("Deleted pod: fluentd-elasticsearch-") for m in messages)
+    revisions = [r for r in records if r["event"] == "controllerrevision.created"]
+    assert [(r["number"], r["ts"] < 20) for r in revisions] == [(1, True), (2, False)]
 
 
 def test_the_statefulset_example_comes_up_in_order_and_keeps_identities() -> None:
@@ -62,3 +64,6 @@ def test_the_statefulset_example_comes_up_in_order_and_keeps_identities() -> Non
     last = [r for r in records if r["event"] == "statefulset.status"][-1]
     assert last["replicas"] == last["ready"] == last["updated"] == last["current"] == 2
     assert summary["pods"]["Running"] == 2 + 9
+    revisions = [r for r in records if r["event"] == "controllerrevision.created"]
+    assert [(r["number"], r["ts"] < 60) for r in revisions] == [(1, True), (2, False)]
+    assert revisions[-1]["revision"] == last["update_revision"]

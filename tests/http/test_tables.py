@@ -19,7 +19,8 @@ def ago(seconds: int) -> str:
 
 def table(resource: str, obj: dict[str, Any], **options: Any) -> dict[str, Any]:
     group = {"deployments": "apps", "replicasets": "apps", "daemonsets": "apps",
-             "statefulsets": "apps", "jobs": "batch", "leases": "coordination.k8s.io",
+             "statefulsets": "apps", "controllerrevisions": "apps", "jobs": "batch",
+             "leases": "coordination.k8s.io",
              "rolebindings": "rbac.authorization.k8s.io", "roles": "rbac.authorization.k8s.io",
              "customresourcedefinitions": "apiextensions.k8s.io"}.get(resource, "")
     return to_table(DEFAULT_REGISTRY.by_resource(resource, group), obj, wide=False, now=NOW,
@@ -182,6 +183,18 @@ def test_daemonset_statefulset_and_job() -> None:
     running = {"kind": "Job", "metadata": meta("pi"), "spec": workload_spec(parallelism=2),
                "status": {"startTime": ago(30)}}
     assert cells(table("jobs", running))[1:4] == ["Running", "0/1 of 2", "30s"]
+
+
+def test_controller_revisions_name_their_controller() -> None:
+    owner = {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web", "uid": "u",
+             "controller": True}
+    revision = {"kind": "ControllerRevision", "revision": 3,
+                "metadata": meta("web-5d4f9b7c8c", ownerReferences=[owner])}
+    result = table("controllerrevisions", revision)
+    assert columns(result) == ["Name", "Controller", "Revision", "Age"]
+    assert cells(result) == ["web-5d4f9b7c8c", "statefulset.apps/web", 3, "5m"]
+    orphan = {"kind": "ControllerRevision", "metadata": meta("x")}
+    assert cells(table("controllerrevisions", orphan)) == ["x", "<none>", 0, "5m"]
 
 
 def test_service_and_endpoints() -> None:

@@ -454,6 +454,12 @@ TYPES: dict[str, tuple[str, str, Fields]] = {
     }),
     "ReplicaSetCondition": (APPS, "ReplicaSetCondition describes the state of a replica set "
                                   "at a certain point.", dict(_COND)),
+    "ControllerRevision": (APPS, "ControllerRevision implements an immutable snapshot of "
+                                 "state data.", {
+        "data": "object Data is the serialized representation of the state.",
+        "revision": "int64! Revision indicates the revision of the state represented by "
+                    "Data.",
+    }),
     "StatefulSet": (APPS, "StatefulSet represents a set of pods with consistent identities.", {
         "spec": "StatefulSetSpec Spec defines the desired identities of pods in this set.",
         "status": "StatefulSetStatus The current status of Pods in this StatefulSet.",

@@ -760,6 +760,28 @@ def _print_priority_class(obj: Obj, now: datetime.datetime) -> list[Cell]:
             _str(obj.get("preemptionPolicy"))]
 
 
+_CONTROLLER_REVISION_COLUMNS = (
+    _NAME, _col("Controller", "Controller of the object"),
+    _col("Revision", "Revision indicates the revision of the state represented by Data."),
+    _AGE,
+)
+
+
+def _print_controller_revision(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    """``printControllerRevision``: the controller as ``<kind>.<group>/<name>`` (lower-case
+    kind, as ``formatResourceName`` writes a GroupKind), ``<none>`` for an orphan."""
+    controller = "<none>"
+    for ref in _list(_m(obj, "metadata", "ownerReferences")):
+        if isinstance(ref, Mapping) and ref.get("controller") is True:
+            group = _str(ref.get("apiVersion")).rpartition("/")[0]
+            kind = _str(ref.get("kind")) + (f".{group}" if group else "")
+            controller = f"{kind.lower()}/{_str(ref.get('name'))}"
+            break
+    revision = obj.get("revision")
+    return [_name(obj), controller, revision if isinstance(revision, int) else 0,
+            _age(obj, now)]
+
+
 _PDB_COLUMNS = (
     _NAME, _col("Min Available", "The minimum number of pods that must be available."),
     _col("Max Unavailable", "The maximum number of pods that may be unavailable."),
@@ -881,6 +903,7 @@ _PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
     ("apps", "ReplicaSet"): (_REPLICASET_COLUMNS, _print_replicaset),
     ("apps", "DaemonSet"): (_DAEMONSET_COLUMNS, _print_daemonset),
     ("apps", "StatefulSet"): (_STATEFULSET_COLUMNS, _print_statefulset),
+    ("apps", "ControllerRevision"): (_CONTROLLER_REVISION_COLUMNS, _print_controller_revision),
     ("batch", "Job"): (_JOB_COLUMNS, _print_job),
     ("batch", "CronJob"): (_CRONJOB_COLUMNS, _print_cronjob),
     ("coordination.k8s.io", "Lease"): (_LEASE_COLUMNS, _print_lease),
