@@ -55,3 +55,7 @@ class ApiServerConfig:
     #: called as pod_logs(apiserver_ctx, pod, options) -> list of lines, or an exception
     #: value with the kubelet's reason, or None when no kubelet answers
     pod_logs: Callable[[Any, dict[str, Any], Any], Awaitable[Any]] | None = None
+    #: how the apiserver reaches a container for pods/exec: called as
+    #: pod_exec(apiserver_ctx, pod, container) -> the kubelet's ContainerView, or its
+    #: ExecUnavailable, or None when no kubelet answers
+    pod_exec: Callable[[Any, dict[str, Any], str], Awaitable[Any]] | None = None

@@ -35,6 +35,7 @@ from kactors.actors import (
     Supervisor,
 )
 from kactors.apiserver.config import ApiServerConfig, TokenUser
+from kactors.apiserver.kubernetesservice import first_service_ip
 from kactors.apiserver.server import ApiServer
 from kactors.client.informer import InformerFactory
 from kactors.cluster.config import ClusterConfig, NodeSpec
@@ -55,7 +56,7 @@ from kactors.controllers.rootcacert import RootCACertPublisher
 from kactors.controllers.serviceaccount import ServiceAccountController, TokensController
 from kactors.controllers.statefulset import StatefulSetController
 from kactors.controllers.ttlafterfinished import TTLAfterFinishedController
-from kactors.node.kubelet import GetLogs, Kubelet, NodeSpecConfig
+from kactors.node.kubelet import GetExecView, GetLogs, Kubelet, NodeSpecConfig
 from kactors.node.kubeproxy import KubeProxy
 from kactors.raft.member import MemberOptions
 from kactors.scheduler.actor import Scheduler, SchedulerOptions
@@ -155,6 +156,7 @@ class ClusterTree:
             anonymous=config.apiserver.anonymous,
             watch_cache_size=config.apiserver.watch_cache_size,
             service_cidr=config.apiserver.service_cidr, pod_logs=self._pod_logs,
+            pod_exec=self._pod_exec,
             # pods must name an existing ServiceAccount only where something creates them
             service_account_admission="serviceaccount" in config.controllers.enabled)
 
@@ -171,6 +173,17 @@ class ClusterTree:
             meta["namespace"], meta["name"], options.get("container"),
             int(tail) if tail not in (None, "") else None,
             str(options.get("previous", "")).lower() == "true"), timeout=5.0)
+
+    async def _pod_exec(self, ctx: Any, pod: dict[str, Any], container: str) -> Any:
+        """pods/exec: the apiserver asks the kubelet of the pod's node for the view."""
+        assert self.system is not None
+        node = (pod.get("spec") or {}).get("nodeName")
+        ref = self.system.lookup(self.kubelet_path(node)) if node else None
+        if ref is None:
+            return None
+        meta = pod["metadata"]
+        return await ctx.remote(ref).ask(
+            GetExecView(meta["namespace"], meta["name"], container), timeout=5.0)
 
     def _control_plane(self) -> ChildSpec:
         api_config = self._apiserver_config()
@@ -247,9 +260,11 @@ class ClusterTree:
             pod_cidr=node.pod_cidr, host_ip=f"10.0.{position // 250}.{position % 250 + 2}")
         token = self.credentials.nodes[node.name]
         images = self.images
+        service_ip = first_service_ip(self.config.apiserver.service_cidr)
 
         def kubelet() -> Kubelet:
-            return Kubelet(config, self.apiserver(), token, images)
+            return Kubelet(config, self.apiserver(), token, images,
+                           kubernetes_service_ip=service_ip)
 
         def proxy() -> KubeProxy:
             return KubeProxy(node.name, self.apiserver(), token)
