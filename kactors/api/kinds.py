@@ -415,6 +415,7 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
             _sub("binding", "", "v1", "Binding", ("create",)),
             _sub("eviction", "policy", "v1", "Eviction", ("create",)),
             _sub("log", "", "v1", "", ("get",)),
+            _sub("exec", "", "v1", "PodExecOptions", ("create", "get")),
         ),
     ),
     ResourceInfo("", "v1", "Binding", "bindings", "binding", True, verbs=("create",)),

@@ -46,6 +46,7 @@ from kactors.apiserver.messages import (
     WatchAccepted,
 )
 from kactors.apiserver.objects import json_type, query_flag, timestamp
+from kactors.apiserver.podexec import ExecUnavailable, PodExec, exec_container, exec_options
 from kactors.apiserver.priority import system_priority_classes
 from kactors.apiserver.rest import APPLY_PATCH, ListFilter, Rest
 from kactors.apiserver.reviews import evaluate_review, is_review
@@ -482,27 +483,39 @@ class ApiServer(Actor):
                                           request.options, user.name)
         rest, options, name = self.rest, request.options, request.name
         if verb == "get":
-            if subresource == "scale":
-                return await rest.get_scale(info, namespace, name)
-            if subresource == "log":
-                return await self._pod_log(info, namespace, name, options)
+            if subresource:
+                if subresource == "scale":
+                    return await rest.get_scale(info, namespace, name)
+                if subresource == "log":
+                    return await self._pod_log(info, namespace, name, options)
+                if subresource == "exec":  # the WebSocket upgrade (a GET) must also be
+                    # allowed to create pods/exec (KEP-4006's compound check, on by
+                    # default from 1.35), or `get` on pods/exec would run commands
+                    self.security.authorize(self._attributes(
+                        user, "create", info, subresource, namespace or "", name))
+                    return await self._pod_exec(info, namespace, name, options)
             return await rest.get(info, namespace, name, options)
         if verb == "list":
             return await rest.list(info, namespace, options)
         if verb == "watch":
             return self._start_watch(info, namespace, request)
         if verb == "create":
-            if subresource == "binding":
-                return await rest.bind(info, namespace, name, request.body)
-            if subresource == "eviction":  # a delete that respects disruption budgets
-                return await evict(rest, info, self.infos[("policy", "poddisruptionbudgets")],
-                                   namespace, name, request.body, options,
-                                   self.security.system_user,
-                                   lambda: timestamp(self.config.epoch, self.ctx.now()))
-            if subresource == "token":  # TokenRequest: a token for this ServiceAccount
-                return token_request(await rest.read(info, namespace, name), request.body,
-                                     self.security.service_account_token, self.ctx.now(),
-                                     lambda t: timestamp(self.config.epoch, t))
+            if subresource:
+                if subresource == "binding":
+                    return await rest.bind(info, namespace, name, request.body)
+                if subresource == "eviction":  # a delete that respects disruption budgets
+                    return await evict(rest, info,
+                                       self.infos[("policy", "poddisruptionbudgets")],
+                                       namespace, name, request.body, options,
+                                       self.security.system_user,
+                                       lambda: timestamp(self.config.epoch, self.ctx.now()))
+                if subresource == "exec":  # SPDY's POST, or an in-process client
+                    return await self._pod_exec(info, namespace, name, options)
+                if subresource == "token":  # TokenRequest: a token for this ServiceAccount
+                    return token_request(await rest.read(info, namespace, name),
+                                         request.body, self.security.service_account_token,
+                                         self.ctx.now(),
+                                         lambda t: timestamp(self.config.epoch, t))
             if info.kind == "Binding" and info.group == "":
                 # POST .../bindings: the pod is the one the body names
                 body = request.body if isinstance(request.body, dict) else {}
@@ -638,6 +651,23 @@ class ApiServer(Actor):
             raise st.StatusError(st.service_unavailable(
                 "the server is currently unable to handle the request"))
         return result
+    async def _pod_exec(self, info: ResourceInfo, namespace: str, name: str,
+                        options: Any) -> Any:
+        """pods/exec: which container (:mod:`.podexec`), then the kubelet of the pod's
+        node hands over that running container's view: a :class:`PodExec`, or the
+        kubelet's :class:`ExecUnavailable` as it is."""
+        pod = await self.rest.read(info, namespace, name)
+        parsed = exec_options(options)
+        container = exec_container(pod, parsed.container)
+        reach = self.config.pod_exec
+        node = pod["spec"]["nodeName"]
+        view = await reach(self.ctx, pod, container) if reach is not None else None
+        if view is None:
+            raise st.StatusError(st.bad_request(
+                f"the kubelet of node {node} is not reachable"))
+        if isinstance(view, ExecUnavailable):
+            return view
+        return PodExec(view, parsed, f"{namespace}/{name}", container)
 
     async def _wait_cache(self, info: ResourceInfo, revision: int) -> None:
         cache = self.caches[info.storage_prefix]

@@ -41,6 +41,7 @@ from kactors.actors import (
 from kactors.apiserver.auth.bootstrap import METRICS_SERVER_ACCOUNT
 from kactors.apiserver.auth.user import SERVICE_ACCOUNT_USER_PREFIX, SERVICE_ACCOUNTS_GROUP
 from kactors.apiserver.config import ApiServerConfig, TokenUser
+from kactors.apiserver.kubernetesservice import first_service_ip
 from kactors.apiserver.messages import AggregatedRequest
 from kactors.apiserver.server import ApiServer
 from kactors.client.informer import InformerFactory
@@ -65,7 +66,7 @@ from kactors.controllers.slicemirroring import EndpointSliceMirroringController
 from kactors.controllers.statefulset import StatefulSetController
 from kactors.controllers.ttlafterfinished import TTLAfterFinishedController
 from kactors.metrics.server import MetricsServer
-from kactors.node.kubelet import GetLogs, Kubelet, NodeSpecConfig
+from kactors.node.kubelet import GetExecView, GetLogs, Kubelet, NodeSpecConfig
 from kactors.node.kubeproxy import KubeProxy
 from kactors.raft.member import MemberOptions
 from kactors.scheduler.actor import Scheduler, SchedulerOptions
@@ -177,14 +178,19 @@ class ClusterTree:
             watch_cache_size=config.apiserver.watch_cache_size,
             service_cidr=config.apiserver.service_cidr, pod_logs=self._pod_logs,
             aggregated=self._metrics if config.metrics_server.enabled else None,
+            pod_exec=self._pod_exec,
             # pods must name an existing ServiceAccount only where something creates them
             service_account_admission="serviceaccount" in config.controllers.enabled)
 
-    async def _pod_logs(self, ctx: Any, pod: dict[str, Any], options: Any) -> Any:
-        """pods/log: the apiserver asks the kubelet of the pod's node."""
+    def _kubelet_of(self, pod: dict[str, Any]) -> ActorRef | None:
+        """The kubelet of the node `pod` is bound to (None: unbound, or no such kubelet)."""
         assert self.system is not None
         node = (pod.get("spec") or {}).get("nodeName")
-        ref = self.system.lookup(self.kubelet_path(node)) if node else None
+        return self.system.lookup(self.kubelet_path(node)) if node else None
+
+    async def _pod_logs(self, ctx: Any, pod: dict[str, Any], options: Any) -> Any:
+        """pods/log: the apiserver asks the kubelet of the pod's node."""
+        ref = self._kubelet_of(pod)
         if ref is None:
             return None
         meta = pod["metadata"]
@@ -218,6 +224,14 @@ class ClusterTree:
         return [ChildSpec("metrics-server", lambda: MetricsServer(
             self.apiserver(), self.credentials.metrics_server, kubelet,
             resolution=section.metric_resolution), host="control-plane")]
+    async def _pod_exec(self, ctx: Any, pod: dict[str, Any], container: str) -> Any:
+        """pods/exec: the apiserver asks the kubelet of the pod's node for the view."""
+        ref = self._kubelet_of(pod)
+        if ref is None:
+            return None
+        meta = pod["metadata"]
+        return await ctx.remote(ref).ask(
+            GetExecView(meta["namespace"], meta["name"], container), timeout=5.0)
 
     def _control_plane(self) -> ChildSpec:
         api_config = self._apiserver_config()
@@ -299,9 +313,11 @@ class ClusterTree:
         token = self.credentials.nodes[node.name]
         proxy_token = self.credentials.kube_proxy
         images = self.images
+        service_ip = first_service_ip(self.config.apiserver.service_cidr)
 
         def kubelet() -> Kubelet:
-            return Kubelet(config, self.apiserver(), token, images)
+            return Kubelet(config, self.apiserver(), token, images,
+                           kubernetes_service_ip=service_ip)
 
         def proxy() -> KubeProxy:
             return KubeProxy(node.name, self.apiserver(), proxy_token)

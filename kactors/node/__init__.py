@@ -13,17 +13,25 @@ does I/O (cluster time comes in as ``now``, randomness from an injected
 * :mod:`~kactors.node.podstatus` - pod phase and conditions, as the kubelet computes them;
 * :mod:`~kactors.node.probes` - readiness, liveness and startup probes;
 * :mod:`~kactors.node.envconfig` - ConfigMaps and Secrets consumed by env and volumes;
+* :mod:`~kactors.node.containerenv` - a container's environment values, as it started;
+* :mod:`~kactors.node.execshell` - what ``kubectl exec`` runs over a container's view;
+* :mod:`~kactors.node.terminal` - the line discipline of ``exec -i``/``-t``;
 * :mod:`~kactors.node.backoff` - the kubelet's image-pull and crash-loop back-off;
 * :mod:`~kactors.node.events` - :class:`RuntimeEvent`, in Kubernetes' event wording;
 * :mod:`~kactors.node.logs` - containers' stdout, computed on demand;
 * :mod:`~kactors.node.ipam` - pod IPs from the node's pod CIDR;
 * :mod:`~kactors.node.proxy` - kube-proxy's service rules and load balancing.
+
+:mod:`~kactors.node.execsession` is the exception: the small trio loop that plays an exec
+session (its sleeps on the cluster clock), for the HTTP front and in-process callers.
 """
 
 from .backoff import Backoff
 from .commands import Script, apply_command, interpret, pi_digits
+from .containerenv import container_env
 from .envconfig import ConfigLookup, EnvResult, check_volumes, resolve_env
 from .events import EventKind, RuntimeEvent, go_duration
+from .execshell import ContainerView, ProgramNotFound, Shell
 from .imageref import ImageRef, parse_image_ref
 from .images import (
     DEFAULT_IMAGES,
@@ -64,6 +72,7 @@ __all__ = [
     "Backoff",
     "ConfigLookup",
     "ContainerRuntime",
+    "ContainerView",
     "Endpoint",
     "EnvResult",
     "EventKind",
@@ -80,13 +89,16 @@ __all__ = [
     "LogSpec",
     "LogsUnavailable",
     "ProbeSpec",
+    "ProgramNotFound",
     "ProxyTable",
     "RouteResult",
     "RuntimeEvent",
     "Script",
     "ServicePortRule",
+    "Shell",
     "apply_command",
     "check_volumes",
+    "container_env",
     "containers_ready_condition",
     "go_duration",
     "initialized_condition",

@@ -24,9 +24,10 @@ import attrs
 
 from .images import FileSpec, ImageBehavior, LogSpec, parse_duration
 
-__all__ = ["Script", "apply_command", "interpret", "pi_digits"]
+__all__ = ["SHELLS", "Script", "apply_command", "interpret", "pi_digits"]
 
-_SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
+#: the shells images have; `sh -c SCRIPT` runs SCRIPT (here and in :mod:`.execshell`)
+SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
 _STATEMENT_SPLIT = re.compile(r";|&&|\|\||\n")
 _BPI = re.compile(r"bpi\(\s*(\d+)\s*\)")
 #: A script that does nothing noticeable still takes a moment to run.
@@ -146,7 +147,7 @@ class _Interpreter:
         elif name == "tail" and "-f" in words:
             self.recognized = True
             self.forever = True
-        elif name in _SHELLS and "-c" in words[1:]:
+        elif name in SHELLS and "-c" in words[1:]:
             index = words.index("-c")
             if index + 1 < len(words):
                 self.run_script(words[index + 1])

@@ -15,8 +15,10 @@ source by source, the service-account token included (the ``kube-api-access-*`` 
 fails with ``configmap "kube-root-ca.crt" not found`` or ``failed to fetch token: ...``);
 ``emptyDir``, ``hostPath`` and the other sources are accepted as they are.
 
-The runtime never sees a Secret's values: :func:`resolve_env` returns variable *names*
-only, which is all the simulated images need (``POSTGRES_PASSWORD`` set or not).
+The simulated images need variable *names* only (``POSTGRES_PASSWORD`` set or not):
+:func:`resolve_env` returns those, plus the objects it read (``EnvResult.sources``, kept
+by reference, never logged) from which :mod:`.containerenv` computes the values when
+someone runs ``kubectl exec ... env``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ class EnvResult:
 
     names: tuple[str, ...] = ()
     error: str | None = None
+    #: the ConfigMaps and Secrets read, ``(kind, name) -> object`` (None: missing), as
+    #: they were at this moment: what ``kubectl exec ... env`` shows later comes from
+    #: them (:mod:`.containerenv`), since a container's environment is fixed at its start
+    sources: Mapping[tuple[str, str], Mapping[str, Any] | None] = attrs.field(
+        factory=dict, eq=False, repr=False)
 
 
 def _fields(kind: str) -> tuple[str, str]:
@@ -128,7 +135,7 @@ def resolve_env(container: Mapping[str, Any], namespace: str, lookup: ConfigLook
         else:
             names[name] = None
     names.pop("", None)
-    return EnvResult(tuple(names))
+    return EnvResult(tuple(names), sources=cache)
 
 
 def check_volumes(

@@ -8,7 +8,9 @@ subresource), taken in at whole `wakeup_resolution` ticks. The ConfigMaps and Se
 pods consume are read from one watch per object (`configwatch`), not fetched per pod. A
 pod being deleted is stopped with its grace period, then removed from the API with grace
 0, as the real kubelet does. It authenticates as `system:node:<name>`,
-so the node authorizer limits it to its own Node and the pods bound to it.
+so the node authorizer limits it to its own Node and the pods bound to it. For
+`kubectl exec` it hands over a running container's view (`GetExecView`: the environment
+as resolved at the container's start, the files of its mounts, its hostname).
 """
 
 from __future__ import annotations
@@ -25,13 +27,16 @@ from kactors.actors.logging import log_enabled
 from kactors.api.patch import json_merge_patch
 from kactors.apiserver.auth import pod_references
 from kactors.apiserver.objects import cluster_epoch, timestamp
+from kactors.apiserver.podexec import ExecUnavailable
 from kactors.client.client import ApiClient
 from kactors.client.errors import ApiError, Conflict, NotFound
 from kactors.client.indexer import Indexer
 from kactors.client.informer import Informer, InformerEvent, InformerSynced, Subscribe
 from kactors.controllers.events import EventRecorder
 from kactors.node.configwatch import ObjectWatches
+from kactors.node.containerenv import container_env, pod_hostname, runtime_files
 from kactors.node.events import EventKind, RuntimeEvent
+from kactors.node.execshell import ContainerView
 from kactors.node.images import ImageCatalog
 from kactors.node.runtime import ContainerRuntime, LogsUnavailable, cpu_limit, memory_limit
 from kactors.node.tokens import TOKEN_KIND, TokenManager
@@ -98,6 +103,16 @@ class GetSummary:
 
 
 @attrs.frozen
+class GetExecView:
+    """Ask for what ``kubectl exec`` sees in a running container of a pod: the reply is
+    a :class:`~kactors.node.execshell.ContainerView`, or :class:`ExecUnavailable`."""
+
+    namespace: str
+    name: str
+    container: str
+
+
+@attrs.frozen
 class _Wake:
     pass
 
@@ -132,8 +147,11 @@ class Kubelet(Actor):
                  status_report_frequency: float = NODE_STATUS_REPORT_FREQUENCY,
                  relist_period: float = RELIST_PERIOD,
                  wakeup_resolution: float = WAKEUP_RESOLUTION,
-                 epoch: Any = None) -> None:
+                 epoch: Any = None, kubernetes_service_ip: str | None = None) -> None:
         self.node = node
+        #: the `kubernetes` Service's ClusterIP: its variables are in every container's
+        #: environment (what `kubectl exec ... env` shows, in-cluster clients read)
+        self.kubernetes_service_ip = kubernetes_service_ip
         self.apiserver = apiserver
         self.token = token
         self.images = images
@@ -306,6 +324,8 @@ class Kubelet(Actor):
             return self.container_files(message.namespace, message.name, message.container)
         elif isinstance(message, GetSummary):
             return self.usage_summary()
+        elif isinstance(message, GetExecView):
+            return self._exec_view(message)
         else:
             return super().receive(message)
         return None
@@ -529,6 +549,26 @@ class Kubelet(Actor):
                 chosen = container or (names[0] if names else "")
                 return mounted_files(pod, str(chosen), self._config_lookup)
         return {}
+
+    def _exec_view(self, request: GetExecView) -> ContainerView | ExecUnavailable:
+        """The running container's environment (as resolved when it started), the files
+        of its mounts and its hostname; the kubelet's errors otherwise."""
+        for uid, pod in self.pods.items():
+            meta = pod["metadata"]
+            if meta["name"] != request.name or meta["namespace"] != request.namespace:
+                continue
+            target = self.runtime.running_container(uid, request.container, self.ctx.now())
+            if target is None:
+                return ExecUnavailable(f'container not found ("{request.container}")')
+            ip = self.runtime.pod_ip(uid)
+            env = container_env(pod, target.spec, target.env_sources,
+                                allocatable={"cpu": self.node.cpu, "memory": self.node.memory},
+                                kubernetes_service_ip=self.kubernetes_service_ip)
+            files = {**runtime_files(pod, ip),
+                     **mounted_files(pod, request.container, self._config_lookup)}
+            return ContainerView(_key(pod), request.container, pod_hostname(pod),
+                                 tuple(env), dict(sorted(files.items())))
+        return ExecUnavailable("pod does not exist", 404)
 
     def _logs(self, request: GetLogs) -> Any:
         for uid, pod in self.pods.items():

@@ -11,6 +11,7 @@ a restart creates a new instance and bumps ``restartCount``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -28,6 +29,8 @@ __all__ = [
     "container_status",
     "status_inputs",
 ]
+
+_NO_SOURCES: Mapping[tuple[str, str], Any] = MappingProxyType({})
 
 #: Kubernetes' message for a container that never ran when its pod was terminated.
 UNKNOWN_AT_TERMINATION = "The container could not be located when the pod was terminated"
@@ -88,6 +91,9 @@ class ContainerRecord:
     force_restart: bool = False
     crash_backoff: Backoff = attrs.field(factory=Backoff)
     env_names: tuple[str, ...] = ()
+    #: the ConfigMaps and Secrets the environment was resolved from (see
+    #: :class:`~kactors.node.envconfig.EnvResult`), read again only by ``kubectl exec``
+    env_sources: Mapping[tuple[str, str], Any] = attrs.field(default=_NO_SOURCES, repr=False)
     probes: dict[ProbeKind, ProbeSpec] = attrs.field(factory=dict)
     probe_runs: dict[ProbeKind, tuple[bool | None, int]] = attrs.field(factory=dict)
     #: the pull in progress: (requested at, pure pull seconds)

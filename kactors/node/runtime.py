@@ -414,6 +414,16 @@ class ContainerRuntime:
         until = instance.finished_at if instance.finished_at is not None else self._clock
         return render_logs(instance.logs, instance.started_at, until, tail)
 
+    def running_container(self, pod_uid: str, container: str, now: float | None = None
+                          ) -> ContainerRecord | None:
+        """The container if it runs now (what ``kubectl exec`` can enter), else None:
+        the runtime knows only running containers as exec targets, as containerd."""
+        if now is not None:
+            self._run_until(now)
+        record = self._pods.get(pod_uid)
+        target = record.container(container) if record is not None else None
+        return target if target is not None and target.running else None
+
     def preload_image(self, image: str) -> None:
         """Mark ``image`` as already present on the node (pre-pulled, like ``pause``)."""
         self.image_store.preload(parse_image_ref(image).name)
@@ -777,6 +787,7 @@ class ContainerRuntime:
             self._start_failed(record, target, env.error, RETRY_SECONDS)
             return
         target.env_names = env.names
+        target.env_sources = env.sources
         behavior = self._behavior(target)
         half = behavior.jitter(behavior.start_seconds, self.rng) / 2
         self._schedule(record, target, "main", self._clock + half, "create")

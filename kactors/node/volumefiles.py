@@ -29,12 +29,13 @@ from typing import Any
 from .envconfig import ConfigLookup, _dicts
 from .tokens import TOKEN_KIND, token_name
 
-__all__ = ["mounted_files", "volume_files"]
+__all__ = ["decode_secret_value", "field_value", "mounted_files", "volume_files"]
 
 Obj = Mapping[str, Any]
 
 
-def _decode(value: Any) -> str:
+def decode_secret_value(value: Any) -> str:
+    """A Secret's ``data`` value as text (base64 decoded; "" if it is not base64)."""
     try:
         return base64.b64decode(str(value), validate=True).decode("utf-8", "replace")
     except (binascii.Error, ValueError):
@@ -50,15 +51,30 @@ def _keyed(ref: Obj, data: Mapping[str, str]) -> dict[str, str]:
             for item in items if str(item.get("key")) in data}
 
 
-def _field(pod: Obj, path: str) -> str | None:
+def field_value(pod: Obj, path: str) -> str | None:
+    """A downward API ``fieldRef``'s value (volumes and env alike), or None when the pod
+    has none: ``metadata.name|namespace|uid``, ``metadata.labels`` / ``annotations``
+    (all, ``k="v"`` lines) or one of them (``metadata.labels['k']``), ``spec.nodeName``,
+    ``spec.serviceAccountName``, ``status.podIP``, ``status.hostIP`` (and their plural
+    forms, comma-separated, as the kubelet joins them)."""
     meta = pod.get("metadata") or {}
     spec = pod.get("spec") or {}
     if path in ("metadata.labels", "metadata.annotations"):
         values = meta.get(path.split(".")[1]) or {}
         return "\n".join(f'{key}="{values[key]}"' for key in sorted(values))
+    for field in ("labels", "annotations"):
+        prefix = f"metadata.{field}['"
+        if path.startswith(prefix) and path.endswith("']"):
+            found = (meta.get(field) or {}).get(path[len(prefix):-2])
+            return str(found) if found is not None else ""
+    status = pod.get("status") or {}
+    if path in ("status.podIPs", "status.hostIPs"):
+        ips = [str(i.get("ip")) for i in _dicts(status.get(path[7:])) if i.get("ip")]
+        return ",".join(ips) if ips else None
     simple = {"metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace"),
               "metadata.uid": meta.get("uid"), "spec.nodeName": spec.get("nodeName"),
-              "spec.serviceAccountName": spec.get("serviceAccountName")}
+              "spec.serviceAccountName": spec.get("serviceAccountName"),
+              "status.podIP": status.get("podIP"), "status.hostIP": status.get("hostIP")}
     value = simple.get(path)
     return str(value) if value is not None else None
 
@@ -75,13 +91,13 @@ def _source_files(source: Obj, pod: Obj, lookup: ConfigLookup, secret_key: str) 
     if isinstance(ref, Mapping):
         obj = lookup("Secret", namespace, str(ref.get(secret_key) or ""))
         if obj is not None:
-            files.update(_keyed(ref, {str(k): _decode(v)
+            files.update(_keyed(ref, {str(k): decode_secret_value(v)
                                       for k, v in (obj.get("data") or {}).items()}))
     ref = source.get("downwardAPI")
     if isinstance(ref, Mapping):
         for item in _dicts(ref.get("items")):
             field_ref = item.get("fieldRef")
-            value = _field(pod, str(field_ref.get("fieldPath"))) \
+            value = field_value(pod, str(field_ref.get("fieldPath"))) \
                 if isinstance(field_ref, Mapping) else None
             if value is not None:
                 files[str(item.get("path"))] = value

@@ -84,9 +84,11 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
     assert pods.categories == ("all",)
     assert pods.list_kind == "PodList"
     assert pods.api_version == "v1"
-    assert [s.name for s in pods.subresources] == ["status", "binding", "eviction", "log"]
+    assert [s.name for s in pods.subresources] == ["status", "binding", "eviction", "log",
+                                                "exec"]
+    assert pods.subresource("exec").verbs == ("create", "get")  # type: ignore[union-attr]
     assert pods.subresource("binding").kind == "Binding"  # type: ignore[union-attr]
-    assert pods.subresource("exec") is None
+    assert pods.subresource("attach") is None
     deploy = DEFAULT_REGISTRY.by_short_name("deploy")
     assert deploy.group_resource == "deployments.apps"
     scale = deploy.subresource("scale")

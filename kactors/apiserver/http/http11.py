@@ -7,8 +7,10 @@ requests with a ``Content-Length`` or chunked body, keep-alive, pipelining, resp
 with a length or chunked (watches). That fits here, with strict limits and a clear
 :class:`ProtocolError` (and the status to answer with) for everything else.
 
-Not supported, on purpose: HTTP/2 and upgrades (kubectl exec/attach/port-forward would
-need them), trailers (ignored), obsolete line folding (400).
+Upgrades: :func:`upgrade_head` answers one with ``101 Switching Protocols``; what follows
+on the connection is the new protocol's (a WebSocket for ``kubectl exec``, see
+:mod:`.websocket`). Not supported, on purpose: HTTP/2, trailers (ignored), obsolete line
+folding (400).
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ import re
 
 import attrs
 
-__all__ = ["ParsedRequest", "ProtocolError", "RequestParser", "chunk", "response_head"]
+__all__ = ["ParsedRequest", "ProtocolError", "RequestParser", "chunk", "response_head",
+           "upgrade_head"]
 
 MAX_HEAD = 64 * 1024
 LAST_CHUNK = b"0\r\n\r\n"
 
 _REQUEST_LINE = re.compile(rb"([A-Z]{1,20}) (\S{1,16384}) HTTP/1\.([01])")
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_REASONS = {100: "Continue", 200: "OK", 201: "Created", 202: "Accepted", 400: "Bad Request",
+_REASONS = {100: "Continue", 101: "Switching Protocols", 200: "OK", 201: "Created", 202: "Accepted", 400: "Bad Request",
             401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict", 410: "Gone",
             413: "Request Entity Too Large", 415: "Unsupported Media Type",
@@ -199,6 +202,13 @@ def response_head(status: int, headers: list[tuple[str, str]], *, length: int | 
         lines.append("Transfer-Encoding: chunked")
     if close or (length is None and http10):
         lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def upgrade_head(headers: list[tuple[str, str]]) -> bytes:
+    """``101 Switching Protocols`` with ``headers`` (no body: the connection is the new
+    protocol's from the next byte)."""
+    lines = ["HTTP/1.1 101 Switching Protocols", *(f"{n}: {v}" for n, v in headers)]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 

@@ -3,8 +3,9 @@
 :mod:`.http11` is the sans-I/O codec; this module is the small loop that feeds it bytes
 from a trio stream and writes what it frames. One connection = one task, requests served
 one after the other (keep-alive, pipelined requests in order). It knows nothing of
-Kubernetes: a *handler* turns an :class:`HttpRequest` into an :class:`HttpResponse` or a
-:class:`StreamResponse`.
+Kubernetes: a *handler* turns an :class:`HttpRequest` into an :class:`HttpResponse`, a
+:class:`StreamResponse`, or an :class:`UpgradeResponse` (``101 Switching Protocols``,
+after which the connection belongs to the handler's ``run``: ``kubectl exec``).
 
 Defences, so that no client can hurt the server:
 
@@ -24,9 +25,17 @@ from collections.abc import Awaitable, Callable
 import attrs
 import trio
 
-from .http11 import ParsedRequest, ProtocolError, RequestParser, chunk, response_head
+from .http11 import (
+    ParsedRequest,
+    ProtocolError,
+    RequestParser,
+    chunk,
+    response_head,
+    upgrade_head,
+)
 
-__all__ = ["HttpRequest", "HttpResponse", "StreamResponse", "serve_connection"]
+__all__ = ["HttpRequest", "HttpResponse", "StreamResponse", "UpgradeResponse",
+           "serve_connection"]
 
 READ_SIZE = 64 * 1024
 
@@ -60,7 +69,17 @@ class StreamResponse:
     content_type: str = "application/json"
 
 
-Response = HttpResponse | StreamResponse
+@attrs.frozen
+class UpgradeResponse:
+    """``101 Switching Protocols``: the connection then belongs to ``run(stream,
+    buffered)`` (``buffered``: the bytes the client sent after the request, already
+    read), and is closed when it returns."""
+
+    headers: tuple[tuple[str, str], ...]
+    run: Callable[[trio.abc.Stream, bytes], Awaitable[None]]
+
+
+Response = HttpResponse | StreamResponse | UpgradeResponse
 Handler = Callable[[HttpRequest], Awaitable[Response]]
 
 
@@ -150,10 +169,7 @@ async def serve_connection(stream: trio.abc.Stream, handler: Handler, *, max_bod
             head_only = request.method == "HEAD"
             response = await handler(HttpRequest(request.method, request.target,
                                                  request.headers, request.body))
-            if isinstance(response, StreamResponse):
-                if not await _stream(stream, parser, request, response):
-                    return
-            else:
+            if isinstance(response, HttpResponse):
                 close = not request.keep_alive
                 data = _head(response, request, len(response.body), close)
                 if not head_only:
@@ -161,6 +177,15 @@ async def serve_connection(stream: trio.abc.Stream, handler: Handler, *, max_bod
                 await stream.send_all(data)
                 if close:
                     return
+            elif isinstance(response, StreamResponse):
+                if not await _stream(stream, parser, request, response):
+                    return
+            else:  # UpgradeResponse: the connection is the new protocol's
+                await stream.send_all(upgrade_head(list(response.headers)))
+                buffered = bytes(parser.buffer)
+                parser.buffer.clear()
+                await response.run(stream, buffered)
+                return
     except ProtocolError as error:
         code = error.status
         message = (f"Request entity too large: {error}" if code == 413

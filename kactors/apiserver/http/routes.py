@@ -36,7 +36,11 @@ FORWARDED_OPTIONS = (
     # pods/log
     "container", "tailLines", "previous", "follow", "timestamps", "sinceSeconds",
     "limitBytes",
+    # pods/exec (command repeats: one per word)
+    "command", "stdin", "stdout", "stderr", "tty",
 )
+#: parameters that may repeat, kept as lists
+_REPEATED = ("dryRun", "command")
 
 #: the subresources of a namespace: ``namespaces/<name>/status`` names no resource inside
 NAMESPACE_SUBRESOURCES = ("status", "finalize")
@@ -95,11 +99,13 @@ def options_from_query(query: Mapping[str, list[str]]) -> dict[str, Any]:
     """The apiserver's options: the forwarded parameters, the last value of each (dryRun
     may repeat). Values stay strings: the apiserver parses them as Kubernetes does."""
     options: dict[str, Any] = {}
+    if not query:
+        return options  # most requests: no query at all
     for key in FORWARDED_OPTIONS:
         values = query.get(key)
         if not values:
             continue
-        options[key] = list(values) if key == "dryRun" else values[-1]
+        options[key] = list(values) if key in _REPEATED else values[-1]
     if options.get("dryRun") == [""]:
         del options["dryRun"]
     return options

@@ -10,7 +10,9 @@ response with the Status' code. What the front adds is only what HTTP needs:
 * discovery (:mod:`.discovery`, built-ins plus the cluster's CRDs), ``/version``,
   ``/healthz`` ``/livez`` ``/readyz``, OpenAPI (:mod:`.openapi`);
 * server-side printing: ``as=Table`` answers converted by :mod:`.tables`;
-* watches as chunked JSON lines (:mod:`.watch`).
+* watches as chunked JSON lines (:mod:`.watch`);
+* ``pods/exec`` over a WebSocket (:mod:`.execstream`, :mod:`.websocket`,
+  :mod:`.remotecommand`), once the apiserver has allowed it.
 
 Who a request is: its bearer token, always, when it has one. kubectl sends none over
 plain ``http://`` (client-go attaches credentials to TLS transports only), so a request
@@ -44,11 +46,21 @@ from kactors.api.kinds import DEFAULT_REGISTRY, Registry, ResourceInfo
 from kactors.apiserver.auth import impersonation
 from kactors.apiserver.messages import ApiRequest, StopWatch, WatchAccepted
 from kactors.apiserver.objects import cluster_epoch
+from kactors.apiserver.podexec import ExecUnavailable, PodExec
 from kactors.apiserver.rest import patched
 from kactors.client.discovery import with_crds
+from kactors.node.execsession import ExecOutcome
 
-from . import content, discovery, fieldvalidation, tables
-from .protocol import HttpRequest, HttpResponse, StreamResponse, serve_connection
+from . import content, discovery, fieldvalidation, remotecommand, tables, websocket
+from .execstream import serve_exec, upgrade_headers
+from .protocol import (
+    HttpRequest,
+    HttpResponse,
+    Response,
+    StreamResponse,
+    UpgradeResponse,
+    serve_connection,
+)
 from .routes import Endpoint, ResourceRoute, RouteError, route
 from .watch import WATCH_BUFFER, StopRelay, WatchRelay, encode_events
 
@@ -181,7 +193,7 @@ class HttpApi(Actor):
         self.ctx.log.debug("http.connection_error", error=repr(error))
 
     # -- requests ----------------------------------------------------------------------------
-    async def handle(self, request: HttpRequest) -> HttpResponse | StreamResponse:
+    async def handle(self, request: HttpRequest) -> Response:
         """The answer to one request; never raises (a bug is a logged 500)."""
         try:
             response = await self._handle(request)
@@ -198,7 +210,7 @@ class HttpApi(Actor):
                                path=request.target.partition("?")[0], code=response.status)
         return response
 
-    async def _handle(self, request: HttpRequest) -> HttpResponse | StreamResponse:
+    async def _handle(self, request: HttpRequest) -> Response:
         target = route(request.method, request.target)
         if isinstance(target, Endpoint):
             return await self._endpoint(target, request)
@@ -234,6 +246,8 @@ class HttpApi(Actor):
             impersonate=impersonate)
         if target.verb == "watch":
             return await self._watch(api_request, target, representation)
+        if target.subresource == "exec" and target.resource == "pods" and not target.group:
+            return await self._exec(api_request, request)
         if target.subresource == "log" and str(target.options.get("follow", "")).lower() in (
                 "true", "1"):
             return await self._follow_log(api_request)
@@ -388,6 +402,55 @@ class HttpApi(Actor):
                 seen = text
 
         return StreamResponse(200, run, "text/plain; charset=utf-8")
+
+    async def _exec(self, api_request: ApiRequest, request: HttpRequest
+                    ) -> HttpResponse | UpgradeResponse:
+        """``kubectl exec``: the apiserver checks (RBAC, the pod, its node, the kubelet's
+        running container); then a WebSocket upgrade carries the session
+        (:mod:`.execstream`). An error is the HTTP answer to the upgrade, as Kubernetes
+        gives it: a Status (kubectl: ``Error from server (Forbidden): ...``), or the
+        kubelet's text (``error: unable to upgrade connection: container not found``).
+        SPDY (kubectl's fallback after a refused WebSocket) is not spoken: it gets the
+        same checks, so the user reads the reason the WebSocket was refused."""
+        headers = request.headers
+        upgrade = websocket.is_websocket_upgrade(headers)
+        protocol = None
+        if upgrade:
+            problem = websocket.handshake_error(request.method, headers)
+            if problem is not None:
+                return _status_response(st.bad_request(f"invalid WebSocket upgrade: {problem}"))
+            protocol = websocket.select_protocol(headers.get("sec-websocket-protocol", ""),
+                                                 remotecommand.PROTOCOLS)
+            if protocol is None:
+                return _status_response(st.bad_request(
+                    "requested protocol(s) are not supported: "
+                    f"[{headers.get('sec-websocket-protocol', '')}]; supports "
+                    f"[{' '.join(remotecommand.PROTOCOLS)}]"))
+        result = await self._ask(api_request)
+        if isinstance(result, ExecUnavailable):
+            return _text(result.message, result.status)
+        if not isinstance(result, PodExec):
+            return await self._respond_failure(result)
+        if not upgrade or protocol is None:
+            return _status_response(st.bad_request(
+                "Upgrade request required: this server streams exec over WebSockets only "
+                "(kubectl v1.30 or later), not SPDY"))
+        exec_id = f"{self.ctx.random.getrandbits(256):064x}"
+        log = self.ctx.log
+
+        def done(outcome: ExecOutcome | None) -> None:
+            log.info("pod.exec", pod=result.pod, container=result.container,
+                     command=list(result.options.command), tty=result.options.tty,
+                     exit_code=None if outcome is None else outcome.exit_code,
+                     error=None if outcome is None or outcome.error is None
+                     else "executable file not found",
+                     client_left=outcome is None)
+
+        async def run(stream: Any, buffered: bytes) -> None:
+            await serve_exec(stream, buffered, result, clock=self._now, exec_id=exec_id,
+                             done=done)
+
+        return UpgradeResponse(upgrade_headers(headers["sec-websocket-key"], protocol), run)
 
     async def _respond_failure(self, result: Any) -> HttpResponse:
         if _is_failure(result):
