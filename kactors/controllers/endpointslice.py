@@ -65,6 +65,14 @@ def _slice_prefix(name: str) -> str:
     return f"{name}-"
 
 
+def _counts(slice_: Obj) -> dict[str, int]:
+    """What a slice's log line tells: its endpoints, and how many are ready (the ones
+    kube-proxy balances over)."""
+    endpoints = slice_.get("endpoints") or []
+    ready = sum(1 for e in endpoints if (e.get("conditions") or {}).get("ready") is not False)
+    return {"endpoints": len(endpoints), "ready": ready}
+
+
 class EndpointSliceController(Controller):
     """Keeps every selector Service's EndpointSlices listing its pods."""
 
@@ -173,13 +181,13 @@ class EndpointSliceController(Controller):
                 meta = _meta(created)
                 written[meta["name"]] = str(meta.get("resourceVersion") or "")
                 self.ctx.log.info("endpointslice.created", service=key, slice=meta["name"],
-                                  endpoints=len(created.get("endpoints") or []))
+                                  **_counts(created))
             for slice_ in plan.update:
                 updated = await self.client.update(slice_)
                 meta = _meta(updated)
                 written[meta["name"]] = str(meta.get("resourceVersion") or "")
                 self.ctx.log.info("endpointslice.updated", service=key, slice=meta["name"],
-                                  endpoints=len(updated.get("endpoints") or []))
+                                  **_counts(updated))
             for slice_ in plan.delete:
                 name = _meta(slice_)["name"]
                 try:
