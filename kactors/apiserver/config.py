@@ -61,6 +61,6 @@ class ApiServerConfig:
     #: backing server does not answer (503, as for an unavailable APIService)
     aggregated: Callable[[Any, Any], Awaitable[Any]] | None = None
     #: how the apiserver reaches a container for pods/exec: called as
-    #: pod_exec(apiserver_ctx, pod, container) -> the kubelet's ContainerView, or its
-    #: ExecUnavailable, or None when no kubelet answers
+    #: pod_exec(apiserver_ctx, pod, container) -> the container as a podexec.ExecTarget,
+    #: or the kubelet's ExecUnavailable, or None when no kubelet answers
     pod_exec: Callable[[Any, dict[str, Any], str], Awaitable[Any]] | None = None

@@ -9,22 +9,25 @@ kubelet then says whether that container runs (:class:`ExecUnavailable` with its
 e.g. ``container not found ("app")``, which kubectl shows after ``error: unable to
 upgrade connection: ``).
 
-The answer to an exec request, in process, is a :class:`PodExec`: the container's view
-and the options; the caller (the HTTP front, over a WebSocket) runs the session
-(:func:`kactors.node.execsession.run_exec_session`).
+The answer to an exec request, in process, is a :class:`PodExec`: the options and an
+:class:`ExecTarget`, the running container as the kubelet hands it over; the caller (the
+HTTP front, over a WebSocket) runs the session with it. The apiserver only knows this
+protocol: the node layer implements it (:class:`kactors.node.execsession.ContainerSession`)
+and the cluster wires the two, so the apiserver never imports the node.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 import attrs
 
 from kactors.api import status as st
+from kactors.apiserver.objects import query_flag
 
-__all__ = ["DEFAULT_CONTAINER_ANNOTATION", "ExecOptions", "ExecUnavailable", "PodExec", "default_container",
-           "exec_container", "exec_options"]
+__all__ = ["DEFAULT_CONTAINER_ANNOTATION", "ExecOptions", "ExecOutcome", "ExecTarget",
+           "ExecUnavailable", "PodExec", "default_container", "exec_container", "exec_options"]
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
@@ -50,18 +53,36 @@ class ExecUnavailable:
 
 
 @attrs.frozen
+class ExecOutcome:
+    """``exit_code`` when the command ran, else ``error`` (the runtime's message)."""
+
+    exit_code: int | None
+    error: str | None = None
+
+
+#: ``write(stream, data)``: a session's output, stream 1 (stdout) or 2 (stderr)
+ExecWrite = Callable[[int, bytes], Awaitable[None]]
+
+
+class ExecTarget(Protocol):
+    """A running container that commands can be run in (the kubelet's side of exec)."""
+
+    async def run(self, command: Sequence[str], write: ExecWrite, *, stdin: Any = None,
+                  tty: bool = False, clock: Callable[[], Any] | None = None,
+                  exec_id: str = ...) -> ExecOutcome:
+        """Run `command`, streaming its output to `write`; `stdin` is a receive channel
+        of bytes when the client attached one."""
+        ...
+
+
+@attrs.frozen
 class PodExec:
     """What an exec request is answered with in process: where it runs, and how."""
 
-    #: the container as exec sees it (kactors.node.execshell.ContainerView)
-    view: Any
+    target: ExecTarget
     options: ExecOptions
     pod: str
     container: str
-
-
-def _flag(value: Any) -> bool:
-    return str(value).strip().lower() in ("true", "1")
 
 
 def exec_options(options: Mapping[str, Any]) -> ExecOptions:
@@ -72,8 +93,8 @@ def exec_options(options: Mapping[str, Any]) -> ExecOptions:
     if not command:
         raise st.StatusError(st.bad_request("you must specify at least 1 command"))
     parsed = ExecOptions(command, str(options.get("container") or "") or None,
-                         _flag(options.get("stdin")), _flag(options.get("stdout")),
-                         _flag(options.get("stderr")), _flag(options.get("tty")))
+                         query_flag(options.get("stdin")), query_flag(options.get("stdout")),
+                         query_flag(options.get("stderr")), query_flag(options.get("tty")))
     if not (parsed.stdin or parsed.stdout or parsed.stderr):
         raise st.StatusError(st.bad_request(
             "you must specify at least one of stdin, stdout, stderr"))

@@ -661,13 +661,13 @@ class ApiServer(Actor):
         container = exec_container(pod, parsed.container)
         reach = self.config.pod_exec
         node = pod["spec"]["nodeName"]
-        view = await reach(self.ctx, pod, container) if reach is not None else None
-        if view is None:
+        target = await reach(self.ctx, pod, container) if reach is not None else None
+        if target is None:
             raise st.StatusError(st.bad_request(
                 f"the kubelet of node {node} is not reachable"))
-        if isinstance(view, ExecUnavailable):
-            return view
-        return PodExec(view, parsed, f"{namespace}/{name}", container)
+        if isinstance(target, ExecUnavailable):
+            return target
+        return PodExec(target, parsed, f"{namespace}/{name}", container)
 
     async def _wait_cache(self, info: ResourceInfo, revision: int) -> None:
         cache = self.caches[info.storage_prefix]

@@ -66,6 +66,8 @@ from kactors.controllers.slicemirroring import EndpointSliceMirroringController
 from kactors.controllers.statefulset import StatefulSetController
 from kactors.controllers.ttlafterfinished import TTLAfterFinishedController
 from kactors.metrics.server import MetricsServer
+from kactors.node.execsession import ContainerSession
+from kactors.node.execshell import ContainerView
 from kactors.node.kubelet import GetExecView, GetLogs, Kubelet, NodeSpecConfig
 from kactors.node.kubeproxy import KubeProxy
 from kactors.raft.member import MemberOptions
@@ -225,13 +227,15 @@ class ClusterTree:
             self.apiserver(), self.credentials.metrics_server, kubelet,
             resolution=section.metric_resolution), host="control-plane")]
     async def _pod_exec(self, ctx: Any, pod: dict[str, Any], container: str) -> Any:
-        """pods/exec: the apiserver asks the kubelet of the pod's node for the view."""
+        """pods/exec: the apiserver asks the kubelet of the pod's node for the container's
+        view, handed to the apiserver as its ExecTarget (or the kubelet's refusal)."""
         ref = self._kubelet_of(pod)
         if ref is None:
             return None
         meta = pod["metadata"]
-        return await ctx.remote(ref).ask(
+        view = await ctx.remote(ref).ask(
             GetExecView(meta["namespace"], meta["name"], container), timeout=5.0)
+        return ContainerSession(view) if isinstance(view, ContainerView) else view
 
     def _control_plane(self) -> ChildSpec:
         api_config = self._apiserver_config()

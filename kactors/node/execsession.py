@@ -25,6 +25,8 @@ from collections.abc import Awaitable, Callable, Sequence
 import attrs
 import trio
 
+from kactors.apiserver.podexec import ExecOutcome
+
 from .execshell import (
     ContainerView,
     Output,
@@ -36,19 +38,11 @@ from .execshell import (
 )
 from .terminal import INTERRUPT, LineDiscipline
 
-__all__ = ["ExecOutcome", "run_exec_session"]
+__all__ = ["ContainerSession", "ExecOutcome", "run_exec_session"]
 
 Write = Callable[[int, bytes], Awaitable[None]]
 #: what a root shell prompts with (busybox's ``/ # ``)
 PROMPT = "/ # "
-
-
-@attrs.frozen
-class ExecOutcome:
-    """``exit_code`` when the command ran, else ``error`` (the runtime's message)."""
-
-    exit_code: int | None
-    error: str | None = None
 
 
 async def _play(steps: Steps, write: Write, terminal: LineDiscipline) -> int:
@@ -137,3 +131,18 @@ async def _interactive(shell: Shell, terminal: LineDiscipline,
             if terminal.tty:
                 await write(1, PROMPT.encode())
     return ExecOutcome(shell.status)
+
+
+@attrs.frozen
+class ContainerSession:
+    """A running container as the apiserver's exec sees it
+    (:class:`kactors.apiserver.podexec.ExecTarget`): its view, and sessions run over it."""
+
+    view: ContainerView
+
+    async def run(self, command: Sequence[str], write: Write, *,
+                  stdin: trio.abc.ReceiveChannel[bytes] | None = None, tty: bool = False,
+                  clock: Callable[[], datetime.datetime] | None = None,
+                  exec_id: str = "0" * 64) -> ExecOutcome:
+        return await run_exec_session(self.view, command, write, stdin=stdin, tty=tty,
+                                      clock=clock, exec_id=exec_id)

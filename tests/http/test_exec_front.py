@@ -18,7 +18,6 @@ from kactors.apiserver.http import websocket as ws
 from kactors.apiserver.http.server import HttpApi, HttpApiConfig
 from kactors.apiserver.messages import ApiRequest
 from kactors.apiserver.podexec import ExecUnavailable, PodExec
-from kactors.node.execsession import run_exec_session
 from kactors.testing.harness import full_cluster
 
 VIEWER = "viewer-token-for-exec-tests"  # noqa: S105 - a test credential
@@ -232,7 +231,7 @@ async def test_exec_in_process_and_the_create_verb(autojump_clock) -> None:
         async def write(stream: int, data: bytes) -> None:
             written.append((stream, data))
 
-        outcome = await run_exec_session(answer.view, answer.options.command, write)
+        outcome = await answer.target.run(answer.options.command, write)
         assert (outcome.exit_code, written) == (7, [(1, f"{SECRET}\n".encode())])
         refused = await cluster.apiserver.ask(request(VIEWER, "get", command=["env"]),
                                               timeout=10)

@@ -7,7 +7,7 @@ channel protocol it picked (:mod:`.remotecommand`), then this loop owns the conn
 * one task reads the client's frames (:mod:`.websocket`): stdin (channel 0) goes to the
   session, ``[255, 0]`` (v5) or the end of the connection closes stdin, pings get pongs,
   resizes are ignored (the simulated terminal has no size), a CLOSE is answered;
-* the session (:func:`kactors.node.execsession.run_exec_session`) writes stdout and
+* the session (the kubelet's :class:`~kactors.apiserver.podexec.ExecTarget`) writes stdout and
   stderr (channels 1 and 2) as the command produces them;
 * at the end, the outcome goes on channel 3 as a ``metav1.Status`` and the WebSocket is
   closed (1000). A client that goes away ends the session (``None``: no exit code).
@@ -26,8 +26,7 @@ from typing import Any
 
 import trio
 
-from kactors.apiserver.podexec import PodExec
-from kactors.node.execsession import ExecOutcome, run_exec_session
+from kactors.apiserver.podexec import ExecOutcome, PodExec
 
 from . import remotecommand as rc
 from . import websocket as ws
@@ -117,8 +116,8 @@ async def serve_exec(stream: trio.abc.Stream, buffered: bytes, target: PodExec, 
         async with trio.open_nursery() as nursery:
             with trio.CancelScope() as session:
                 nursery.start_soon(read_client, session)
-                outcome = await run_exec_session(
-                    target.view, options.command, write,
+                outcome = await target.target.run(
+                    options.command, write,
                     stdin=stdin_receive if options.stdin else None, tty=options.tty,
                     clock=clock, exec_id=exec_id)
             if outcome is not None and not peer_closed.is_set():

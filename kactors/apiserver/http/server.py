@@ -46,10 +46,9 @@ from kactors.api.kinds import DEFAULT_REGISTRY, Registry, ResourceInfo
 from kactors.apiserver.auth import impersonation
 from kactors.apiserver.messages import ApiRequest, StopWatch, WatchAccepted
 from kactors.apiserver.objects import cluster_epoch
-from kactors.apiserver.podexec import ExecUnavailable, PodExec
+from kactors.apiserver.podexec import ExecOutcome, ExecUnavailable, PodExec
 from kactors.apiserver.rest import patched
 from kactors.client.discovery import with_crds
-from kactors.node.execsession import ExecOutcome
 
 from . import content, discovery, fieldvalidation, remotecommand, tables, websocket
 from .execstream import serve_exec, upgrade_headers
