@@ -28,6 +28,7 @@ from .errors import QuantityError
 from .quantity import parse_quantity
 
 __all__ = [
+    "MIRROR_ANNOTATION",
     "VOLUME_SOURCES",
     "default_pod",
     "default_pod_spec",
@@ -73,6 +74,8 @@ VOLUME_SOURCES = (
     "image",
 )
 
+#: marks the API copy of a kubelet's static pod (a mirror pod): it gets no service account
+MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 _DEFAULT_MODE = 0o644  # 420: secret, configMap, downwardAPI and projected volumes
 _DEFAULT_TOLERATION_SECONDS = 300
 _SYSTEM_PRIORITIES = {"system-node-critical": 2000001000, "system-cluster-critical": 2000000000}
@@ -290,7 +293,7 @@ def _admit_pod(pod: JSON, spec: JSON) -> None:
       taints for 300 s, so that pods are evicted 5 minutes after their node fails.
     """
     annotations = pod.get("metadata", {}).get("annotations") or {}
-    if not spec.get("serviceAccountName") and "kubernetes.io/config.mirror" not in annotations:
+    if not spec.get("serviceAccountName") and MIRROR_ANNOTATION not in annotations:
         spec["serviceAccountName"] = spec["serviceAccount"] = "default"
     class_name = spec.get("priorityClassName") or ""
     if spec.get("priority") is None and (not class_name or class_name in _SYSTEM_PRIORITIES):
@@ -332,7 +335,7 @@ def default_pod(pod: JSON, create: bool) -> None:
     if meta.__class__ is dict:
         annotations = meta.get("annotations") or {}
         try:
-            key = marshal.dumps((spec, create, "kubernetes.io/config.mirror" in annotations))
+            key = marshal.dumps((spec, create, MIRROR_ANNOTATION in annotations))
         except (ValueError, TypeError):
             key = None
         if key is not None:

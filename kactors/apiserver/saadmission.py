@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kactors.api import status as st
+from kactors.api.defaults_pod import MIRROR_ANNOTATION
 from kactors.apiserver.auth import pod_references
 
 __all__ = [
@@ -50,7 +51,6 @@ ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
 #: `serviceaccount.WarnOnlyBoundTokenExpirationSeconds`: one hour and 7 seconds, a value
 #: no client asks for, by which kube-apiserver recognises the tokens of this volume
 BOUND_TOKEN_EXPIRATION = 3607
-MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 
 Obj = Mapping[str, Any]
 #: ``lookup(namespace, name)`` -> the ServiceAccount, or ``None`` when there is none

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kactors.api.defaults_pod import MIRROR_ANNOTATION
 from kactors.cluster.config import ClusterConfig
 
 IMAGE_TAG = "v1.32.0"
@@ -20,7 +21,7 @@ def _pod(name: str, component: str, image: str, node: str, ip: str, *,
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name, "namespace": "kube-system",
                      "labels": {"component": component, "tier": tier},
-                     "annotations": {"kubernetes.io/config.mirror": "kactors",
+                     "annotations": {MIRROR_ANNOTATION: "kactors",
                                      "kubernetes.io/config.source": "file"}},
         "spec": {"nodeName": node, "hostNetwork": True, "priorityClassName":
                  "system-node-critical" if tier == "node" else "system-cluster-critical",

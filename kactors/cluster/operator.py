@@ -16,6 +16,7 @@ import attrs
 import trio
 
 from kactors.actors import Actor
+from kactors.api.defaults_pod import MIRROR_ANNOTATION
 from kactors.api.errors import ManifestError
 from kactors.api.manifests import load_manifest_file
 from kactors.api.meta import controller_of
@@ -52,7 +53,7 @@ def _drained(pod: dict[str, Any]) -> bool:
     """Whether a drain evicts `pod`: not a mirror pod, not a DaemonSet's (its controller
     would put it back at once), not already going."""
     meta = pod.get("metadata") or {}
-    if "kubernetes.io/config.mirror" in (meta.get("annotations") or {}):
+    if MIRROR_ANNOTATION in (meta.get("annotations") or {}):
         return False
     owner = controller_of(pod)
     if owner is not None and owner.get("kind") == "DaemonSet":
