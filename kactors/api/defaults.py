@@ -9,7 +9,8 @@ look the way Kubernetes returns it: the default mutating admission plugins for P
 below says where its rules come from.
 
 Covered: Pod, every pod template (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job),
-Service, Namespace, Node, Secret, Endpoints, Role/ClusterRole bindings and
+Service, Namespace, Node, Secret, Endpoints, PersistentVolume, PersistentVolumeClaim,
+StorageClass, Role/ClusterRole bindings and
 CustomResourceDefinition. ConfigMap, ServiceAccount, Event, Lease, Role, ClusterRole,
 ControllerRevision and Binding have no visible defaults in v1 (``SetDefaults_ConfigMap``
 only creates an empty map, which serialises to nothing).
@@ -317,6 +318,38 @@ def _default_statefulset(obj: JSON, create: bool) -> None:
                 _setdefault(status, "phase", "Pending")
 
 
+# -- storage ----------------------------------------------------------------------------
+
+
+def _status_phase(obj: JSON, phase: str) -> None:
+    status = obj.get("status")
+    if not isinstance(status, dict):
+        status = obj["status"] = {}
+    _setdefault(status, "phase", phase)
+
+
+def _default_persistent_volume(obj: JSON, create: bool) -> None:
+    """``SetDefaults_PersistentVolume``: reclaim policy ``Retain`` (a provisioner sets its
+    class's policy explicitly), ``volumeMode: Filesystem``, phase ``Pending``."""
+    spec = _spec(obj)
+    _setdefault(spec, "persistentVolumeReclaimPolicy", "Retain")
+    _setdefault(spec, "volumeMode", "Filesystem")
+    _status_phase(obj, "Pending")
+
+
+def _default_persistent_volume_claim(obj: JSON, create: bool) -> None:
+    """``SetDefaults_PersistentVolumeClaim[Spec]``: ``volumeMode: Filesystem``, phase
+    ``Pending``."""
+    _setdefault(_spec(obj), "volumeMode", "Filesystem")
+    _status_phase(obj, "Pending")
+
+
+def _default_storage_class(obj: JSON, create: bool) -> None:
+    """``SetDefaults_StorageClass`` (storage/v1): reclaim ``Delete``, binding ``Immediate``."""
+    _setdefault(obj, "reclaimPolicy", "Delete")
+    _setdefault(obj, "volumeBindingMode", "Immediate")
+
+
 # -- batch/v1 -----------------------------------------------------------------------------
 
 
@@ -466,6 +499,9 @@ _DEFAULTERS: dict[tuple[str, str], _Defaulter] = {
     ("", "Endpoints"): _default_endpoints,
     ("discovery.k8s.io", "EndpointSlice"): _default_endpoint_slice,
     ("", "LimitRange"): _default_limitrange,
+    ("", "PersistentVolume"): _default_persistent_volume,
+    ("", "PersistentVolumeClaim"): _default_persistent_volume_claim,
+    ("storage.k8s.io", "StorageClass"): _default_storage_class,
     ("apps", "Deployment"): _default_deployment,
     ("apps", "ReplicaSet"): _default_replicaset,
     ("apps", "DaemonSet"): _default_daemonset,

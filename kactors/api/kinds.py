@@ -444,6 +444,17 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
                  short_names=("quota",),
                  subresources=(_status("", "v1", "ResourceQuota"),)),
     ResourceInfo(
+        "", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", False,
+        short_names=("pv",), subresources=(_status("", "v1", "PersistentVolume"),),
+    ),
+    ResourceInfo(
+        "", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim",
+        True, short_names=("pvc",),
+        subresources=(_status("", "v1", "PersistentVolumeClaim"),),
+    ),
+    ResourceInfo("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass",
+                 False, short_names=("sc",)),
+    ResourceInfo(
         "apps", "v1", "Deployment", "deployments", "deployment", True,
         short_names=("deploy",), categories=("all",),
         subresources=(_status("apps", "v1", "Deployment"), _scale()),

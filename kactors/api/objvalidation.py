@@ -6,7 +6,7 @@ per-kind modules (:mod:`~kactors.api.validate_pod` with ``validate_container``,
 :mod:`~kactors.api.validate_core`, :mod:`~kactors.api.validate_apps`,
 :mod:`~kactors.api.validate_batch`, :mod:`~kactors.api.validate_rbac`,
 :mod:`~kactors.api.validate_coordination`, :mod:`~kactors.api.validate_policy`,
-:mod:`~kactors.api.validate_discovery`,
+:mod:`~kactors.api.validate_discovery`, :mod:`~kactors.api.validate_storage`,
 :mod:`~kactors.api.validate_apiextensions`,
 all built on :mod:`~kactors.api.validate_meta`) and return :class:`FieldError` values with
 Kubernetes' messages; an empty list means valid. :func:`invalid_status` turns the errors
@@ -43,6 +43,7 @@ from . import (
     validate_priority,
     validate_rbac,
     validate_service,
+    validate_storage,
 )
 from .fielderrors import FieldError
 from .kinds import ResourceInfo
@@ -160,6 +161,12 @@ _VALIDATORS: dict[tuple[str, str], tuple[CreateValidator, UpdateValidator]] = {
                            validate_batch.validate_cronjob_update),
     ("scheduling.k8s.io", "PriorityClass"): (validate_priority.validate_priority_class,
                                              validate_priority.validate_priority_class_update),
+    ("", "PersistentVolume"): (validate_storage.validate_persistent_volume,
+                               validate_storage.validate_persistent_volume_update),
+    ("", "PersistentVolumeClaim"): (validate_storage.validate_persistent_volume_claim,
+                                    validate_storage.validate_persistent_volume_claim_update),
+    ("storage.k8s.io", "StorageClass"): (validate_storage.validate_storage_class,
+                                         validate_storage.validate_storage_class_update),
     ("policy", "PodDisruptionBudget"): (validate_policy.validate_pdb,
                                         validate_policy.validate_pdb_update),
 }

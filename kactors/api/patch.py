@@ -363,6 +363,9 @@ PATCH_META: Mapping[str, PatchMeta] = {
         status=_struct(conditions=_CONDITIONS),
     ),
     "ServiceAccount": _struct(metadata=_OBJECT_META, secrets=_merge_list("name")),
+    "PersistentVolume": _struct(metadata=_OBJECT_META),
+    "PersistentVolumeClaim": _struct(metadata=_OBJECT_META, status=_struct(
+        conditions=_CONDITIONS)),
     "PodDisruptionBudget": _struct(metadata=_OBJECT_META,
                                    status=_struct(conditions=_CONDITIONS)),
     "Deployment": _WORKLOAD,
@@ -384,6 +387,7 @@ PATCH_META: Mapping[str, PatchMeta] = {
             "LimitRange",
             "ResourceQuota",
             "PriorityClass",
+            "StorageClass",
             "Lease",
             "ControllerRevision",
             "Role",

@@ -1,10 +1,11 @@
 """Admission: what the apiserver does to an object between authorization and storage.
 
 Mutating first (defaults, ServiceAccount, LimitRanger's default resources, Service
-ClusterIP), then validation of the object (Kubernetes' rules and wording, 422 Invalid with
-the field paths), then the validating plugins that need cluster state: NamespaceLifecycle
-(no creation in a missing or terminating namespace), LimitRanger's bounds and, for custom
-resources, the CRD's structural schema.
+ClusterIP, DefaultStorageClass, StorageObjectInUseProtection), then validation of the
+object (Kubernetes' rules and wording, 422 Invalid with the field paths), then the
+validating plugins that need cluster state: NamespaceLifecycle (no creation in a missing or terminating namespace),
+LimitRanger's bounds, PersistentVolumeClaimResize and, for custom resources, the CRD's
+structural schema.
 """
 
 from __future__ import annotations
@@ -34,12 +35,17 @@ from kactors.apiserver.limitranger import apply_limit_ranges, limit_violations
 from kactors.apiserver.objects import Obj, generated_name
 from kactors.apiserver.priority import admit_priority
 from kactors.apiserver.saadmission import admit_pod
+from kactors.apiserver.storageadmission import (
+    add_protection_finalizer,
+    admit_default_storage_class,
+    resize_refusal,
+)
 from kactors.apiserver.strategy import ClusterIPAllocator
 from kactors.apiserver.watchcache import WatchCache
 
 #: the resources whose objects admission keeps track of (see `Admission.observe`)
 _OBSERVED = frozenset({"namespaces", "services", "limitranges", "resourcequotas", "pods",
-                       "priorityclasses"})
+                       "priorityclasses", "storageclasses"})
 #: objects the namespace lifecycle check never blocks (the namespace itself, events of it)
 _LIFECYCLE_EXEMPT = {("", "Namespace"), ("", "Event"), ("authorization.k8s.io", "SubjectAccessReview")}
 
@@ -65,6 +71,8 @@ class Admission:
         self.limit_ranges: dict[str, dict[str, Obj]] = {}
         #: name -> PriorityClass, as the watch cache has them
         self.priority_classes: dict[str, Obj] = {}
+        #: name -> StorageClass, as the watch cache has them (DefaultStorageClass)
+        self.storage_classes: dict[str, Obj] = {}
         #: namespace -> name -> ResourceQuota, as the watch cache has them
         self.quotas: dict[str, dict[str, Obj]] = {}
         #: pods admitted under a quota and not in the watch cache yet ("ns/name" -> pod):
@@ -114,13 +122,15 @@ class Admission:
                 kept.pop(name, None)
             else:
                 kept[name] = obj
-        elif resource == "priorityclasses":
+        elif resource in ("priorityclasses", "storageclasses"):
             target = obj or prev
             assert target is not None
+            classes = self.priority_classes if resource == "priorityclasses" \
+                else self.storage_classes
             if obj is None:
-                self.priority_classes.pop(target["metadata"]["name"], None)
+                classes.pop(target["metadata"]["name"], None)
             else:
-                self.priority_classes[obj["metadata"]["name"]] = obj
+                classes[obj["metadata"]["name"]] = obj
         elif resource == "pods":
             target = obj or prev
             assert target is not None
@@ -182,6 +192,10 @@ class Admission:
             ranges = self.limit_ranges.get(obj["metadata"].get("namespace", ""))
             if ranges:  # LimitRanger, mutating: the namespace's default resources
                 apply_limit_ranges(obj, ranges.values())
+        elif info.kind in ("PersistentVolumeClaim", "PersistentVolume") and info.group == "":
+            if info.kind == "PersistentVolumeClaim":
+                admit_default_storage_class(obj, self.storage_classes.values())
+            add_protection_finalizer(obj, info.kind)
         errors = validate_create(obj, info)
         if errors:
             raise st.StatusError(st.invalid(info, obj["metadata"].get("name", ""), errors))
@@ -332,6 +346,11 @@ class Admission:
         errors = validate_update(new, old, info)
         if errors:
             raise st.StatusError(st.invalid(info, new["metadata"].get("name", ""), errors))
+        if info.kind == "PersistentVolumeClaim" and info.group == "":
+            refusal = resize_refusal(new, old, self.storage_classes)
+            if refusal is not None:
+                raise st.StatusError(st.forbidden(info, new["metadata"].get("name", ""),
+                                                  refusal))
         return new
 
     def _allocate_cluster_ip(self, obj: Obj) -> Obj:

@@ -64,3 +64,7 @@ class ApiServerConfig:
     #: pod_exec(apiserver_ctx, pod, container) -> the container as a podexec.ExecTarget,
     #: or the kubelet's ExecUnavailable, or None when no kubelet answers
     pod_exec: Callable[[Any, dict[str, Any], str], Awaitable[Any]] | None = None
+    #: objects the cluster starts with besides Kubernetes' own (kind's `standard`
+    #: StorageClass, which its local-path provisioner serves): created once the apiserver
+    #: serves, like the system PriorityClasses
+    bootstrap_objects: tuple[Mapping[str, Any], ...] = ()

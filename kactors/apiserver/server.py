@@ -342,10 +342,11 @@ class ApiServer(Actor):
         return None
 
     async def _bootstrap(self) -> None:
-        """Objects every cluster starts with: the system namespaces, default RBAC and the
-        system PriorityClasses."""
+        """Objects every cluster starts with: the system namespaces, default RBAC, the
+        system PriorityClasses and the configured extras (a default StorageClass)."""
         for obj in [*self.security.bootstrap_objects(self.config.namespaces),
-                    *system_priority_classes()]:
+                    *system_priority_classes(),
+                    *(dict(extra) for extra in self.config.bootstrap_objects)]:
             await self._create_if_missing(obj)
 
     async def _create_if_missing(self, obj: dict[str, Any]) -> None:

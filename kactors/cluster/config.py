@@ -81,6 +81,7 @@ CONTROLLERS: tuple[str, ...] = (
     "disruption",
     "cronjob",
     "resourcequota",
+    "persistentvolume-binder",
 )
 
 #: Workers per controller: kube-controller-manager's ``--concurrent-*-syncs`` defaults.
@@ -104,6 +105,7 @@ DEFAULT_WORKERS: Mapping[str, int] = types.MappingProxyType(
         "disruption": 1,
         "cronjob": 5,
         "resourcequota": 5,
+        "persistentvolume-binder": 5,
     }
 )
 

@@ -56,8 +56,10 @@ from kactors.controllers.endpoints import EndpointsController
 from kactors.controllers.endpointslice import EndpointSliceController
 from kactors.controllers.garbagecollector import GarbageCollector
 from kactors.controllers.job import JobController
+from kactors.controllers.localpath import standard_storage_class
 from kactors.controllers.namespace import NamespaceController
 from kactors.controllers.nodelifecycle import NodeLifecycleController
+from kactors.controllers.persistentvolume import PersistentVolumeController
 from kactors.controllers.replicaset import ReplicaSetController
 from kactors.controllers.resourcequota import ResourceQuotaController
 from kactors.controllers.rootcacert import RootCACertPublisher
@@ -94,6 +96,7 @@ CONTROLLER_CLASSES: dict[str, Any] = {
     "disruption": DisruptionController,
     "cronjob": CronJobController,
     "resourcequota": ResourceQuotaController,
+    "persistentvolume-binder": PersistentVolumeController,
 }
 
 SUPERVISOR = SupervisionPolicy(strategy="one_for_one", intensity=10, period=60.0)
@@ -182,7 +185,10 @@ class ClusterTree:
             aggregated=self._metrics if config.metrics_server.enabled else None,
             pod_exec=self._pod_exec,
             # pods must name an existing ServiceAccount only where something creates them
-            service_account_admission="serviceaccount" in config.controllers.enabled)
+            service_account_admission="serviceaccount" in config.controllers.enabled,
+            # kind's default class, where its (simulated) provisioner runs
+            bootstrap_objects=(standard_storage_class(),)
+            if "persistentvolume-binder" in config.controllers.enabled else ())
 
     def _kubelet_of(self, pod: dict[str, Any]) -> ActorRef | None:
         """The kubelet of the node `pod` is bound to (None: unbound, or no such kubelet)."""

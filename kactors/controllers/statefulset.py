@@ -31,11 +31,22 @@ web-0 in StatefulSet web successful", `SuccessfulDelete` "delete Pod web-2 in St
 web successful", `SuccessfulUpdate`, `FailedCreate` "create Pod web-0 in StatefulSet web
 failed error: ...", `RecreatingFailedPod`.
 
+Storage (`createPersistentVolumeClaims`): before a pod is created, each of the set's
+`volumeClaimTemplates` gives the ordinal a PersistentVolumeClaim `<template>-<set>-<ordinal>`
+(labelled with the set's selector labels), unless it exists: the claims outlive their
+pods, so a recreated `web-0` mounts the same `www-web-0` again. The pod gets a
+`persistentVolumeClaim` volume of the template's name (`updateStorage`). The claims are
+kept when the set goes (`persistentVolumeClaimRetentionPolicy.whenDeleted: Retain`, the
+default) or owned by the set, and garbage-collected with it (`Delete`); with
+`whenScaled: Delete`, the pod of a condemned ordinal is made the owner of its claims
+before it is deleted, so they go with it. Events:
+`SuccessfulCreate` "create Claim www-web-0 Pod web-0 in StatefulSet web success",
+`FailedCreate` "create Claim ... failed error: ...".
+
 `kubectl rollout history|undo statefulset/<name>` read these revisions and patch the set
-with one of them. Left out, and said here so nobody relies on them: `volumeClaimTemplates` are
-accepted but create no PersistentVolumeClaim (kactors has no PVC kind): each becomes an
-emptyDir volume of its name; no `maxUnavailable` for rolling updates (one pod at a time);
-no PVC retention policy.
+with one of them. Left out, and said here so nobody relies on them: no `maxUnavailable`
+for rolling updates (one pod at a time); the retention policy is applied when claims are
+made or pods condemned, not re-applied to existing claims when the policy changes.
 """
 
 from __future__ import annotations
@@ -58,9 +69,13 @@ from kactors.controllers.refmanager import claim, plan_claims
 from kactors.controllers.revisioncontrol import REVISION_KIND, sync_history, truncate_history
 from kactors.controllers.statefulutil import (
     Step,
+    claim_names,
+    deletes_claims_on_scale_down,
+    deletes_claims_with_set,
     identity_labels,
     is_member_of,
     is_running_and_ready,
+    new_statefulset_claims,
     new_statefulset_pod,
     plan_statefulset,
     pod_revision,
@@ -71,6 +86,7 @@ __all__ = ["StatefulSetController"]
 
 Obj = Mapping[str, Any]
 KIND = "apps/v1/StatefulSet"
+CLAIM_KIND = "v1/PersistentVolumeClaim"
 
 
 
@@ -94,6 +110,8 @@ class StatefulSetController(Controller):
         self.pods = self.lister("v1/Pod")
         await self.informer(REVISION_KIND)  # read, not reconciled on (as in Kubernetes)
         self.revisions = self.lister(REVISION_KIND)
+        await self.informer(CLAIM_KIND)
+        self.claims = self.lister(CLAIM_KIND)
 
     def map_event(self, event: InformerEvent) -> list[str]:
         if event.kind == self.kind:
@@ -204,6 +222,11 @@ class StatefulSetController(Controller):
                                   new_controller_ref(sts))
         name = _meta(sts)["name"]
         try:
+            await self._create_claims(sts, step)
+        except ApiError:
+            self.expectations.creation_observed(key)
+            raise
+        try:
             await self.client.create(pod)
         except AlreadyExists:
             # our cache is behind (we made it): its informer event fulfils the expectation
@@ -218,12 +241,63 @@ class StatefulSetController(Controller):
         self.record_event(sts, "Normal", "SuccessfulCreate",
                           f"create Pod {step.pod} in StatefulSet {name} successful")
 
+    async def _create_claims(self, sts: Obj, step: Step) -> None:
+        """`createPersistentVolumeClaims`: the ordinal's missing claims, before its pod."""
+        if not (sts.get("spec") or {}).get("volumeClaimTemplates"):
+            return
+        meta = _meta(sts)
+        owner = new_controller_ref(sts) if deletes_claims_with_set(sts) else None
+        for pvc in new_statefulset_claims(sts, step.ordinal, owner):
+            claim_name = pvc["metadata"]["name"]
+            if self.claims.get(f"{meta.get('namespace')}/{claim_name}") is not None:
+                continue
+            try:
+                await self.client.create(pvc)
+            except AlreadyExists:
+                continue
+            except ApiError as error:
+                self.record_event(sts, "Warning", "FailedCreate",
+                                  f"create Claim {claim_name} for Pod {step.pod} in "
+                                  f"StatefulSet {meta['name']} failed error: {error}")
+                raise
+            self.ctx.log.info("statefulset.claim_created", statefulset=object_key(sts),
+                              claim=claim_name, pod=step.pod)
+            self.record_event(sts, "Normal", "SuccessfulCreate",
+                              f"create Claim {claim_name} Pod {step.pod} in StatefulSet "
+                              f"{meta['name']} success")
+
+    async def _hand_claims_to_pod(self, sts: Obj, pod: Obj, step: Step) -> None:
+        """`whenScaled: Delete`: a condemned pod becomes the owner of its claims instead of
+        the set, so the garbage collector deletes them once the pod is gone
+        (`updateClaimOwnerRefForSetAndPod`)."""
+        namespace = _meta(sts).get("namespace")
+        pod_ref = {"apiVersion": "v1", "kind": "Pod", "name": step.pod,
+                   "uid": _meta(pod).get("uid")}
+        for name in claim_names(sts, step.ordinal):
+            claim = self.claims.get(f"{namespace}/{name}")
+            if claim is None:
+                continue
+            refs = list(_meta(claim).get("ownerReferences") or [])
+            if any(ref.get("uid") == pod_ref["uid"] for ref in refs):
+                continue
+            # the pod alone: an owning set would keep the claim alive after the pod
+            refs = [ref for ref in refs if ref.get("uid") != _meta(sts).get("uid")]
+            try:
+                await self.client.patch(CLAIM_KIND, name, {"metadata": {
+                    "ownerReferences": [*refs, pod_ref]}}, namespace)
+            except NotFound:
+                continue
+            self.ctx.log.info("statefulset.claim_released", statefulset=object_key(sts),
+                              claim=name, pod=step.pod)
+
     async def _delete(self, key: str, sts: Obj, pod: Obj, step: Step) -> None:
         meta = _meta(sts)
         if step.detail == "failed":
             self.record_event(sts, "Warning", "RecreatingFailedPod",
                               f"StatefulSet {meta.get('namespace')}/{meta['name']} is "
                               f"recreating failed Pod {step.pod}")
+        if step.detail == "scale_down" and deletes_claims_on_scale_down(sts):
+            await self._hand_claims_to_pod(sts, pod, step)
         try:
             await self.client.delete("v1/Pod", step.pod, meta.get("namespace"),
                                      preconditions={"uid": _meta(pod).get("uid")})

@@ -43,11 +43,16 @@ __all__ = [
     "POD_NAME_LABEL",
     "REVISION_LABEL",
     "Step",
+    "claim_name",
+    "claim_names",
+    "deletes_claims_on_scale_down",
+    "deletes_claims_with_set",
     "identity_labels",
     "identity_matches",
     "is_healthy",
     "is_member_of",
     "is_running_and_ready",
+    "new_statefulset_claims",
     "new_statefulset_pod",
     "parent_and_ordinal",
     "plan_statefulset",
@@ -108,12 +113,61 @@ def pod_revision(pod: Obj) -> str:
     return str((_meta(pod).get("labels") or {}).get(REVISION_LABEL, ""))
 
 
+def claim_name(template: Obj, sts: Obj, ordinal: int) -> str:
+    """`getPersistentVolumeClaimName`: `<template>-<set>-<ordinal>`."""
+    return f"{_meta(template).get('name')}-{_meta(sts)['name']}-{ordinal}"
+
+
+def new_statefulset_claims(sts: Obj, ordinal: int,
+                           owner_reference: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """`getPersistentVolumeClaims`: the claims of `ordinal`, one per volumeClaimTemplate,
+    labelled with the set's selector labels too; owned by the set (`owner_reference`) when
+    `persistentVolumeClaimRetentionPolicy.whenDeleted` is Delete, else by nobody (kept)."""
+    selector_labels = (_spec(sts).get("selector") or {}).get("matchLabels") or {}
+    claims = []
+    for template in _spec(sts).get("volumeClaimTemplates") or []:
+        if not _meta(template).get("name"):
+            continue
+        meta = _meta(template)
+        claim: dict[str, Any] = {
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": claim_name(template, sts, ordinal),
+                         "namespace": _meta(sts).get("namespace", ""),
+                         "labels": {**(meta.get("labels") or {}), **selector_labels}},
+            "spec": dict(template.get("spec") or {}),
+        }
+        if meta.get("annotations"):
+            claim["metadata"]["annotations"] = dict(meta["annotations"])
+        if owner_reference is not None:
+            claim["metadata"]["ownerReferences"] = [dict(owner_reference)]
+        claims.append(claim)
+    return claims
+
+
+def deletes_claims_with_set(sts: Obj) -> bool:
+    """`persistentVolumeClaimRetentionPolicy.whenDeleted: Delete`."""
+    policy = _spec(sts).get("persistentVolumeClaimRetentionPolicy") or {}
+    return policy.get("whenDeleted") == "Delete"
+
+
+def deletes_claims_on_scale_down(sts: Obj) -> bool:
+    """`persistentVolumeClaimRetentionPolicy.whenScaled: Delete`."""
+    policy = _spec(sts).get("persistentVolumeClaimRetentionPolicy") or {}
+    return policy.get("whenScaled") == "Delete"
+
+
+def claim_names(sts: Obj, ordinal: int) -> list[str]:
+    """The names of the claims of `ordinal`, one per volumeClaimTemplate."""
+    return [claim_name(t, sts, ordinal) for t in _spec(sts).get("volumeClaimTemplates") or []
+            if _meta(t).get("name")]
+
+
 def new_statefulset_pod(sts: Obj, template: Obj, ordinal: int, revision: str,
                         owner_reference: Mapping[str, Any]) -> dict[str, Any]:
     """`newVersionedStatefulSetPod`: the pod of `ordinal` from `template` (the template of
-    `revision`), with its identity (`initIdentity`). Each volumeClaimTemplate becomes an
-    emptyDir volume of its name: kactors has no PersistentVolumeClaim kind, so the
-    template's volumeMounts of it still resolve."""
+    `revision`), with its identity (`initIdentity`) and its storage (`updateStorage`):
+    each volumeClaimTemplate becomes a `persistentVolumeClaim` volume of its name, of the
+    ordinal's claim, replacing a template volume of that name."""
     meta = _meta(sts)
     name = f"{meta['name']}-{ordinal}"
     pod = pod_from_template(template, name, meta.get("namespace", ""), owner_reference)
@@ -124,11 +178,13 @@ def new_statefulset_pod(sts: Obj, template: Obj, ordinal: int, revision: str,
     spec["hostname"] = name
     if _spec(sts).get("serviceName"):
         spec["subdomain"] = _spec(sts)["serviceName"]
-    volumes = [dict(v) for v in spec.get("volumes") or []]
-    for claim in _spec(sts).get("volumeClaimTemplates") or []:
-        claim_name = _meta(claim).get("name")
-        if claim_name and not any(v.get("name") == claim_name for v in volumes):
-            volumes.append({"name": claim_name, "emptyDir": {}})
+    templates = [t for t in _spec(sts).get("volumeClaimTemplates") or []
+                 if _meta(t).get("name")]
+    names = {_meta(t)["name"] for t in templates}
+    volumes = [dict(v) for v in spec.get("volumes") or [] if v.get("name") not in names]
+    for claim in templates:
+        volumes.append({"name": _meta(claim)["name"], "persistentVolumeClaim": {
+            "claimName": claim_name(claim, sts, ordinal)}})
     if volumes:
         spec["volumes"] = volumes
     return pod

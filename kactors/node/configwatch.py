@@ -37,7 +37,9 @@ __all__ = ["CONFIG_KINDS", "ObjectWatches"]
 
 #: the kinds of :func:`~kactors.apiserver.auth.pod_references` that are watched, and
 #: their resources
-CONFIG_KINDS = {"ConfigMap": "configmaps", "Secret": "secrets"}
+CONFIG_KINDS = {"ConfigMap": "configmaps", "Secret": "secrets",
+                # a pod's claims: it starts once they are Bound (kubelet's volume manager)
+                "PersistentVolumeClaim": "persistentvolumeclaims"}
 
 Ref = tuple[str, str, str]  # (kind, namespace, name)
 

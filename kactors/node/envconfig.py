@@ -10,6 +10,12 @@ Two different failures, as in Kubernetes:
   missing object leaves the whole pod ``ContainerCreating`` with ``FailedMount`` events
   (``MountVolume.SetUp failed for volume "cfg" : configmap "x" not found``).
 
+* **claims** (``persistentVolumeClaim`` volumes): the pod waits ``ContainerCreating``
+  until each claim is Bound, with a ``FailedMount`` event worded as the kubelet's volume
+  manager words it (``Unable to attach or mount volumes: unmounted volumes=[www],
+  unattached volumes=[www], failed to process volumes=[www]: error processing PVC
+  default/www-web-0: PVC is not bound``).
+
 ``optional: true`` references are skipped when missing. ``projected`` volumes are checked
 source by source, the service-account token included (the ``kube-api-access-*`` volume
 fails with ``configmap "kube-root-ca.crt" not found`` or ``failed to fetch token: ...``);
@@ -28,7 +34,8 @@ from typing import Any
 
 import attrs
 
-__all__ = ["ConfigLookup", "EnvResult", "check_volumes", "resolve_env"]
+__all__ = ["CLAIM_ERROR_PREFIX", "ConfigLookup", "EnvResult", "check_volumes", "claim_error",
+           "resolve_env"]
 
 #: ``lookup(kind, namespace, name)`` -> the object (``kind`` is ``"ConfigMap"`` or
 #: ``"Secret"``), or ``None`` when it does not exist.
@@ -152,6 +159,12 @@ def check_volumes(
         if not _is_map(volume):
             continue
         name = str(volume.get("name"))
+        claim = volume.get("persistentVolumeClaim")
+        if claim is not None and _is_map(claim):
+            error = claim_error(namespace, str(claim.get("claimName") or ""), lookup)
+            if error is not None:
+                errors.append((name, error))
+            continue
         error = _source_error(volume, namespace, lookup, "secretName")
         projected = volume.get("projected")
         if error is None and projected is not None and _is_map(projected):
@@ -168,6 +181,24 @@ def check_volumes(
         if error is not None:
             errors.append((name, error))
     return errors
+
+
+#: how the kubelet's volume manager words a claim it cannot use yet (``getPVCExtractPV``)
+CLAIM_ERROR_PREFIX = "error processing PVC "
+
+
+def claim_error(namespace: str, name: str, lookup: ConfigLookup) -> str | None:
+    """Why the claim ``namespace/name`` of a ``persistentVolumeClaim`` volume cannot be
+    mounted yet: missing, or not Bound (the pod waits, ContainerCreating)."""
+    claim = lookup("PersistentVolumeClaim", namespace, name)
+    where = f"{CLAIM_ERROR_PREFIX}{namespace}/{name}: "
+    if claim is None:
+        return f'{where}failed to fetch PVC from API server: persistentvolumeclaims "{name}" ' \
+               "not found"
+    status = claim.get("status")
+    if not _is_map(status) or status.get("phase") != "Bound":
+        return f"{where}PVC is not bound"
+    return None
 
 
 def _source_error(source: Mapping[str, Any], namespace: str, lookup: ConfigLookup,

@@ -45,7 +45,7 @@ from kactors.api.quantity import parse_quantity
 
 from .backoff import Backoff
 from .commands import apply_command
-from .envconfig import ConfigLookup, check_volumes, resolve_env
+from .envconfig import CLAIM_ERROR_PREFIX, ConfigLookup, check_volumes, resolve_env
 from .events import EventKind, RuntimeEvent, go_duration
 from .imageref import parse_image_ref
 from .images import ImageBehavior, ImageCatalog, LogSpec
@@ -592,7 +592,19 @@ class ContainerRuntime:
         account = record.spec.get("serviceAccountName") or "default"
         errors = check_volumes(volumes, record.namespace, record.lookup,
                                token_name=token_name(account, record.uid))
+        claims = [(volume, error) for volume, error in errors
+                  if error.startswith(CLAIM_ERROR_PREFIX)]
+        if claims:  # the volume manager's one message for all volumes it could not process
+            names = " ".join(volume for volume, _ in claims)
+            self._emit(
+                record, EventKind.MOUNT_FAILED,
+                f"Unable to attach or mount volumes: unmounted volumes=[{names}], unattached "
+                f"volumes=[{names}], failed to process volumes=[{names}]: {claims[0][1]}",
+                reason="FailedMount", type_="Warning",
+            )
         for volume, error in errors:
+            if error.startswith(CLAIM_ERROR_PREFIX):
+                continue
             self._emit(
                 record, EventKind.MOUNT_FAILED,
                 f'MountVolume.SetUp failed for volume "{volume}" : {error}',

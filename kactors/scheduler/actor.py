@@ -22,6 +22,7 @@ import trio
 
 from kactors.actors import Actor, ActorRef
 from kactors.actors.logging import log_enabled
+from kactors.api.storage import ANN_SELECTED_NODE, pod_claim_names
 from kactors.apiserver.objects import cluster_epoch, timestamp
 from kactors.client.client import ApiClient
 from kactors.client.errors import ApiError, Conflict, NotFound
@@ -38,9 +39,11 @@ from kactors.scheduler.events import (
     node_update_event,
 )
 from kactors.scheduler.explain import EXPLANATION_ANNOTATION, annotation_text, explain
+from kactors.scheduler.plugins.volumebinding import STORAGE_EVENT
 from kactors.scheduler.preemption import Preemption, may_preempt, select_victims
 from kactors.scheduler.queue import SchedulingQueue
 from kactors.scheduler.state import ClusterState
+from kactors.scheduler.volumes import STORAGE_KINDS
 
 SCHEDULER_NAME = "default-scheduler"
 CYCLES_PER_TURN = 64  # then yield to informer events (they may free or add capacity)
@@ -52,6 +55,8 @@ CYCLES_PER_TURN = 64  # then yield to informer events (they may free or add capa
 #: young GC collections and each of them was scanned again by every full collection
 #: (a third of the process's CPU time in bench/scheduler.py).
 MAX_BINDINGS_IN_FLIGHT = 128
+#: how long a pod's binding waits for its claims to be bound (``bindTimeoutSeconds``)
+VOLUME_BIND_TIMEOUT = 600.0
 
 
 @attrs.frozen
@@ -100,6 +105,9 @@ class Scheduler(Actor):
         self._idle_binders = 0
         #: pod key -> the preemption made for it, while its victims are going
         self.nominated: dict[str, Preemption] = {}
+        #: set (and replaced) on every claim, volume or class event: binders waiting for
+        #: a pod's claims to be bound look again
+        self._storage_changed = trio.Event()
 
     async def started(self) -> None:
         ctx = self.ctx
@@ -107,7 +115,7 @@ class Scheduler(Actor):
         self.client = ApiClient(ctx, self.options.apiserver, self.options.token)
         self.events = EventRecorder(self.client, SCHEDULER_NAME, ctx.now)
         self.explain_in_log = log_enabled(ctx.log, "debug")
-        for kind in ("nodes", "pods", "namespaces"):
+        for kind in ("nodes", "pods", "namespaces", *STORAGE_KINDS.values()):
             ref = ctx.spawn(lambda kind=kind: Informer(
                 self.options.apiserver, self.options.token, kind, Indexer()), name=kind,
                 mailbox_capacity=1_000_000)
@@ -144,6 +152,12 @@ class Scheduler(Actor):
             cluster_event = NODE_ADD if event.type == "add" else node_update_event(change)
             if cluster_event is not None:
                 self.queue.move_all_to_active_or_backoff(cluster_event, now)
+            return
+        if event.kind in STORAGE_KINDS:
+            self.state.volumes.observe(event.kind, obj, event.type == "delete")
+            self.queue.move_all_to_active_or_backoff(STORAGE_EVENT, now)
+            self._storage_changed.set()
+            self._storage_changed = trio.Event()
             return
         if event.kind == "Namespace":
             if event.type == "delete":
@@ -313,7 +327,14 @@ class Scheduler(Actor):
         key = f"{meta['namespace']}/{meta['name']}"
         error = None
         try:
-            await self.client.bind(pod, node, annotations)
+            claims = pod_claim_names(pod)
+            if claims:
+                try:
+                    error = await self._bind_volumes(pod, claims, node)
+                except ApiError as failure:  # a claim, not the pod, is gone: retry the pod
+                    error = f"binding volumes: {failure}"
+            if error is None:
+                await self.client.bind(pod, node, annotations)
         except (NotFound, Conflict) as failure:
             error = f"gone: {failure}"
         except (ApiError, Exception) as failure:  # the apiserver is unreachable: retry
@@ -321,6 +342,38 @@ class Scheduler(Actor):
         if error is None:  # here, not in _bound: the bound pod's watch event may come first
             self.events.emit(pod, "Normal", "Scheduled", f"Successfully assigned {key} to {node}")
         self.ctx.self.tell(_Bound(key, node, error))
+
+    async def _bind_volumes(self, pod: dict[str, Any], claims: tuple[str, ...],
+                            node: str) -> str | None:
+        """VolumeBinding's PreBind: annotate the pod's unbound (WaitForFirstConsumer)
+        claims with the chosen node (``volume.kubernetes.io/selected-node``: the PV
+        controller binds or provisions for that node), then wait until every claim is
+        Bound before the pod is bound, as kube-scheduler does (``bindTimeoutSeconds``,
+        600 s): a pod bound first would only wait on its node, and a failed provisioning
+        could not send it elsewhere. Returns an error text, or None."""
+        namespace = pod["metadata"]["namespace"]
+        cache = self.state.volumes
+        for name in claims:
+            claim = cache.claims.get(f"{namespace}/{name}") or {}
+            annotations = (claim.get("metadata") or {}).get("annotations") or {}
+            if (claim.get("spec") or {}).get("volumeName") or \
+                    annotations.get(ANN_SELECTED_NODE) == node:
+                continue
+            await self.client.patch("persistentvolumeclaims", name, {"metadata": {
+                "annotations": {ANN_SELECTED_NODE: node}}}, namespace)
+            self.ctx.log.info("volume.node_selected", claim=f"{namespace}/{name}", node=node,
+                              pod=f"{namespace}/{pod['metadata']['name']}")
+        deadline = self.ctx.now() + VOLUME_BIND_TIMEOUT
+        while True:
+            unbound = [name for name in claims if (cache.claims.get(f"{namespace}/{name}") or {})
+                       .get("status", {}).get("phase") != "Bound"]
+            if not unbound:
+                return None
+            remaining = deadline - self.ctx.now()
+            if remaining <= 0:
+                return "binding volumes: timed out waiting for the condition"
+            with trio.move_on_after(remaining):
+                await self._storage_changed.wait()
 
     def _bound(self, message: _Bound) -> None:
         now = self.ctx.now()

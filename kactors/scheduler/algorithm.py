@@ -69,6 +69,9 @@ class FitError:
     reason_counts: tuple[tuple[str, int], ...] = ()
     #: Filter plugins that rejected at least one node (decides which events retry the pod).
     unschedulable_plugins: tuple[str, ...] = ()
+    #: a PreFilter's rejection of the whole pod (``Diagnosis.PreFilterMsg``): said instead
+    #: of per-node reasons
+    prefilter_message: str = ""
 
     @property
     def message(self) -> str:
@@ -76,6 +79,8 @@ class FitError:
         if self.num_all_nodes == 0:
             return NO_NODES_AVAILABLE
         message = f"0/{self.num_all_nodes} nodes are available:"
+        if self.prefilter_message:
+            return f"{message} {self.prefilter_message}."
         if self.reason_counts:
             message += " " + ", ".join(f"{n} {reason}" for reason, n in self.reason_counts) + "."
         return message
@@ -188,6 +193,11 @@ def schedule(
     table = _table_for(info, state, config)
     context = table.context
     assert context is not None
+    if context.rejection is not None:  # a PreFilter said no for every node at once
+        plugin, message = context.rejection
+        error = FitError(size, unschedulable_plugins=(plugin,), prefilter_message=message)
+        return ScheduleResult(info.key, None, error, size, 0, 0, Window(
+            filters=context.filter_names, skipped_filters=context.skipped_filters))
     wanted = num_feasible_nodes_to_find(size, config.percentage_of_nodes_to_score)
     if not config.weights:
         wanted = 1  # nothing to compare: the first feasible node will do

@@ -57,6 +57,8 @@ class EventResource(enum.Enum):
 
     NODE = "Node"
     ASSIGNED_POD = "AssignedPod"
+    #: claims, volumes and storage classes (VolumeBinding's inputs)
+    STORAGE = "Storage"
     WILDCARD = "*"
 
 

@@ -18,6 +18,7 @@ import attrs
 from .config import SchedulerConfig
 from .nodeinfo import NodeInfo
 from .plugins import FILTER_PLUGINS, MAX_NODE_SCORE, SCORE_PLUGINS, SKIP, Normalize, Reasons
+from .plugins.volumebinding import Rejection
 from .podinfo import PodInfo
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class PodContext:
     _calls: tuple[tuple[Callable[[PodInfo, NodeInfo, Any], int], Any], ...] = attrs.field(
         init=False
     )
+    #: A PreFilter that rejected the pod outright: (plugin, message) (``PreFilterMsg``)
+    rejection: tuple[str, str] | None = attrs.field(default=None, kw_only=True)
     #: What every cycle's `Window` reports about the plugins, built once per context.
     filter_names: tuple[str, ...] = attrs.field(init=False)
     score_summary: tuple[tuple[str, int, Normalize], ...] = attrs.field(init=False)
@@ -104,11 +107,14 @@ def build_context(pod: PodInfo, state: ClusterState, config: SchedulerConfig) ->
     """Run PreFilter and PreScore for ``pod`` against ``state``."""
     filters = []
     skipped = []
+    rejection = None
     for name in config.filters:
         plugin = FILTER_PLUGINS[name]
         data = plugin.prefilter(pod, state)
         if data is SKIP:
             skipped.append(name)
+        elif isinstance(data, Rejection):
+            rejection = (name, data.message)
         else:
             filters.append((name, plugin.filter, data))
     scores = []
@@ -123,5 +129,6 @@ def build_context(pod: PodInfo, state: ClusterState, config: SchedulerConfig) ->
         scores[i].weight * normalize_score(scores[i].normalize, 0, 0) for i in normalized
     )
     return PodContext(
-        pod, tuple(filters), tuple(skipped), tuple(scores), fixed, normalized, constant
+        pod, tuple(filters), tuple(skipped), tuple(scores), fixed, normalized, constant,
+        rejection=rejection,
     )

@@ -8,7 +8,8 @@ result is shared (frozen) by the queue, the algorithm and the cluster state.
 the same requests, tolerations, ports, node name and node affinity. Pods of one
 ReplicaSet share it, which lets the algorithm reuse per-node verdicts between them (see
 ``table.py``). Pods with required inter-pod (anti-)affinity have no signature: their
-verdict on one node depends on pods on *other* nodes of the same topology domain.
+verdict on one node depends on pods on *other* nodes of the same topology domain; nor do
+pods with PersistentVolumeClaims: theirs depends on their own claims' volumes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 import attrs
+
+from kactors.api.storage import pod_claim_names
 
 from ._util import as_list, as_map, get_map
 from .nodeselector import (
@@ -96,6 +99,9 @@ class PodInfo:
     affinity_terms: tuple[AffinityTerm, ...]
     anti_affinity_terms: tuple[AffinityTerm, ...]
     signature: Signature | None = attrs.field(repr=False)
+    #: the claims of its ``persistentVolumeClaim`` volumes (VolumeBinding); a pod with
+    #: claims has no signature: its verdicts depend on its own claims' volumes
+    claims: tuple[str, ...] = ()
 
 
 #: PodInfo's fields in ``__init__`` order, and one C call that reads them all
@@ -201,7 +207,8 @@ def new_pod_info(pod: Mapping[str, Any]) -> PodInfo:
         required = spec_required_node_affinity(spec, affinity)
         preferred = affinity_terms = anti_affinity_terms = ()
     signature = None
-    if not affinity_terms and not anti_affinity_terms:
+    claims = pod_claim_names(pod) if spec.get("volumes") else ()
+    if not affinity_terms and not anti_affinity_terms and not claims:
         signature = _signature(
             requests,
             non_zero_cpu,
@@ -230,4 +237,5 @@ def new_pod_info(pod: Mapping[str, Any]) -> PodInfo:
         affinity_terms=affinity_terms,
         anti_affinity_terms=anti_affinity_terms,
         signature=signature,
+        claims=claims,
     )

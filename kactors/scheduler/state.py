@@ -27,6 +27,7 @@ import attrs
 from ._util import get_map
 from .nodeinfo import NodeChange, NodeInfo
 from .podinfo import PodInfo, bound_pod_info, evolve_pod_info, new_pod_info, pod_key
+from .volumes import VolumeCache
 
 __all__ = ["ClusterState"]
 
@@ -117,6 +118,8 @@ class ClusterState:
     next_start_index: int = attrs.field(init=False, default=0)
     #: Cached verdicts by pod signature (managed by the algorithm), least recently used first.
     score_tables: OrderedDict[Any, Any] = attrs.field(init=False, factory=OrderedDict)
+    #: Claims, volumes and classes (VolumeBinding), as the scheduler's informers have them.
+    volumes: VolumeCache = attrs.field(init=False, factory=VolumeCache)
 
     # -- nodes -------------------------------------------------------------------------------
 

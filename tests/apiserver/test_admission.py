@@ -282,4 +282,4 @@ def test_the_resources_whose_writes_security_and_admission_keep_track_of() -> No
     assert observed == [["clusterrolebindings", "clusterroles", "pods", "rolebindings",
                          "roles", "serviceaccounts"],
                         ["limitranges", "namespaces", "pods", "priorityclasses",
-                         "resourcequotas", "services"]]
+                         "resourcequotas", "services", "storageclasses"]]

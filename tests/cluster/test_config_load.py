@@ -563,14 +563,14 @@ def test_controllers_scheduler_and_log_errors() -> None:
         '"endpointslicemirroring", "namespace", "garbagecollector", '
         '"serviceaccount", "serviceaccount-token", "root-ca-cert-publisher", "job", '
         '"ttl-after-finished", "daemonset", "statefulset", "nodelifecycle", "disruption", '
-        '"cronjob", "resourcequota")',
+        '"cronjob", "resourcequota", "persistentvolume-binder")',
         'cluster.toml:2: controllers.enabled[2]: duplicate controller "deployment"',
         "cluster.toml:4: controllers.workers.deployment: must be at least 1, got 0",
         "cluster.toml:5: controllers.workers: unknown key 'hpa' (expected one of: "
         "deployment, replicaset, endpoints, endpointslice, endpointslicemirroring, namespace, "
         "garbagecollector, serviceaccount, serviceaccount-token, root-ca-cert-publisher, job, "
         "ttl-after-finished, daemonset, statefulset, nodelifecycle, disruption, cronjob, "
-        "resourcequota)",
+        "resourcequota, persistentvolume-binder)",
         "cluster.toml:7: scheduler.percentage_of_nodes_to_score: must be between 0 and 100, "
         "got 101",
         "cluster.toml:9: scheduler.weights.NodeResourcesFit: must be at least 0, got -1",

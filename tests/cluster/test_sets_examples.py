@@ -48,7 +48,9 @@ def test_the_statefulset_example_comes_up_in_order_and_keeps_identities() -> Non
     assert created[0][1] < created[1][1] < created[2][1]
     messages = [r["message"] for r in records if r["event"] == "event.recorded"
                 and r["object"] == "StatefulSet/default/web"]
-    assert messages[0] == "create Pod web-0 in StatefulSet web successful"
+    # the ordinal's claim from the volumeClaimTemplate first, then its pod
+    assert messages[:2] == ["create Claim www-web-0 Pod web-0 in StatefulSet web success",
+                            "create Pod web-0 in StatefulSet web successful"]
     # t=20: web-1 deleted and created again under its name
     assert [pod for pod, ts in created if 20 <= ts < 30] == ["web-1"]
     # t=30: scale to 5, in order; t=45: down to 2, highest ordinal first

@@ -67,7 +67,8 @@ def test_a_new_pod_has_the_identity_of_its_ordinal() -> None:
     assert new["metadata"]["labels"] == {"app": "nginx", POD_NAME_LABEL: "web-2",
                                          POD_INDEX_LABEL: "2", REVISION_LABEL: NEW}
     assert (new["spec"]["hostname"], new["spec"]["subdomain"]) == ("web-2", "nginx")
-    assert new["spec"]["volumes"] == [{"name": "www", "emptyDir": {}}]
+    assert new["spec"]["volumes"] == [{"name": "www", "persistentVolumeClaim": {
+        "claimName": "www-web-2"}}]
     assert identity_matches(set_, new)
     new["metadata"]["labels"][POD_NAME_LABEL] = "web-7"
     assert not identity_matches(set_, new)

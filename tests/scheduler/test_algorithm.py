@@ -238,6 +238,7 @@ def test_explanation_counts_rejections_and_details_nodes() -> None:
             "NodeName": "skipped",
             "NodeAffinity": "skipped",
             "NodePorts": "skipped",
+            "VolumeBinding": "skipped",
             "InterPodAffinity": "skipped",
         },
     }

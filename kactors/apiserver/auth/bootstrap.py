@@ -277,6 +277,15 @@ def _scheduler_rules() -> list[dict]:
     ]
 
 
+def _volume_scheduler_rules() -> list[dict]:
+    """``system:volume-scheduler``: the scheduler's VolumeBinding plugin reads volumes and
+    classes and writes the selected node onto claims."""
+    return [
+        _rule([""], ["persistentvolumes", "persistentvolumeclaims"], ["patch", "update", *READ]),
+        _rule(["storage.k8s.io"], ["storageclasses"], READ),
+    ]
+
+
 def _node_proxier_rules() -> list[dict]:
     return [
         # the service and endpoint listers kube-proxy builds its rules from
@@ -364,6 +373,7 @@ def bootstrap_cluster_roles() -> list[dict[str, Any]]:
         ),
         _cluster_role("system:node", [{k: list(v) for k, v in r.items()} for r in NODE_RULES]),
         _cluster_role("system:kube-scheduler", _scheduler_rules()),
+        _cluster_role("system:volume-scheduler", _volume_scheduler_rules()),
         _cluster_role("system:node-proxier", _node_proxier_rules()),
         _cluster_role("system:kube-controller-manager", _controller_manager_rules()),
         _cluster_role(
@@ -390,6 +400,7 @@ def bootstrap_cluster_role_bindings() -> list[dict[str, Any]]:
         ),
         _binding("system:node", []),
         _binding("system:kube-scheduler", [_user(KUBE_SCHEDULER)]),
+        _binding("system:volume-scheduler", [_user(KUBE_SCHEDULER)]),
         _binding("system:node-proxier", [_user(KUBE_PROXY)]),
         _binding("system:kube-controller-manager", [_user(KUBE_CONTROLLER_MANAGER)]),
         _binding("system:metrics-server", [{"kind": "ServiceAccount",

@@ -22,8 +22,8 @@ What a node may do:
 * **pods**: get/list/watch; update/patch ``pods/status``, delete, and create
   ``pods/eviction`` only for pods bound to it. Mirror-pod creation is not supported (it
   needs the pod body, which authorization does not see);
-* **secrets, configmaps**: get/list/watch of a *named* object in a namespace, only if a
-  pod bound to the node references it (list/watch need a ``metadata.name`` field selector,
+* **secrets, configmaps, persistentvolumeclaims**: get/list/watch of a *named* object in
+  a namespace, only if a pod bound to the node references it (list/watch need a ``metadata.name`` field selector,
   which the apiserver turns into ``name``);
 * **leases** (``coordination.k8s.io``) in ``kube-node-lease``: get, create, update, patch,
   delete of the lease named after the node (its heartbeat);
@@ -66,8 +66,8 @@ NODE_LEASE_NAMESPACE = "kube-node-lease"
 
 #: ``pod_node(namespace, name)``: the node the pod is bound to, or ``None``.
 PodNodeLookup = Callable[[str, str], "str | None"]
-#: ``pod_refs(node)``: ``{(kind, namespace, name)}`` of Secrets/ConfigMaps/ServiceAccounts
-#: its pods use.
+#: ``pod_refs(node)``: ``{(kind, namespace, name)}`` of Secrets/ConfigMaps/claims/
+#: ServiceAccounts its pods use.
 PodRefsLookup = Callable[[str], Collection[tuple[str, str, str]]]
 
 _READ = ["get", "list", "watch"]
@@ -169,6 +169,8 @@ class NodeAuthorizer:
                     return self._read_referenced(node, "Secret", attrs)
                 if attrs.resource == "configmaps":
                     return self._read_referenced(node, "ConfigMap", attrs)
+                if attrs.resource == "persistentvolumeclaims":
+                    return self._read_referenced(node, "PersistentVolumeClaim", attrs)
                 if attrs.resource == "nodes":
                     return self._node(node, attrs)
                 if attrs.resource == "pods":
@@ -282,10 +284,11 @@ def _name_at(item: object, *path: str) -> str:
 
 
 def pod_references(pod: Mapping[str, Any]) -> frozenset[tuple[str, str, str]]:
-    """The Secrets, ConfigMaps and ServiceAccount a pod uses, as ``(kind, namespace, name)``.
+    """The Secrets, ConfigMaps, PersistentVolumeClaims and ServiceAccount a pod uses, as
+    ``(kind, namespace, name)``.
 
-    Like Kubernetes' node graph populator: image pull secrets; ``secret``, ``configMap``
-    and ``projected`` volumes; ``env[].valueFrom`` key references and ``envFrom`` of
+    Like Kubernetes' node graph populator: image pull secrets; ``secret``, ``configMap``,
+    ``persistentVolumeClaim`` and ``projected`` volumes; ``env[].valueFrom`` key references and ``envFrom`` of
     every init, regular and ephemeral container; ``serviceAccountName``. All live in the
     pod's namespace.
     """
@@ -298,11 +301,14 @@ def pod_references(pod: Mapping[str, Any]) -> frozenset[tuple[str, str, str]]:
     # is bound (or rebound) asks, and the kubelet asks for each pod it runs
     secrets: list[str] = [_name_at(item, "name") for item in _items(spec.get("imagePullSecrets"))]
     configmaps: list[str] = []
+    claims: list[str] = []
     for volume in _items(spec.get("volumes")):
         if not (volume.__class__ is dict or isinstance(volume, Mapping)):
             continue
         secrets.append(_name_at(volume, "secret", "secretName"))
         configmaps.append(_name_at(volume, "configMap", "name"))
+        if "persistentVolumeClaim" in volume:
+            claims.append(_name_at(volume, "persistentVolumeClaim", "claimName"))
         projected = volume.get("projected")
         if projected.__class__ is dict or isinstance(projected, Mapping):
             for source in _items(projected.get("sources")):
@@ -321,6 +327,7 @@ def pod_references(pod: Mapping[str, Any]) -> frozenset[tuple[str, str, str]]:
     account = spec.get("serviceAccountName")
     refs = {("Secret", namespace, name) for name in secrets if name}
     refs.update(("ConfigMap", namespace, name) for name in configmaps if name)
+    refs.update(("PersistentVolumeClaim", namespace, name) for name in claims if name)
     if isinstance(account, str) and account:
         refs.add(("ServiceAccount", namespace, account))
     return frozenset(refs)

@@ -26,12 +26,13 @@ COORDINATION = "io.k8s.api.coordination.v1"
 DISCOVERY = "io.k8s.api.discovery.v1"
 AUTHORIZATION = "io.k8s.api.authorization.v1"
 APIEXTENSIONS = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"
+STORAGE = "io.k8s.api.storage.v1"
 
 #: the definition package of each built-in API group
 GROUP_PACKAGES = {
     "": CORE, "apps": APPS, "batch": BATCH, "rbac.authorization.k8s.io": RBAC,
     "coordination.k8s.io": COORDINATION, "authorization.k8s.io": AUTHORIZATION,
-    "discovery.k8s.io": DISCOVERY,
+    "discovery.k8s.io": DISCOVERY, "storage.k8s.io": STORAGE,
     "apiextensions.k8s.io": APIEXTENSIONS,
 }
 
@@ -862,6 +863,119 @@ TYPES: dict[str, tuple[str, str, Fields]] = {
                       "node by a scheduler.", {
         "target": "ObjectReference! The target object that you want to bind to the standard "
                   "object.",
+    }),
+    # -- storage -------------------------------------------------------------------------------
+    "PersistentVolumeClaim": (CORE, "PersistentVolumeClaim is a user's request for and claim "
+                                    "to a persistent volume.", {
+        "spec": "PersistentVolumeClaimSpec spec defines the desired characteristics of a "
+                "volume requested by a pod author.",
+        "status": "PersistentVolumeClaimStatus status represents the current information/"
+                  "status of a persistent volume claim. Read-only.",
+    }),
+    "PersistentVolumeClaimSpec": (CORE, "PersistentVolumeClaimSpec describes the common "
+                                        "attributes of storage devices.", {
+        "accessModes": "[string] accessModes contains the desired access modes the volume "
+                       "should have.",
+        "dataSource": "object dataSource field can be used to specify an existing "
+                      "VolumeSnapshot or PersistentVolumeClaim.",
+        "dataSourceRef": "object dataSourceRef specifies the object from which to populate "
+                         "the volume with data.",
+        "resources": "VolumeResourceRequirements resources represents the minimum resources "
+                     "the volume should have.",
+        "selector": "LabelSelector selector is a label query over volumes to consider for "
+                    "binding.",
+        "storageClassName": "string storageClassName is the name of the StorageClass "
+                            "required by the claim.",
+        "volumeAttributesClassName": "string volumeAttributesClassName may be used to set the "
+                                     "VolumeAttributesClass used by this claim.",
+        "volumeMode": "string volumeMode defines what type of volume is required by the "
+                      "claim (Block or Filesystem).",
+        "volumeName": "string volumeName is the binding reference to the PersistentVolume "
+                      "backing this claim.",
+    }),
+    "VolumeResourceRequirements": (CORE, "VolumeResourceRequirements describes the storage "
+                                         "resource requirements for a volume.", {
+        "limits": "{Quantity} Limits describes the maximum amount of compute resources "
+                  "allowed.",
+        "requests": "{Quantity} Requests describes the minimum amount of compute resources "
+                    "required.",
+    }),
+    "PersistentVolumeClaimStatus": (CORE, "PersistentVolumeClaimStatus is the current status "
+                                          "of a persistent volume claim.", {
+        "accessModes": "[string] accessModes contains the actual access modes the volume "
+                       "backing the PVC has.",
+        "allocatedResourceStatuses": "{string} allocatedResourceStatuses stores status of "
+                                     "resource being resized for the given PVC.",
+        "allocatedResources": "{Quantity} allocatedResources tracks the resources allocated "
+                              "to a PVC including its capacity.",
+        "capacity": "{Quantity} capacity represents the actual resources of the underlying "
+                    "volume.",
+        "conditions": "[object] conditions is the current Condition of persistent volume "
+                      "claim.",
+        "currentVolumeAttributesClassName": "string the current name of the "
+                                            "VolumeAttributesClass the PVC is using.",
+        "modifyVolumeStatus": "object the status of a ControllerModifyVolume operation.",
+        "phase": "string phase represents the current phase of PersistentVolumeClaim "
+                 "(Pending, Bound, Lost).",
+    }),
+    "PersistentVolume": (CORE, "PersistentVolume (PV) is a storage resource provisioned by "
+                               "an administrator.", {
+        "spec": "PersistentVolumeSpec spec defines a specification of a persistent volume "
+                "owned by the cluster.",
+        "status": "PersistentVolumeStatus status represents the current information/status "
+                  "for the persistent volume. Read-only.",
+    }),
+    "PersistentVolumeSpec": (CORE, "PersistentVolumeSpec is the specification of a "
+                                   "persistent volume.", {
+        **{source: "object A volume source of this kind." for source in (
+            "awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "csi", "fc",
+            "flexVolume", "flocker", "gcePersistentDisk", "glusterfs", "hostPath", "iscsi",
+            "local", "nfs", "photonPersistentDisk", "portworxVolume", "quobyte", "rbd",
+            "scaleIO", "storageos", "vsphereVolume")},
+        "accessModes": "[string] accessModes contains all ways the volume can be mounted.",
+        "capacity": "{Quantity} capacity is the description of the persistent volume's "
+                    "resources and capacity.",
+        "claimRef": "ObjectReference claimRef is part of a bi-directional binding between "
+                    "PersistentVolume and PersistentVolumeClaim.",
+        "mountOptions": "[string] mountOptions is the list of mount options.",
+        "nodeAffinity": "object nodeAffinity defines constraints that limit what nodes this "
+                        "volume can be accessed from.",
+        "persistentVolumeReclaimPolicy": "string persistentVolumeReclaimPolicy defines what "
+                                         "happens to a persistent volume when released from "
+                                         "its claim (Retain, Delete, Recycle).",
+        "storageClassName": "string storageClassName is the name of StorageClass to which "
+                            "this persistent volume belongs.",
+        "volumeAttributesClassName": "string Name of VolumeAttributesClass to which this "
+                                     "persistent volume belongs.",
+        "volumeMode": "string volumeMode defines if a volume is intended to be used with a "
+                      "formatted filesystem or to remain in raw block state.",
+    }),
+    "PersistentVolumeStatus": (CORE, "PersistentVolumeStatus is the current status of a "
+                                     "persistent volume.", {
+        "lastPhaseTransitionTime": "Time the time the phase transitioned from one to another.",
+        "message": "string a human-readable message indicating details about why the volume "
+                   "is in this state.",
+        "phase": "string phase indicates if a volume is available, bound to a claim, or "
+                 "released by a claim.",
+        "reason": "string a brief CamelCase string that describes any failure.",
+    }),
+    "StorageClass": (STORAGE, "StorageClass describes the parameters for a class of storage "
+                              "for which PersistentVolumes can be dynamically provisioned.", {
+        "allowVolumeExpansion": "boolean allowVolumeExpansion shows whether the storage class "
+                                "allows volume expand.",
+        "allowedTopologies": "[object] allowedTopologies restrict the node topologies where "
+                             "volumes can be dynamically provisioned.",
+        "mountOptions": "[string] mountOptions controls the mountOptions for dynamically "
+                        "provisioned PersistentVolumes of this storage class.",
+        "parameters": "{string} parameters holds the parameters for the provisioner that "
+                      "should create volumes of this storage class.",
+        "provisioner": "string! provisioner indicates the type of the provisioner.",
+        "reclaimPolicy": "string reclaimPolicy controls the reclaimPolicy for dynamically "
+                         "provisioned PersistentVolumes of this storage class (Delete or "
+                         "Retain).",
+        "volumeBindingMode": "string volumeBindingMode indicates how PersistentVolumeClaims "
+                             "should be provisioned and bound (Immediate or "
+                             "WaitForFirstConsumer).",
     }),
     # -- coordination, rbac -------------------------------------------------------------------
     "Lease": (COORDINATION, "Lease defines a lease concept.", {

@@ -21,7 +21,8 @@ Covered with their fields (for ``explain`` and :func:`unknown_fields`): ObjectMe
 LabelSelector, Pod (PodSpec, Container, ports, env, resources, probes, volume mounts,
 tolerations, PodStatus and container states), Deployment, ReplicaSet, StatefulSet,
 DaemonSet, ControllerRevision, Job, Service, Endpoints, ConfigMap, Secret, ServiceAccount,
-Namespace, Node, Event, Binding, Lease, Roles and bindings, access reviews. Rarely used sub-objects
+Namespace, Node, Event, Binding, Lease, Roles and bindings, access reviews,
+PersistentVolume, PersistentVolumeClaim, StorageClass. Rarely used sub-objects
 (affinity, securityContext, volume sources, lifecycle hooks...) are open objects
 (``x-kubernetes-preserve-unknown-fields``): accepted as they are, not explained deeper.
 Custom resources use their CRD's ``openAPIV3Schema``; any other kind an open object.

@@ -760,6 +760,106 @@ def _print_priority_class(obj: Obj, now: datetime.datetime) -> list[Cell]:
             _str(obj.get("preemptionPolicy"))]
 
 
+# -- storage: printPersistentVolume[Claim], printStorageClass ----------------------------------
+
+_ACCESS_MODE_SHORT = (("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"),
+                      ("ReadWriteMany", "RWX"), ("ReadWriteOncePod", "RWOP"))
+_VAC_COL = _col("VolumeAttributesClass", "VolumeAttributesClass of the volume")
+_VOLUME_MODE_COL = _col("VolumeMode", "The volume mode", priority=1)
+
+
+def _access_modes(modes: Any) -> str:
+    """``GetAccessModesAsString``: short names, always in this order."""
+    given = _list(modes)
+    return ",".join(short for mode, short in _ACCESS_MODE_SHORT if mode in given)
+
+
+def _storage_phase(obj: Obj) -> str:
+    return "Terminating" if _m(obj, "metadata", "deletionTimestamp") else \
+        _str(_m(obj, "status", "phase"))
+
+
+def _volume_attributes_class(obj: Obj) -> str:
+    value = _m(obj, "spec", "volumeAttributesClassName")
+    return value if isinstance(value, str) else "<unset>"
+
+
+def _volume_mode(obj: Obj) -> str:
+    value = _m(obj, "spec", "volumeMode")
+    return value if isinstance(value, str) else "<unset>"
+
+
+def _quantity_text(value: Any) -> str:
+    try:
+        return str(parse_quantity(value)) if value is not None else "0"
+    except (QuantityError, TypeError):
+        return _str(value)
+
+
+_PV_COLUMNS = (
+    _NAME, _col("Capacity", "The capacity of the volume"),
+    _col("Access Modes", "The access modes of the volume"),
+    _col("Reclaim Policy", "What happens to the volume when its claim is released"),
+    _col("Status", "The phase of the volume"),
+    _col("Claim", "The claim bound to the volume"),
+    _col("StorageClass", "The class of the volume"), _VAC_COL,
+    _col("Reason", "Why the volume is in its phase"), _AGE, _VOLUME_MODE_COL,
+)
+
+
+def _print_persistent_volume(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    ref = _m(obj, "spec", "claimRef")
+    claim = f"{_str(ref.get('namespace'))}/{_str(ref.get('name'))}" \
+        if isinstance(ref, Mapping) else ""
+    return [_name(obj), _quantity_text(_m(obj, "spec", "capacity", "storage")),
+            _access_modes(_m(obj, "spec", "accessModes")),
+            _str(_m(obj, "spec", "persistentVolumeReclaimPolicy")), _storage_phase(obj), claim,
+            _str(_m(obj, "spec", "storageClassName")), _volume_attributes_class(obj),
+            _str(_m(obj, "status", "reason")), _age(obj, now), _volume_mode(obj)]
+
+
+_PVC_COLUMNS = (
+    _NAME, _col("Status", "The phase of the claim"),
+    _col("Volume", "The volume bound to the claim"),
+    _col("Capacity", "The capacity of the bound volume"),
+    _col("Access Modes", "The access modes of the bound volume"),
+    _col("StorageClass", "The class of the claim"), _VAC_COL, _AGE, _VOLUME_MODE_COL,
+)
+
+
+def _print_persistent_volume_claim(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    """Capacity and access modes are the bound volume's (empty until bound)."""
+    volume = _str(_m(obj, "spec", "volumeName"))
+    capacity = modes = ""
+    if volume:
+        capacity = _quantity_text(_m(obj, "status", "capacity", "storage"))
+        modes = _access_modes(_m(obj, "status", "accessModes"))
+    return [_name(obj), _storage_phase(obj), volume, capacity, modes,
+            _str(_m(obj, "spec", "storageClassName")), _volume_attributes_class(obj),
+            _age(obj, now), _volume_mode(obj)]
+
+
+_STORAGE_CLASS_COLUMNS = (
+    _NAME, _col("Provisioner", "Indicates the type of the provisioner."),
+    _col("ReclaimPolicy", "Indicates the type of the reclaim policy."),
+    _col("VolumeBindingMode", "Indicates the mode of volume binding."),
+    _col("AllowVolumeExpansion", "Indicates whether the storage class allows volume "
+                                 "expansion.", kind="boolean"),
+    _AGE,
+)
+
+
+def _print_storage_class(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    """``printStorageClass``: the default class's name says ``(default)``."""
+    name = _name(obj)
+    if _m(obj, "metadata", "annotations", "storageclass.kubernetes.io/is-default-class") \
+            == "true":
+        name += " (default)"
+    return [name, _str(obj.get("provisioner")), _str(obj.get("reclaimPolicy") or "Delete"),
+            _str(obj.get("volumeBindingMode") or "Immediate"),
+            obj.get("allowVolumeExpansion") is True, _age(obj, now)]
+
+
 _CONTROLLER_REVISION_COLUMNS = (
     _NAME, _col("Controller", "Controller of the object"),
     _col("Revision", "Revision indicates the revision of the state represented by Data."),
@@ -910,6 +1010,9 @@ _PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
     ("policy", "PodDisruptionBudget"): (_PDB_COLUMNS, _print_pdb),
     ("", "ResourceQuota"): (_QUOTA_COLUMNS, _print_quota),
     ("scheduling.k8s.io", "PriorityClass"): (_PRIORITY_CLASS_COLUMNS, _print_priority_class),
+    ("", "PersistentVolume"): (_PV_COLUMNS, _print_persistent_volume),
+    ("", "PersistentVolumeClaim"): (_PVC_COLUMNS, _print_persistent_volume_claim),
+    ("storage.k8s.io", "StorageClass"): (_STORAGE_CLASS_COLUMNS, _print_storage_class),
     ("rbac.authorization.k8s.io", "RoleBinding"): (_BINDING_COLUMNS, _print_binding),
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): (_BINDING_COLUMNS, _print_binding),
 }

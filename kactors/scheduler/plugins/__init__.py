@@ -19,6 +19,7 @@ from .nodeports import node_ports
 from .noderesources import balanced_allocation_score, fit_filter, node_resources_fit_score
 from .nodeunschedulable import node_unschedulable
 from .tainttoleration import taint_toleration_filter, taint_toleration_score
+from .volumebinding import volume_binding
 
 __all__ = [
     "DEFAULT_FILTERS",
@@ -44,6 +45,7 @@ FILTER_PLUGINS: Mapping[str, FilterPlugin] = MappingProxyType(
             node_affinity_filter,
             node_ports,
             fit_filter,
+            volume_binding,
             inter_pod_affinity,
         )
     }

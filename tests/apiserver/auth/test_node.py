@@ -19,7 +19,8 @@ from kactors.apiserver.auth.authn import with_authenticated_group
 N1 = with_authenticated_group(node_user("n1"))
 BOUND = {("default", "web-1"): "n1", ("default", "web-2"): "n2"}
 REFS = {
-    "n1": {("Secret", "default", "db-password"), ("ConfigMap", "default", "web-config")},
+    "n1": {("Secret", "default", "db-password"), ("ConfigMap", "default", "web-config"),
+           ("PersistentVolumeClaim", "default", "www-web-1")},
     "n2": {("Secret", "default", "other-secret")},
 }
 
@@ -208,6 +209,14 @@ def core(verb: str, resource: str, **kw: str) -> Attributes:
             True,
             "",
         ),
+        # claims: named reads of those its pods use (the kubelet waits for them to bind)
+        (core("get", "persistentvolumeclaims", namespace="default", name="www-web-1"), True, ""),
+        (core("watch", "persistentvolumeclaims", namespace="default", name="www-web-1"), True,
+         ""),
+        (core("get", "persistentvolumeclaims", namespace="default", name="www-web-2"), False,
+         "no relationship found between node 'n1' and this object"),
+        (core("update", "persistentvolumeclaims", namespace="default", name="www-web-1"),
+         False, "can only read resources of this type"),
         (core("delete", "services", namespace="default", name="web"), False, ""),
         (core("get", "deployments", api_group="apps", namespace="default"), False, ""),
         (core("get", "leases", namespace="kube-node-lease", name="n1"), False, ""),  # core group
@@ -272,6 +281,7 @@ def test_pod_references() -> None:
                     },
                 },
                 {"name": "d", "emptyDir": {}},
+                {"name": "e", "persistentVolumeClaim": {"claimName": "data"}},
             ],
             "initContainers": [
                 {"name": "init", "envFrom": [{"configMapRef": {"name": "init-env"}}]}
@@ -296,7 +306,8 @@ def test_pod_references() -> None:
     assert pod_references(pod) == {
         ("Secret", "shop", name)
         for name in ("registry", "tls", "projected-secret", "db", "env-secret", "debug-secret")
-    } | {("ConfigMap", "shop", name) for name in ("nginx-conf", "projected-cm", "init-env", "cm")}
+    } | {("ConfigMap", "shop", name) for name in ("nginx-conf", "projected-cm", "init-env", "cm")
+         } | {("PersistentVolumeClaim", "shop", "data")}
     assert pod_references({"metadata": {"name": "x"}}) == frozenset()
     assert pod_references({"spec": {"volumes": "junk", "containers": [None, {"env": 3}]}}) == (
         frozenset()
