@@ -30,6 +30,7 @@ from kactors.api.schema import (
 from kactors.api.validation import go_quote
 from kactors.apiserver.auth import node_name_of
 from kactors.apiserver.config import ApiServerConfig
+from kactors.apiserver.ingressclass import admit_ingress_class
 from kactors.apiserver.limitranger import apply_limit_ranges, limit_violations
 from kactors.apiserver.objects import Obj, generated_name
 from kactors.apiserver.priority import admit_priority
@@ -39,7 +40,7 @@ from kactors.apiserver.watchcache import WatchCache
 
 #: the resources whose objects admission keeps track of (see `Admission.observe`)
 _OBSERVED = frozenset({"namespaces", "services", "limitranges", "resourcequotas", "pods",
-                       "priorityclasses"})
+                       "priorityclasses", "ingressclasses"})
 #: objects the namespace lifecycle check never blocks (the namespace itself, events of it)
 _LIFECYCLE_EXEMPT = {("", "Namespace"), ("", "Event"), ("authorization.k8s.io", "SubjectAccessReview")}
 
@@ -65,6 +66,8 @@ class Admission:
         self.limit_ranges: dict[str, dict[str, Obj]] = {}
         #: name -> PriorityClass, as the watch cache has them
         self.priority_classes: dict[str, Obj] = {}
+        #: name -> IngressClass, as the watch cache has them
+        self.ingress_classes: dict[str, Obj] = {}
         #: namespace -> name -> ResourceQuota, as the watch cache has them
         self.quotas: dict[str, dict[str, Obj]] = {}
         #: pods admitted under a quota and not in the watch cache yet ("ns/name" -> pod):
@@ -114,13 +117,15 @@ class Admission:
                 kept.pop(name, None)
             else:
                 kept[name] = obj
-        elif resource == "priorityclasses":
+        elif resource in ("priorityclasses", "ingressclasses"):
             target = obj or prev
             assert target is not None
+            classes = self.priority_classes if resource == "priorityclasses" else \
+                self.ingress_classes
             if obj is None:
-                self.priority_classes.pop(target["metadata"]["name"], None)
+                classes.pop(target["metadata"]["name"], None)
             else:
-                self.priority_classes[obj["metadata"]["name"]] = obj
+                classes[obj["metadata"]["name"]] = obj
         elif resource == "pods":
             target = obj or prev
             assert target is not None
@@ -182,6 +187,8 @@ class Admission:
             ranges = self.limit_ranges.get(obj["metadata"].get("namespace", ""))
             if ranges:  # LimitRanger, mutating: the namespace's default resources
                 apply_limit_ranges(obj, ranges.values())
+        elif info.resource == "ingresses" and info.group == "networking.k8s.io":
+            admit_ingress_class(obj, self.ingress_classes)
         errors = validate_create(obj, info)
         if errors:
             raise st.StatusError(st.invalid(info, obj["metadata"].get("name", ""), errors))

@@ -119,6 +119,8 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
         "limits",
         "quota",
         "pc",
+        "ing",
+        "netpol",
     }
 
 
