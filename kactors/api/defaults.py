@@ -488,6 +488,28 @@ def _default_crd(obj: JSON, create: bool) -> None:
         obj["status"] = {"storedVersions": stored[:1]} if stored else {}
 
 
+def _default_network_policy(obj: JSON, create: bool) -> None:
+    """``SetDefaults_NetworkPolicyPort`` (protocol TCP) and ``SetDefaults_NetworkPolicy``:
+    no ``policyTypes`` means Ingress, plus Egress when there are egress rules."""
+    spec = _spec(obj)
+    for direction in ("ingress", "egress"):
+        for rule in spec.get(direction) or []:
+            for port in (rule.get("ports") or []) if isinstance(rule, dict) else []:
+                if isinstance(port, dict):
+                    _setdefault(port, "protocol", "TCP")
+    if not spec.get("policyTypes"):
+        spec["policyTypes"] = ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
+    if not isinstance(spec.get("podSelector"), dict):
+        spec["podSelector"] = {}
+
+
+def _default_ingress_class(obj: JSON, create: bool) -> None:
+    """``SetDefaults_IngressClass``: parameters without a scope are cluster-scoped."""
+    parameters = _spec(obj).get("parameters")
+    if isinstance(parameters, dict):
+        _setdefault(parameters, "scope", "Cluster")
+
+
 _Defaulter = Callable[[JSON, bool], None]
 
 _DEFAULTERS: dict[tuple[str, str], _Defaulter] = {
@@ -511,6 +533,8 @@ _DEFAULTERS: dict[tuple[str, str], _Defaulter] = {
     (_RBAC_GROUP, "RoleBinding"): _default_binding,
     (_RBAC_GROUP, "ClusterRoleBinding"): _default_binding,
     ("apiextensions.k8s.io", "CustomResourceDefinition"): _default_crd,
+    ("networking.k8s.io", "NetworkPolicy"): _default_network_policy,
+    ("networking.k8s.io", "IngressClass"): _default_ingress_class,
 }
 
 

@@ -486,6 +486,14 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
         categories=("all",), subresources=(_status("batch", "v1", "CronJob"),),
     ),
     ResourceInfo("coordination.k8s.io", "v1", "Lease", "leases", "lease", True),
+    ResourceInfo(
+        "networking.k8s.io", "v1", "Ingress", "ingresses", "ingress", True,
+        short_names=("ing",), subresources=(_status("networking.k8s.io", "v1", "Ingress"),),
+    ),
+    ResourceInfo("networking.k8s.io", "v1", "IngressClass", "ingressclasses", "ingressclass",
+                 False),
+    ResourceInfo("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies",
+                 "networkpolicy", True, short_names=("netpol",)),
     ResourceInfo("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses",
                  "priorityclass", False, short_names=("pc",)),
     ResourceInfo(

@@ -38,6 +38,7 @@ from . import (
     validate_core,
     validate_discovery,
     validate_limits,
+    validate_networking,
     validate_pod,
     validate_policy,
     validate_priority,
@@ -167,6 +168,13 @@ _VALIDATORS: dict[tuple[str, str], tuple[CreateValidator, UpdateValidator]] = {
                                     validate_storage.validate_persistent_volume_claim_update),
     ("storage.k8s.io", "StorageClass"): (validate_storage.validate_storage_class,
                                          validate_storage.validate_storage_class_update),
+    ("networking.k8s.io", "Ingress"): (validate_networking.validate_ingress,
+                                       validate_networking.validate_ingress_update),
+    ("networking.k8s.io", "IngressClass"): (validate_networking.validate_ingress_class,
+                                            validate_networking.validate_ingress_class_update),
+    ("networking.k8s.io", "NetworkPolicy"): (
+        validate_networking.validate_network_policy,
+        validate_networking.validate_network_policy_update),
     ("policy", "PodDisruptionBudget"): (validate_policy.validate_pdb,
                                         validate_policy.validate_pdb_update),
 }

@@ -31,6 +31,7 @@ from kactors.api.schema import (
 from kactors.api.validation import go_quote
 from kactors.apiserver.auth import node_name_of
 from kactors.apiserver.config import ApiServerConfig
+from kactors.apiserver.ingressclass import admit_ingress_class
 from kactors.apiserver.limitranger import apply_limit_ranges, limit_violations
 from kactors.apiserver.objects import Obj, generated_name
 from kactors.apiserver.priority import admit_priority
@@ -45,7 +46,7 @@ from kactors.apiserver.watchcache import WatchCache
 
 #: the resources whose objects admission keeps track of (see `Admission.observe`)
 _OBSERVED = frozenset({"namespaces", "services", "limitranges", "resourcequotas", "pods",
-                       "priorityclasses", "storageclasses"})
+                       "priorityclasses", "storageclasses", "ingressclasses"})
 #: objects the namespace lifecycle check never blocks (the namespace itself, events of it)
 _LIFECYCLE_EXEMPT = {("", "Namespace"), ("", "Event"), ("authorization.k8s.io", "SubjectAccessReview")}
 
@@ -73,6 +74,8 @@ class Admission:
         self.priority_classes: dict[str, Obj] = {}
         #: name -> StorageClass, as the watch cache has them (DefaultStorageClass)
         self.storage_classes: dict[str, Obj] = {}
+        #: name -> IngressClass, as the watch cache has them
+        self.ingress_classes: dict[str, Obj] = {}
         #: namespace -> name -> ResourceQuota, as the watch cache has them
         self.quotas: dict[str, dict[str, Obj]] = {}
         #: pods admitted under a quota and not in the watch cache yet ("ns/name" -> pod):
@@ -122,11 +125,12 @@ class Admission:
                 kept.pop(name, None)
             else:
                 kept[name] = obj
-        elif resource in ("priorityclasses", "storageclasses"):
+        elif resource in ("priorityclasses", "storageclasses", "ingressclasses"):
             target = obj or prev
             assert target is not None
-            classes = self.priority_classes if resource == "priorityclasses" \
-                else self.storage_classes
+            classes = {"priorityclasses": self.priority_classes,
+                       "storageclasses": self.storage_classes,
+                       "ingressclasses": self.ingress_classes}[resource]
             if obj is None:
                 classes.pop(target["metadata"]["name"], None)
             else:
@@ -196,6 +200,8 @@ class Admission:
             if info.kind == "PersistentVolumeClaim":
                 admit_default_storage_class(obj, self.storage_classes.values())
             add_protection_finalizer(obj, info.kind)
+        elif info.resource == "ingresses" and info.group == "networking.k8s.io":
+            admit_ingress_class(obj, self.ingress_classes)
         errors = validate_create(obj, info)
         if errors:
             raise st.StatusError(st.invalid(info, obj["metadata"].get("name", ""), errors))

@@ -41,12 +41,14 @@ __all__ = [
     "DeleteAction",
     "EtcdSection",
     "HealAction",
+    "IngressSection",
     "ImageConfig",
     "IsolateNodeAction",
     "LogSection",
     "MetricsServerSection",
     "NodeGroup",
     "NodeSpec",
+    "RequestAction",
     "RestartNodeAction",
     "ScaleAction",
     "SchedulerSection",
@@ -132,6 +134,7 @@ ACTION_VERBS: tuple[str, ...] = (
     "heal",
     "restart_node",
     "connect",
+    "request",
     "drain",
     "uncordon",
 )
@@ -407,6 +410,27 @@ class MetricsServerSection:
 
 
 @attrs.frozen
+class IngressSection:
+    """``[ingress]``: an ingress controller like ingress-nginx, and its IngressClass.
+
+    Off by default, as in kind, kubeadm and minikube clusters (``minikube addons enable
+    ingress``): Ingresses are stored and validated either way, but nothing serves them
+    until a controller runs; off, it costs nothing.
+    """
+
+    #: run the controller (``/cluster/control-plane/ingress-nginx``); it creates its
+    #: IngressClass, serves the Ingresses of that class and answers ``request`` actions
+    enabled: bool = False
+    #: the IngressClass it creates and serves (controller ``k8s.io/ingress-nginx``)
+    class_name: str = "nginx"
+    #: annotate that class ``ingressclass.kubernetes.io/is-default-class: "true"``, so
+    #: Ingresses created without a class get it (the chart's ``ingressClassResource.default``)
+    default_class: bool = False
+    #: the address it writes into ``status.loadBalancer.ingress`` (its LoadBalancer IP)
+    address: str = "172.18.255.200"
+
+
+@attrs.frozen
 class LogSection:
     """``[log]``: what the narration looks like."""
 
@@ -518,18 +542,33 @@ class UncordonAction:
 
 @attrs.frozen
 class ConnectAction:
-    """``connect = "namespace/service"`` + ``port`` (+ ``count``, ``from_node``): simulated
-    connections through a node's kube-proxy, each logged with the pod it lands on."""
+    """``connect = "namespace/service"`` + ``port`` (+ ``count``, ``from_node``,
+    ``from_pod``): simulated connections through a node's kube-proxy, each logged with the
+    pod it lands on (or the NetworkPolicy that refused it)."""
 
     at: float
     service: str
     port: int
     count: int = 1
     from_node: str | None = None
+    #: the source: a pod (``"namespace/name"``, or ``"namespace/label=value"`` for the first
+    #: pod with that label); None: a client outside the cluster
+    from_pod: str | None = None
+
+
+@attrs.frozen
+class RequestAction:
+    """``request = "host/path"`` (+ ``count``): simulated HTTP requests to the ingress
+    controller, each logged with the Service and pod that answered (or 404)."""
+
+    at: float
+    url: str
+    count: int = 1
 
 
 Action = (
     ConnectAction
+    | RequestAction
     | ApplyAction
     | DeleteAction
     | ScaleAction
@@ -561,6 +600,7 @@ class ClusterConfig:
     controllers: ControllersSection = ControllersSection()
     scheduler: SchedulerSection = SchedulerSection()
     metrics_server: MetricsServerSection = MetricsServerSection()
+    ingress: IngressSection = IngressSection()
     #: applied in order at time 0 (paths resolved against the TOML file's folder)
     manifests: tuple[Path, ...] = attrs.field(default=(), converter=tuple)
     #: scheduled steps, sorted by ``at`` (ties keep file order)

@@ -25,6 +25,7 @@ from .config import (
     DrainAction,
     HealAction,
     IsolateNodeAction,
+    RequestAction,
     RestartNodeAction,
     ScaleAction,
     SetImageAction,
@@ -44,7 +45,8 @@ VERB_KEYS: dict[str, tuple[str, ...]] = {
     "isolate_node": ("at", "isolate_node"),
     "heal": ("at", "heal"),
     "restart_node": ("at", "restart_node"),
-    "connect": ("at", "connect", "port", "count", "from_node"),
+    "connect": ("at", "connect", "port", "count", "from_node", "from_pod"),
+    "request": ("at", "request", "count"),
     "drain": ("at", "drain"),
     "uncordon": ("at", "uncordon"),
 }
@@ -195,13 +197,39 @@ def _connect(table: Table, hosts: Hosts, file: FileCheck, at: float) -> Action |
     port = table.require("port", integer(at_least=1, at_most=65535))
     count = table.get("count", integer(at_least=1, at_most=100_000), 1)
     from_node = table.get("from_node", _host(hosts), None)
+    from_pod = table.get("from_pod", _pod_reference, None)
     if target is None or port is None:
         return None
-    return ConnectAction(at, target, port, count, from_node)
+    return ConnectAction(at, target, port, count, from_node, from_pod)
+
+
+def _pod_reference(value: object) -> str:
+    """``namespace/name`` or ``namespace/label=value``."""
+    text = string(nonempty=True)(value)
+    namespace, slash, rest = text.partition("/")
+    if not slash or not namespace or not rest or "/" in rest:
+        raise Invalid(f"invalid pod {literal(text)}: expected \"namespace/name\" or "
+                      f"\"namespace/label=value\", such as \"default/app=client\"")
+    return text
+
+
+def _request(table: Table, hosts: Hosts, file: FileCheck, at: float) -> Action | None:
+    def url(value: object) -> str:
+        text = string(nonempty=True)(value)
+        host = text.removeprefix("http://").partition("/")[0]
+        if not host:
+            raise Invalid(f"invalid request {literal(text)}: expected \"host/path\", such "
+                          f"as \"shop.example.com/cart\"")
+        return text
+
+    target = table.get("request", url, None)
+    count = table.get("count", integer(at_least=1, at_most=100_000), 1)
+    return None if target is None else RequestAction(at, target, count)
 
 
 _READERS: dict[str, VerbReader] = {
     "connect": _connect,
+    "request": _request,
     "apply": _apply,
     "delete": _delete,
     "scale": _scale,

@@ -9,7 +9,7 @@ for invalid ones; the loader raises before such a record escapes).
 from __future__ import annotations
 
 from kactors.actors.logging import LEVELS
-from kactors.api.validation import is_dns1123_label
+from kactors.api.validation import is_dns1123_label, is_dns1123_subdomain
 
 from .config import (
     CONTROLLERS,
@@ -19,6 +19,7 @@ from .config import (
     ClusterSection,
     ControllersSection,
     EtcdSection,
+    IngressSection,
     LogSection,
     MetricsServerSection,
     SchedulerSection,
@@ -43,6 +44,7 @@ __all__ = [
     "read_controllers",
     "read_etcd",
     "read_log",
+    "read_ingress",
     "read_metrics_server",
     "read_scheduler",
 ]
@@ -190,4 +192,18 @@ def read_metrics_server(table: Table) -> MetricsServerSection:
         # least 10s"
         metric_resolution=table.get("metric_resolution", number(at_least=10),
                                     default.metric_resolution),
+    )
+
+
+def read_ingress(table: Table) -> IngressSection:
+    table.check_keys(("enabled", "class_name", "default_class", "address"))
+    default = IngressSection()
+    return IngressSection(
+        enabled=table.get("enabled", boolean, default.enabled),
+        class_name=table.get("class_name", string(check=is_dns1123_subdomain,
+                                                  what="IngressClass name"),
+                             default.class_name),
+        default_class=table.get("default_class", boolean, default.default_class),
+        address=table.get("address", string(check=ipv4_address, what="address"),
+                          default.address),
     )

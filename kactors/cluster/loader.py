@@ -25,6 +25,7 @@ from .load_sections import (
     read_cluster,
     read_controllers,
     read_etcd,
+    read_ingress,
     read_log,
     read_metrics_server,
     read_scheduler,
@@ -35,7 +36,7 @@ __all__ = ["SECTIONS", "load_config", "parse_config"]
 
 #: the top-level keys of a cluster.toml, in the order the example files use
 SECTIONS = ("cluster", "etcd", "apiserver", "nodes", "images", "controllers", "scheduler",
-            "metrics_server", "manifests", "actions", "log")
+            "metrics_server", "ingress", "manifests", "actions", "log")
 
 _TOML_POSITION = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$",
                             re.DOTALL)
@@ -112,6 +113,7 @@ def _read_document(root: Table, base: Path, source: str) -> ClusterConfig:
         controllers=read_controllers(root.table("controllers")),
         scheduler=read_scheduler(root.table("scheduler")),
         metrics_server=read_metrics_server(root.table("metrics_server")),
+        ingress=read_ingress(root.table("ingress")),
         manifests=root.get("manifests", array(file), ()),
         actions=read_actions(root, hosts, file),
         log=read_log(root.table("log")),

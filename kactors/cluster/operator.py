@@ -26,6 +26,7 @@ from kactors.client.errors import AlreadyExists, ApiError, NotFound, TooManyRequ
 from kactors.cluster import config as cfg
 from kactors.cluster.mirror import mirror_pods, running_status
 from kactors.cluster.tree import ClusterTree
+from kactors.networking.controller import Request
 from kactors.node.kubeproxy import Connect
 
 
@@ -174,6 +175,8 @@ class Operator(Actor):
                 network.heal()
             elif isinstance(action, cfg.ConnectAction):
                 await self.connect(action)
+            elif isinstance(action, cfg.RequestAction):
+                await self.request(action)
             elif isinstance(action, cfg.RestartNodeAction):
                 self.ctx.log.info("action.restart", host=action.node)
                 network.restart(action.node)
@@ -246,13 +249,51 @@ class Operator(Actor):
             self.ctx.log.error("action.failed", action="ConnectAction",
                                message=f"no kube-proxy runs on {node}")
             return
+        source = None
+        if action.from_pod is not None:
+            source = await self._pod_named(action.from_pod)
+            if source is None:
+                self.ctx.log.error("action.failed", action="ConnectAction",
+                                   message=f"no pod {action.from_pod}")
+                return
         landed: dict[str, int] = {}
         for _ in range(action.count):
-            result = await self.ctx.remote(proxy).ask(Connect(action.service, action.port))
+            result = await self.ctx.remote(proxy).ask(Connect(action.service, action.port,
+                                                              source=source))
             where = str(result.endpoint) if result else result.reason
             landed[where] = landed.get(where, 0) + 1
         self.ctx.log.info("traffic.summary", service=action.service, node=node,
+                          **({"source": source} if source else {}),
                           landed=dict(sorted(landed.items())))
+
+    async def _pod_named(self, reference: str) -> str | None:
+        """``namespace/name``, or the first pod (by name) of ``namespace/label=value``."""
+        namespace, _, rest = reference.partition("/")
+        if "=" not in rest:
+            return reference
+        pods = await self.client.list("pods", namespace, label_selector=rest)
+        names = sorted(p["metadata"]["name"] for p in pods["items"]
+                       if not p["metadata"].get("deletionTimestamp"))
+        return f"{namespace}/{names[0]}" if names else None
+
+    async def request(self, action: Any) -> None:
+        """HTTP requests through the ingress controller: who answered each."""
+        ref = self.ctx.system.lookup("/cluster/control-plane/ingress-nginx")
+        if ref is None:
+            self.ctx.log.error("action.failed", action="RequestAction",
+                               message="no ingress controller runs ([ingress] enabled = "
+                                       "true starts one)")
+            return
+        url = action.url.removeprefix("http://")
+        host, slash, path = url.partition("/")
+        self.ctx.log.info("action.request", url=f"http://{url}", count=action.count)
+        answered: dict[str, int] = {}
+        for _ in range(action.count):
+            response = await self.ctx.remote(ref).ask(Request(host, slash + path))
+            where = f"{response.text} {response.pod}".strip()
+            answered[where] = answered.get(where, 0) + 1
+        self.ctx.log.info("traffic.summary", url=f"http://{url}",
+                          answered=dict(sorted(answered.items())))
 
     # -- the summary ---------------------------------------------------------------------------
     async def summary(self) -> dict[str, Any]:

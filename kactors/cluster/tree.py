@@ -10,6 +10,8 @@
           deployment replicaset endpoints ...
         scheduler
         metrics-server           scrapes the kubelets, serves metrics.k8s.io (if enabled)
+        ingress-nginx            serves Ingresses of its class, routes requests (if enabled)
+      /cluster/network-policy    the NetworkPolicies every node's dataplane enforces
       /cluster/nodes             one_for_one, one child per node (a DynamicSupervisor)
         node-1                   one_for_one: kubelet and kube-proxy are independent
           kubelet kube-proxy     on host node-1
@@ -38,7 +40,7 @@ from kactors.actors import (
     SupervisionPolicy,
     Supervisor,
 )
-from kactors.apiserver.auth.bootstrap import METRICS_SERVER_ACCOUNT
+from kactors.apiserver.auth.bootstrap import INGRESS_NGINX_ACCOUNT, METRICS_SERVER_ACCOUNT
 from kactors.apiserver.auth.user import SERVICE_ACCOUNT_USER_PREFIX, SERVICE_ACCOUNTS_GROUP
 from kactors.apiserver.config import ApiServerConfig, TokenUser
 from kactors.apiserver.kubernetesservice import first_service_ip
@@ -68,6 +70,8 @@ from kactors.controllers.slicemirroring import EndpointSliceMirroringController
 from kactors.controllers.statefulset import StatefulSetController
 from kactors.controllers.ttlafterfinished import TTLAfterFinishedController
 from kactors.metrics.server import MetricsServer
+from kactors.networking.controller import IngressController
+from kactors.networking.policywatch import NetworkPolicyAgent, PolicyWatch
 from kactors.node.execsession import ContainerSession
 from kactors.node.execshell import ContainerView
 from kactors.node.kubelet import GetExecView, GetLogs, Kubelet, NodeSpecConfig
@@ -117,6 +121,7 @@ class Credentials:
     #: every node's kube-proxy authenticates as ``system:kube-proxy``
     kube_proxy: str = attrs.field(factory=_token, repr=False)
     metrics_server: str = attrs.field(factory=_token, repr=False)
+    ingress_nginx: str = attrs.field(factory=_token, repr=False)
     nodes: dict[str, str] = attrs.field(factory=dict, repr=False)
 
 
@@ -143,6 +148,9 @@ class ClusterTree:
         self.system: ActorSystem | None = None
         #: more children of the control plane, started last (the HTTP front of the API)
         self.control_plane_extras: list[ChildSpec] = []
+        #: the NetworkPolicies (and, while any exist, pods and namespaces) every kube-proxy
+        #: enforces, kept by /cluster/network-policy
+        self.policies: PolicyWatch | None = None
 
     # -- lookups -----------------------------------------------------------------------------
     def apiserver(self) -> ActorRef:
@@ -161,8 +169,18 @@ class ClusterTree:
         return ChildSpec("cluster", lambda: Supervisor([
             self.etcd.spec(),
             self._control_plane(),
+            self._network_policy(),
             self._nodes(),
         ], SUPERVISOR), shutdown=math.inf)
+
+    def _network_policy(self) -> ChildSpec:
+        """The agent whose caches every node's dataplane enforces NetworkPolicies from."""
+        def agent() -> NetworkPolicyAgent:
+            if self.policies is None:  # one for the tree: the kube-proxies keep reading it
+                self.policies = PolicyWatch(self.apiserver(), self.credentials.kube_proxy)
+            return NetworkPolicyAgent(self.policies)
+
+        return ChildSpec("network-policy", agent, host="control-plane")
 
     def _apiserver_config(self) -> ApiServerConfig:
         config = self.config
@@ -175,6 +193,10 @@ class ClusterTree:
                  TokenUser(f"{SERVICE_ACCOUNT_USER_PREFIX}{namespace}:{account}",
                            creds.metrics_server,
                            (SERVICE_ACCOUNTS_GROUP, f"{SERVICE_ACCOUNTS_GROUP}:{namespace}")),
+                 TokenUser(f"{SERVICE_ACCOUNT_USER_PREFIX}{INGRESS_NGINX_ACCOUNT[0]}:"
+                           f"{INGRESS_NGINX_ACCOUNT[1]}", creds.ingress_nginx,
+                           (SERVICE_ACCOUNTS_GROUP,
+                            f"{SERVICE_ACCOUNTS_GROUP}:{INGRESS_NGINX_ACCOUNT[0]}")),
                  *(TokenUser(u.name, str(u.token), tuple(u.groups))
                    for u in config.apiserver.users)]
         return ApiServerConfig(
@@ -232,6 +254,24 @@ class ClusterTree:
         return [ChildSpec("metrics-server", lambda: MetricsServer(
             self.apiserver(), self.credentials.metrics_server, kubelet,
             resolution=section.metric_resolution), host="control-plane")]
+
+    def _ingress_controller(self) -> list[ChildSpec]:
+        """ingress-nginx (if enabled); it hands connections to the first node's kube-proxy."""
+        section = self.config.ingress
+        if not section.enabled:
+            return []
+        nodes = self.config.nodes
+
+        def proxy() -> ActorRef | None:
+            assert self.system is not None
+            return self.system.lookup(f"/cluster/nodes/{nodes[0].name}/kube-proxy") \
+                if nodes else None
+
+        return [ChildSpec("ingress-nginx", lambda: IngressController(
+            self.apiserver(), self.credentials.ingress_nginx, proxy,
+            class_name=section.class_name, default_class=section.default_class,
+            address=section.address), host="control-plane")]
+
     async def _pod_exec(self, ctx: Any, pod: dict[str, Any], container: str) -> Any:
         """pods/exec: the apiserver asks the kubelet of the pod's node for the container's
         view, handed to the apiserver as its ExecTarget (or the kubelet's refusal)."""
@@ -261,6 +301,7 @@ class ClusterTree:
                 percentage_of_nodes_to_score=self.config.scheduler.percentage_of_nodes_to_score
             )), host="control-plane", mailbox_capacity=1_000_000),
             *self._metrics_server(),
+            *self._ingress_controller(),
             *self.control_plane_extras,
         ]
         return ChildSpec("control-plane", lambda: Supervisor(children, CONTROL_PLANE),
@@ -330,7 +371,7 @@ class ClusterTree:
                            kubernetes_service_ip=service_ip)
 
         def proxy() -> KubeProxy:
-            return KubeProxy(node.name, self.apiserver(), proxy_token)
+            return KubeProxy(node.name, self.apiserver(), proxy_token, netpol=self.policies)
 
         return ChildSpec(node.name, lambda: Supervisor([
             ChildSpec("kubelet", kubelet, mailbox_capacity=1_000_000),

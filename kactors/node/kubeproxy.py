@@ -8,6 +8,13 @@ selector Services, the mirroring controller for hand-written Endpoints.
 
 A demo (or a test) sends `Connect(service or cluster IP, port)` and learns, and sees in
 the log, which pod the connection landed on, or that no endpoint is ready.
+
+NetworkPolicies are enforced on that connection too (the CNI agent's part of the node's
+dataplane, from the caches of `kactors.networking.policywatch`): a connection carries its
+source (a pod ``namespace/name``, or a client outside the cluster at ``client_ip``); one
+the policies of either end refuse is dropped, logged (``netpol.refused``) and answered
+with the reason ``refused by NetworkPolicy``. With no policy in the cluster nothing is
+evaluated.
 """
 
 from __future__ import annotations
@@ -21,27 +28,37 @@ from kactors.actors import Actor, ActorRef
 from kactors.api.discovery import SERVICE_INDEX, slice_service_keys
 from kactors.client.indexer import Indexer
 from kactors.client.informer import Informer, InformerEvent, InformerSynced, Subscribe
-from kactors.node.proxy import ProxyTable, RouteResult
+from kactors.networking.policy import Peer
+from kactors.networking.policywatch import PolicyWatch
+from kactors.node.proxy import REFUSED, ProxyTable, RouteResult
 
 
 @attrs.frozen
 class Connect:
-    """Open a simulated connection to `target` (a ClusterIP, or "namespace/name")."""
+    """Open a simulated connection to `target` (a ClusterIP, or "namespace/name") from the
+    pod `source` ("namespace/name"), or, without one, from outside the cluster (`client_ip`)."""
 
     target: str
     port: int
     client_ip: str | None = None
+    source: str | None = None
+    #: a source described by the caller, for a client the caches do not hold (the
+    #: ingress controller's own pod); wins over `source` and `client_ip`
+    peer: Peer | None = None
 
 
 class KubeProxy(Actor):
     def __init__(self, node: str, apiserver: ActorRef, token: str, *,
-                 mode: str = "random") -> None:
+                 mode: str = "random", netpol: PolicyWatch | None = None) -> None:
         self.node = node
         self.apiserver = apiserver
         self.token = token
         self.table = ProxyTable(mode)  # type: ignore[arg-type]
         self.services = Indexer()
         self.slices = Indexer({SERVICE_INDEX: slice_service_keys})
+        #: the cluster's NetworkPolicies (read only; none given: a watch never started,
+        #: so nothing is ever enforced)
+        self.netpol = netpol if netpol is not None else PolicyWatch(apiserver, token)
 
     async def started(self) -> None:
         ctx = self.ctx
@@ -90,11 +107,32 @@ class KubeProxy(Actor):
             cluster_ip = (service or {}).get("spec", {}).get("clusterIP", "")
         result = self.table.route(cluster_ip, request.port, self.rng,
                                   client_ip=request.client_ip, now=self.ctx.now())
+        if result and self.netpol.active:  # the one check a cluster without policies pays
+            result = self._enforce(request, result)
         if result:
             assert result.endpoint is not None and result.rule is not None
             self.ctx.log.info("proxy.routed", service=result.rule.label,
                               to=str(result.endpoint), node=self.node)
-        else:
+        elif result.reason != REFUSED:  # (a refusal is logged by _enforce)
             self.ctx.log.info("proxy.no_route", target=f"{target}:{request.port}",
                               reason=result.reason, node=self.node)
         return result
+
+    def _enforce(self, request: Connect, result: RouteResult) -> RouteResult:
+        """The NetworkPolicies' verdict on the connection kube-proxy chose an endpoint for."""
+        assert result.endpoint is not None and result.rule is not None
+        source = request.peer or self.netpol.source(request.source, request.client_ip)
+        if source is None:
+            self.ctx.log.info("netpol.refused", source=request.source,
+                              to=str(result.endpoint), service=result.rule.label,
+                              reason="unknown source pod", node=self.node)
+            return RouteResult(None, result.rule, REFUSED)
+        destination, verdict = self.netpol.check(source, result.endpoint.ip,
+                                                 result.endpoint.port, result.rule.protocol)
+        if verdict:
+            return result
+        self.ctx.log.info("netpol.refused", source=source.label, to=str(result.endpoint),
+                          pod=destination.label, service=result.rule.label,
+                          direction=verdict.direction, policies=list(verdict.policies),
+                          node=self.node)
+        return RouteResult(None, result.rule, REFUSED)

@@ -37,11 +37,13 @@ from typing import Any, Literal
 
 import attrs
 
-__all__ = ["Endpoint", "ProxyTable", "RouteResult", "ServicePortRule"]
+__all__ = ["REFUSED", "Endpoint", "ProxyTable", "RouteResult", "ServicePortRule"]
 
 DEFAULT_AFFINITY_SECONDS = 10800.0
 NO_ENDPOINTS = "no endpoints"
 NO_SERVICE = "no service"
+#: a NetworkPolicy of the source or of the destination refused the connection
+REFUSED = "refused by NetworkPolicy"
 
 BalanceMode = Literal["random", "round-robin"]
 
@@ -82,7 +84,8 @@ class RouteResult:
     """Where a connection goes: an endpoint, or why it goes nowhere.
 
     Truthy when an endpoint was chosen; ``reason`` is ``"no endpoints"`` (the service
-    exists but nothing is ready) or ``"no service"`` (nothing listens on that address).
+    exists but nothing is ready), ``"no service"`` (nothing listens on that address) or
+    ``"refused by NetworkPolicy"`` (the dataplane dropped it, see `kactors.node.kubeproxy`).
     """
 
     endpoint: Endpoint | None

@@ -122,6 +122,8 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
         "pv",
         "pvc",
         "sc",
+        "ing",
+        "netpol",
     }
 
 

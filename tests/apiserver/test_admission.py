@@ -281,5 +281,5 @@ def test_the_resources_whose_writes_security_and_admission_keep_track_of() -> No
         info.storage_prefix)}) for part in (Security, Admission)]
     assert observed == [["clusterrolebindings", "clusterroles", "pods", "rolebindings",
                          "roles", "serviceaccounts"],
-                        ["limitranges", "namespaces", "pods", "priorityclasses",
-                         "resourcequotas", "services", "storageclasses"]]
+                        ["ingressclasses", "limitranges", "namespaces", "pods",
+                         "priorityclasses", "resourcequotas", "services", "storageclasses"]]

@@ -277,7 +277,8 @@ def test_tokens_never_appear_in_repr_str_or_errors() -> None:
 def test_unknown_top_level_key() -> None:
     assert errors("nodez = 1\n") == [
         "cluster.toml:1: unknown key 'nodez' (expected one of: cluster, etcd, apiserver, "
-        "nodes, images, controllers, scheduler, metrics_server, manifests, actions, log)"
+        "nodes, images, controllers, scheduler, metrics_server, ingress, manifests, actions, "
+        "log)"
     ]
 
 
@@ -657,7 +658,8 @@ def test_action_errors() -> None:
         "cluster.toml:7: actions[1]: unknown key 'replicas' for a delete action (expected one "
         "of: at, delete, namespace)",
         "cluster.toml:8: actions[2]: missing what to do (one of: apply, delete, scale, "
-        "set_image, crash_node, isolate_node, heal, restart_node, connect, drain, uncordon)",
+        "set_image, crash_node, isolate_node, heal, restart_node, connect, request, drain, "
+        "uncordon)",
         "cluster.toml:10: actions[3]: an action does one thing, found 2: crash_node, "
         "isolate_node (give each its own [[actions]])",
         'cluster.toml:16: actions[4].crash_node: unknown node "node-9" (expected a node or '
@@ -746,7 +748,8 @@ def test_every_error_of_a_file_at_once(tmp_path: Path) -> None:
     found = errors(text, tmp_path)
     assert found == [
         "cluster.toml:1: unknown key 'nodez' (expected one of: cluster, etcd, apiserver, "
-        "nodes, images, controllers, scheduler, metrics_server, manifests, actions, log)",
+        "nodes, images, controllers, scheduler, metrics_server, ingress, manifests, actions, "
+        "log)",
         f'cluster.toml:2: manifests[0]: file not found: "{tmp_path}/missing.yaml"',
         'cluster.toml:5: cluster.seed: expected an integer, got string "3"',
         "cluster.toml:8: etcd.tick: must be greater than 0, got -1",

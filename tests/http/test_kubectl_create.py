@@ -160,11 +160,13 @@ def test_rbac_objects_govern_a_service_account_token(cluster: Served) -> None:  
     assert kubectl(cluster, "get", "node", "node-1", *as_reader).returncode == 0
 
 
-def test_a_kind_kactors_lacks_is_refused(cluster: Served) -> None:  # noqa: F811
-    """Ingress is not served: kubectl posts the object without asking discovery, and
-    hears 404 as from Kubernetes for a resource it does not serve (not 415 for the
-    protobuf body it cannot read)."""
-    result = kubectl(cluster, "create", "ingress", "web", "--rule=example.com/=web:80",
-                     check=False)
-    assert result.returncode != 0 and "failed to create ingress" in result.stderr
+def test_a_kind_kactors_lacks_is_refused(cluster: Served, tmp_path: Path) -> None:  # noqa: F811
+    """IPAddresses (networking.k8s.io) are not served: a POST that skips discovery
+    (``create --raw``) hears 404 as from Kubernetes for a resource it does not serve."""
+    body = tmp_path / "ip.json"
+    body.write_text(json.dumps({"apiVersion": "networking.k8s.io/v1", "kind": "IPAddress",
+                                "metadata": {"name": "10.96.0.99"}}))
+    result = kubectl(cluster, "create", "--raw", "/apis/networking.k8s.io/v1/ipaddresses",
+                     "-f", str(body), check=False)
+    assert result.returncode != 0
     assert "the server could not find the requested resource" in result.stderr

@@ -28,6 +28,13 @@ kactors ships the ones its components and users rely on:
   ``metrics.k8s.io``), labelled to aggregate into ``admin``, ``edit`` and ``view``, and
   ``system:metrics-server`` (read pods and nodes, ``nodes/metrics``) bound to the
   ServiceAccount ``kube-system/metrics-server``: both as metrics-server's manifest ships them;
+* ``kactors:network-policy-agent`` (list and watch NetworkPolicies, pods and namespaces),
+  bound to user ``system:kube-proxy``: kactors' kube-proxy also plays the CNI agent that
+  enforces NetworkPolicies (a Calico or Cilium agent has its own account in Kubernetes);
+* ``ingress-nginx`` bound to the ServiceAccount ``ingress-nginx/ingress-nginx``: the rules of
+  ingress-nginx's chart (read Ingresses, IngressClasses, Services, EndpointSlices, pods,
+  namespaces; write ``ingresses/status`` and Events), plus creating its IngressClass (what
+  the chart's install does) and reading NetworkPolicies (it enforces them on its requests);
 * ``system:kube-controller-manager``, bound to user ``system:kube-controller-manager``.
   Kubernetes gives every controller its own service account and role; kactors runs all
   controllers under the one identity, so this role is broad: every ordinary verb on every
@@ -67,6 +74,8 @@ AGGREGATE_TO_EDIT = f"{RBAC_GROUP}/aggregate-to-edit"
 AGGREGATE_TO_VIEW = f"{RBAC_GROUP}/aggregate-to-view"
 #: the ServiceAccount metrics-server runs as: (namespace, name)
 METRICS_SERVER_ACCOUNT = ("kube-system", "metrics-server")
+INGRESS_NGINX_ACCOUNT = ("ingress-nginx", "ingress-nginx")
+NETWORK_POLICY_AGENT = "kactors:network-policy-agent"
 
 READ = ["get", "list", "watch"]
 WRITE = ["create", "delete", "deletecollection", "patch", "update"]
@@ -312,6 +321,25 @@ def _metrics_server_rules() -> list[dict]:
     ]
 
 
+def _network_policy_agent_rules() -> list[dict]:
+    return [_rule([""], ["pods", "namespaces"], ["list", "watch"]),
+            _rule(["networking.k8s.io"], ["networkpolicies"], ["list", "watch"])]
+
+
+def _ingress_nginx_rules() -> list[dict]:
+    return [
+        _rule([""], ["configmaps", "endpoints", "nodes", "pods", "secrets", "namespaces"],
+              ["list", "watch"]),
+        _rule([""], ["services"], READ),
+        _rule(["networking.k8s.io"], ["ingresses", "ingressclasses"], READ),
+        _rule(["networking.k8s.io"], ["ingresses/status"], ["update", "patch"]),
+        _rule(["networking.k8s.io"], ["ingressclasses"], ["create"]),
+        _rule(["networking.k8s.io"], ["networkpolicies"], ["list", "watch"]),
+        _rule(["discovery.k8s.io"], ["endpointslices"], READ),
+        *_events_rules(),
+    ]
+
+
 def bootstrap_cluster_roles() -> list[dict[str, Any]]:
     """The default ClusterRoles, aggregated roles filled in; fresh dicts on every call."""
     roles = [
@@ -383,6 +411,8 @@ def bootstrap_cluster_roles() -> list[dict[str, Any]]:
                     AGGREGATE_TO_VIEW: "true"},
         ),
         _cluster_role("system:metrics-server", _metrics_server_rules()),
+        _cluster_role(NETWORK_POLICY_AGENT, _network_policy_agent_rules()),
+        _cluster_role("ingress-nginx", _ingress_nginx_rules()),
     ]
     # Aggregation shares rule dicts between roles; hand out independent copies.
     return deep_copy(aggregate_cluster_roles(roles))
@@ -406,6 +436,9 @@ def bootstrap_cluster_role_bindings() -> list[dict[str, Any]]:
         _binding("system:metrics-server", [{"kind": "ServiceAccount",
                                             "name": METRICS_SERVER_ACCOUNT[1],
                                             "namespace": METRICS_SERVER_ACCOUNT[0]}]),
+        _binding(NETWORK_POLICY_AGENT, [_user(KUBE_PROXY)]),
+        _binding("ingress-nginx", [{"kind": "ServiceAccount", "name": INGRESS_NGINX_ACCOUNT[1],
+                                    "namespace": INGRESS_NGINX_ACCOUNT[0]}]),
     ]
 
 

@@ -1,7 +1,7 @@
 """Field tables of the Kubernetes protobuf messages kubectl's typed clients send.
 
 Transcribed from Kubernetes' ``generated.proto`` files (k8s.io/api core/v1, apps/v1,
-batch/v1, rbac/v1, authentication/v1, authorization/v1, policy/v1; k8s.io/apimachinery meta/v1,
+batch/v1, rbac/v1, authentication/v1, authorization/v1, policy/v1, networking/v1; k8s.io/apimachinery meta/v1,
 util/intstr, api/resource). Field numbers are written exactly as there; names are the
 *JSON* names (the ``json:`` tags), which is what the decoder produces.
 
@@ -273,6 +273,34 @@ _SCHEDULING = {
                      "4 description s; 5 preemptionPolicy s?",
 }
 
+_NETWORKING = {
+    "Ingress": "1 metadata ObjectMeta; 2 spec IngressSpec; 3 status Unread",
+    "IngressSpec": "4 ingressClassName s?; 1 defaultBackend IngressBackend; "
+                   "2 tls [IngressTLS; 3 rules [IngressRule",
+    "IngressBackend": "4 service IngressServiceBackend; 3 resource TypedLocalObjectReference",
+    "IngressServiceBackend": "1 name s; 2 port ServiceBackendPort",
+    "ServiceBackendPort": "1 name s; 2 number i",
+    "TypedLocalObjectReference": "1 apiGroup s?; 2 kind s; 3 name s",
+    "IngressTLS": "1 hosts [s; 2 secretName s",
+    "IngressRule": "1 host s; 2 - IngressRuleValue",
+    "IngressRuleValue": "1 http HTTPIngressRuleValue",
+    "HTTPIngressRuleValue": "1 paths [HTTPIngressPath",
+    "HTTPIngressPath": "1 path s; 3 pathType s?; 2 backend IngressBackend",
+    "IngressClass": "1 metadata ObjectMeta; 2 spec IngressClassSpec",
+    "IngressClassSpec": "1 controller s; 2 parameters IngressClassParametersReference",
+    "IngressClassParametersReference": "1 apiGroup s?; 2 kind s; 3 name s; 4 scope s?; "
+                                       "5 namespace s?",
+    "NetworkPolicy": "1 metadata ObjectMeta; 2 spec NetworkPolicySpec",
+    "NetworkPolicySpec": "1 podSelector LabelSelector; 2 ingress [NetworkPolicyIngressRule; "
+                         "3 egress [NetworkPolicyEgressRule; 4 policyTypes [s",
+    "NetworkPolicyIngressRule": "1 ports [NetworkPolicyPort; 2 from [NetworkPolicyPeer",
+    "NetworkPolicyEgressRule": "1 ports [NetworkPolicyPort; 2 to [NetworkPolicyPeer",
+    "NetworkPolicyPort": "1 protocol s?; 2 port x?; 3 endPort i?",
+    "NetworkPolicyPeer": "1 podSelector LabelSelector; 2 namespaceSelector LabelSelector; "
+                         "3 ipBlock IPBlock",
+    "IPBlock": "1 cidr s; 2 except [s",
+}
+
 _QUOTA = {
     "ResourceQuota": "1 metadata ObjectMeta; 2 spec ResourceQuotaSpec; 3 status Unread",
     "ResourceQuotaSpec": "1 hard {q; 2 scopes [s",
@@ -288,7 +316,7 @@ _POLICY = {
 
 #: message name -> its fields, in the compact notation above
 MESSAGES: dict[str, str] = {**_META, **_CORE, **_APPS, **_BATCH, **_RBAC, **_AUTH, **_POLICY,
-                            **_QUOTA, **_SCHEDULING}
+                            **_QUOTA, **_SCHEDULING, **_NETWORKING}
 
 #: (apiVersion, kind) of a top-level object -> the message it is encoded as
 KINDS: dict[tuple[str, str], str] = {
@@ -307,4 +335,6 @@ KINDS: dict[tuple[str, str], str] = {
     **{("policy/v1", kind): kind for kind in ("Eviction", "PodDisruptionBudget")},
     ("v1", "ResourceQuota"): "ResourceQuota",
     ("scheduling.k8s.io/v1", "PriorityClass"): "PriorityClass",
+    **{("networking.k8s.io/v1", kind): kind for kind in (
+        "Ingress", "IngressClass", "NetworkPolicy")},
 }

@@ -24,6 +24,7 @@ META = "io.k8s.apimachinery.pkg.apis.meta.v1"
 RBAC = "io.k8s.api.rbac.v1"
 COORDINATION = "io.k8s.api.coordination.v1"
 DISCOVERY = "io.k8s.api.discovery.v1"
+NETWORKING = "io.k8s.api.networking.v1"
 AUTHORIZATION = "io.k8s.api.authorization.v1"
 APIEXTENSIONS = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"
 STORAGE = "io.k8s.api.storage.v1"
@@ -33,6 +34,7 @@ GROUP_PACKAGES = {
     "": CORE, "apps": APPS, "batch": BATCH, "rbac.authorization.k8s.io": RBAC,
     "coordination.k8s.io": COORDINATION, "authorization.k8s.io": AUTHORIZATION,
     "discovery.k8s.io": DISCOVERY, "storage.k8s.io": STORAGE,
+    "networking.k8s.io": NETWORKING,
     "apiextensions.k8s.io": APIEXTENSIONS,
 }
 
@@ -976,6 +978,163 @@ TYPES: dict[str, tuple[str, str, Fields]] = {
         "volumeBindingMode": "string volumeBindingMode indicates how PersistentVolumeClaims "
                              "should be provisioned and bound (Immediate or "
                              "WaitForFirstConsumer).",
+    }),
+    # -- networking ----------------------------------------------------------------------------
+    "Ingress": (NETWORKING, "Ingress is a collection of rules that allow inbound connections "
+                            "to reach the endpoints defined by a backend.", {
+        "spec": "IngressSpec spec is the desired state of the Ingress.",
+        "status": "IngressStatus status is the current state of the Ingress.",
+    }),
+    "IngressSpec": (NETWORKING, "IngressSpec describes the Ingress the user wishes to exist.", {
+        "defaultBackend": "IngressBackend defaultBackend is the backend that should handle "
+                          "requests that don't match any rule.",
+        "ingressClassName": "string ingressClassName is the name of an IngressClass cluster "
+                            "resource.",
+        "rules": "[IngressRule] rules is a list of host rules used to configure the Ingress.",
+        "tls": "[IngressTLS] tls represents the TLS configuration.",
+    }),
+    "IngressBackend": (NETWORKING, "IngressBackend describes all endpoints for a given "
+                                   "service and port.", {
+        "resource": "TypedLocalObjectReference resource is an ObjectRef to another Kubernetes "
+                    "resource in the namespace of the Ingress object.",
+        "service": "IngressServiceBackend service references a service as a backend.",
+    }),
+    "IngressServiceBackend": (NETWORKING, "IngressServiceBackend references a Kubernetes "
+                                          "Service as a Backend.", {
+        "name": "string! name is the referenced service.",
+        "port": "ServiceBackendPort port of the referenced service.",
+    }),
+    "ServiceBackendPort": (NETWORKING, "ServiceBackendPort is the service port being "
+                                       "referenced.", {
+        "name": "string name is the name of the port on the Service.",
+        "number": "integer number is the numerical port number (e.g. 80) on the Service.",
+    }),
+    "TypedLocalObjectReference": (CORE, "TypedLocalObjectReference contains enough "
+                                        "information to let you locate the typed referenced "
+                                        "object inside the same namespace.", {
+        "apiGroup": "string APIGroup is the group for the resource being referenced.",
+        "kind": "string! Kind is the type of resource being referenced",
+        "name": "string! Name is the name of resource being referenced",
+    }),
+    "IngressRule": (NETWORKING, "IngressRule represents the rules mapping the paths under a "
+                                "specified host to the related backend services.", {
+        "host": "string host is the fully qualified domain name of a network host.",
+        "http": "HTTPIngressRuleValue",
+    }),
+    "HTTPIngressRuleValue": (NETWORKING, "HTTPIngressRuleValue is a list of http selectors "
+                                         "pointing to backends.", {
+        "paths": "[HTTPIngressPath]! paths is a collection of paths that map requests to "
+                 "backends.",
+    }),
+    "HTTPIngressPath": (NETWORKING, "HTTPIngressPath associates a path with a backend.", {
+        "backend": "IngressBackend! backend defines the referenced service endpoint to which "
+                   "the traffic will be forwarded to.",
+        "path": "string path is matched against the path of an incoming request.",
+        "pathType": "string! pathType determines the interpretation of the path matching: "
+                    "Exact, Prefix or ImplementationSpecific.",
+    }),
+    "IngressTLS": (NETWORKING, "IngressTLS describes the transport layer security associated "
+                               "with an ingress.", {
+        "hosts": "[string] hosts is a list of hosts included in the TLS certificate.",
+        "secretName": "string secretName is the name of the secret used to terminate TLS "
+                      "traffic on port 443.",
+    }),
+    "IngressStatus": (NETWORKING, "IngressStatus describe the current state of the Ingress.", {
+        "loadBalancer": "IngressLoadBalancerStatus loadBalancer contains the current status "
+                        "of the load-balancer.",
+    }),
+    "IngressLoadBalancerStatus": (NETWORKING, "IngressLoadBalancerStatus represents the "
+                                              "status of a load-balancer.", {
+        "ingress": "[IngressLoadBalancerIngress] ingress is a list containing ingress points "
+                   "for the load-balancer.",
+    }),
+    "IngressLoadBalancerIngress": (NETWORKING, "IngressLoadBalancerIngress represents the "
+                                               "status of a load-balancer ingress point.", {
+        "hostname": "string hostname is set for load-balancer ingress points that are DNS "
+                    "based.",
+        "ip": "string ip is set for load-balancer ingress points that are IP based.",
+        "ports": "[IngressPortStatus] ports provides information about the ports exposed by "
+                 "this LoadBalancer.",
+    }),
+    "IngressPortStatus": (NETWORKING, "IngressPortStatus represents the error condition of a "
+                                      "service port", {
+        "error": "string error is to record the problem with the service port",
+        "port": "integer! port is the port number of the ingress port.",
+        "protocol": "string! protocol is the protocol of the ingress port.",
+    }),
+    "IngressClass": (NETWORKING, "IngressClass represents the class of the Ingress, "
+                                 "referenced by the Ingress Spec.", {
+        "spec": "IngressClassSpec spec is the desired state of the IngressClass.",
+    }),
+    "IngressClassSpec": (NETWORKING, "IngressClassSpec provides information about the class "
+                                     "of an Ingress.", {
+        "controller": "string controller refers to the name of the controller that should "
+                      "handle this class.",
+        "parameters": "IngressClassParametersReference parameters is a link to a custom "
+                      "resource containing additional configuration for the controller.",
+    }),
+    "IngressClassParametersReference": (NETWORKING, "IngressClassParametersReference "
+                                                    "identifies an API object.", {
+        "apiGroup": "string apiGroup is the group for the resource being referenced.",
+        "kind": "string! kind is the type of resource being referenced.",
+        "name": "string! name is the name of resource being referenced.",
+        "namespace": "string namespace is the namespace of the resource being referenced.",
+        "scope": "string scope represents if this refers to a cluster or namespace scoped "
+                 "resource.",
+    }),
+    "NetworkPolicy": (NETWORKING, "NetworkPolicy describes what network traffic is allowed "
+                                  "for a set of Pods", {
+        "spec": "NetworkPolicySpec spec represents the specification of the desired behavior "
+                "for this NetworkPolicy.",
+    }),
+    "NetworkPolicySpec": (NETWORKING, "NetworkPolicySpec provides the specification of a "
+                                      "NetworkPolicy", {
+        "egress": "[NetworkPolicyEgressRule] egress is a list of egress rules to be applied "
+                  "to the selected pods.",
+        "ingress": "[NetworkPolicyIngressRule] ingress is a list of ingress rules to be "
+                   "applied to the selected pods.",
+        "podSelector": "LabelSelector podSelector selects the pods to which this "
+                       "NetworkPolicy object applies.",
+        "policyTypes": "[string] policyTypes is a list of rule types that the NetworkPolicy "
+                       "relates to: Ingress, Egress.",
+    }),
+    "NetworkPolicyIngressRule": (NETWORKING, "NetworkPolicyIngressRule describes a "
+                                             "particular set of traffic that is allowed to "
+                                             "the pods matched by a NetworkPolicySpec's "
+                                             "podSelector.", {
+        "from": "[NetworkPolicyPeer] from is a list of sources which should be able to access "
+                "the pods selected for this rule.",
+        "ports": "[NetworkPolicyPort] ports is a list of ports which should be made "
+                 "accessible on the pods selected for this rule.",
+    }),
+    "NetworkPolicyEgressRule": (NETWORKING, "NetworkPolicyEgressRule describes a particular "
+                                            "set of traffic that is allowed out of pods "
+                                            "matched by a NetworkPolicySpec's podSelector.", {
+        "ports": "[NetworkPolicyPort] ports is a list of destination ports for outgoing "
+                 "traffic.",
+        "to": "[NetworkPolicyPeer] to is a list of destinations for outgoing traffic of pods "
+              "selected for this rule.",
+    }),
+    "NetworkPolicyPeer": (NETWORKING, "NetworkPolicyPeer describes a peer to allow traffic "
+                                      "to/from.", {
+        "ipBlock": "IPBlock ipBlock defines policy on a particular IPBlock.",
+        "namespaceSelector": "LabelSelector namespaceSelector selects namespaces using "
+                             "cluster-scoped labels.",
+        "podSelector": "LabelSelector podSelector is a label selector which selects pods.",
+    }),
+    "NetworkPolicyPort": (NETWORKING, "NetworkPolicyPort describes a port to allow traffic "
+                                      "on", {
+        "endPort": "integer endPort indicates that the range of ports from port to endPort "
+                   "if set, inclusive, should be allowed by the policy.",
+        "port": "IntOrString port represents the port on the given protocol.",
+        "protocol": "string protocol represents the protocol (TCP, UDP, or SCTP) which "
+                    "traffic must match.",
+    }),
+    "IPBlock": (NETWORKING, "IPBlock describes a particular CIDR that is allowed to the pods "
+                            "matched by a NetworkPolicySpec's podSelector.", {
+        "cidr": "string! cidr is a string representing the IPBlock",
+        "except": "[string] except is a slice of CIDRs that should not be included within an "
+                  "IPBlock",
     }),
     # -- coordination, rbac -------------------------------------------------------------------
     "Lease": (COORDINATION, "Lease defines a lease concept.", {

@@ -858,6 +858,66 @@ def _print_storage_class(obj: Obj, now: datetime.datetime) -> list[Cell]:
     return [name, _str(obj.get("provisioner")), _str(obj.get("reclaimPolicy") or "Delete"),
             _str(obj.get("volumeBindingMode") or "Immediate"),
             obj.get("allowVolumeExpansion") is True, _age(obj, now)]
+_INGRESS_COLUMNS = (
+    _NAME, _col("Class", "The name of the IngressClass resource."),
+    _col("Hosts", "Hosts that incoming requests are matched against before the "
+                  "IngressRule is applied"),
+    _col("Address", "Address is a list containing ingress points for the load-balancer"),
+    _col("Ports", "Ports of TLS configurations that open"), _AGE,
+)
+#: ``loadBalancerWidth``: the ADDRESS column is clipped to this outside ``-o wide``
+_LOAD_BALANCER_WIDTH = 16
+
+
+def _print_ingress(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    """``printIngress``: the class (``<none>``), the first three hosts (``*`` for rules
+    without one), the load balancer's addresses, ``80`` or ``80, 443`` with TLS."""
+    spec = obj.get("spec") or {}
+    rules = _list(spec.get("rules"))
+    hosts: list[str] = []
+    more = False
+    for rule in rules:  # formatHosts
+        more = more or len(hosts) == 3
+        if not more and _str(_m(rule, "host")):
+            hosts.append(_str(_m(rule, "host")))
+    text = ",".join(hosts) if hosts else "*"
+    if more and hosts:
+        text += f" + {len(rules) - 3} more..."
+    addresses = sorted({_str(_m(entry, "ip")) or _str(_m(entry, "hostname"))
+                        for entry in _list(_m(obj, "status", "loadBalancer", "ingress"))} - {""})
+    address = ",".join(addresses)
+    if len(address) > _LOAD_BALANCER_WIDTH:
+        address = address[:_LOAD_BALANCER_WIDTH - 3] + "..."
+    return [_name(obj), _str(spec.get("ingressClassName")) or "<none>", text, address,
+            "80, 443" if _list(spec.get("tls")) else "80", _age(obj, now)]
+
+
+_INGRESS_CLASS_COLUMNS = (
+    _NAME, _col("Controller", "Controller that is in charge of handling this class."),
+    _col("Parameters", "A reference to a resource with additional parameters."), _AGE,
+)
+
+
+def _print_ingress_class(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    """``printIngressClass``: parameters as ``Kind[.group]/name``."""
+    params = _m(obj, "spec", "parameters")
+    text = "<none>"
+    if isinstance(params, Mapping):
+        group = _str(params.get("apiGroup"))
+        text = _str(params.get("kind")) + (f".{group}" if group else "") + \
+            "/" + _str(params.get("name"))
+    return [_name(obj), _str(_m(obj, "spec", "controller")), text, _age(obj, now)]
+
+
+_NETWORK_POLICY_COLUMNS = (
+    _NAME, _col("Pod-Selector", "Selects the pods to which this NetworkPolicy object "
+                                "applies."), _AGE,
+)
+
+
+def _print_network_policy(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    return [_name(obj), _format_label_selector(_m(obj, "spec", "podSelector")),
+            _age(obj, now)]
 
 
 _CONTROLLER_REVISION_COLUMNS = (
@@ -1008,6 +1068,9 @@ _PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
     ("batch", "CronJob"): (_CRONJOB_COLUMNS, _print_cronjob),
     ("coordination.k8s.io", "Lease"): (_LEASE_COLUMNS, _print_lease),
     ("policy", "PodDisruptionBudget"): (_PDB_COLUMNS, _print_pdb),
+    ("networking.k8s.io", "Ingress"): (_INGRESS_COLUMNS, _print_ingress),
+    ("networking.k8s.io", "IngressClass"): (_INGRESS_CLASS_COLUMNS, _print_ingress_class),
+    ("networking.k8s.io", "NetworkPolicy"): (_NETWORK_POLICY_COLUMNS, _print_network_policy),
     ("", "ResourceQuota"): (_QUOTA_COLUMNS, _print_quota),
     ("scheduling.k8s.io", "PriorityClass"): (_PRIORITY_CLASS_COLUMNS, _print_priority_class),
     ("", "PersistentVolume"): (_PV_COLUMNS, _print_persistent_volume),
