@@ -365,6 +365,8 @@ PATCH_META: Mapping[str, PatchMeta] = {
     "ServiceAccount": _struct(metadata=_OBJECT_META, secrets=_merge_list("name")),
     "PodDisruptionBudget": _struct(metadata=_OBJECT_META,
                                    status=_struct(conditions=_CONDITIONS)),
+    "HorizontalPodAutoscaler": _struct(metadata=_OBJECT_META,
+                                       status=_struct(conditions=_CONDITIONS)),
     "Deployment": _WORKLOAD,
     "ReplicaSet": _WORKLOAD,
     "StatefulSet": _WORKLOAD,

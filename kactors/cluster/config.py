@@ -81,6 +81,7 @@ CONTROLLERS: tuple[str, ...] = (
     "disruption",
     "cronjob",
     "resourcequota",
+    "horizontalpodautoscaling",
 )
 
 #: Workers per controller: kube-controller-manager's ``--concurrent-*-syncs`` defaults.
@@ -104,6 +105,7 @@ DEFAULT_WORKERS: Mapping[str, int] = types.MappingProxyType(
         "disruption": 1,
         "cronjob": 5,
         "resourcequota": 5,
+        "horizontalpodautoscaling": 5,
     }
 )
 
@@ -337,6 +339,10 @@ class ImageConfig:
     #: CPU the running process uses ("5m"; None: the image's built-in figure), as
     #: ``kubectl top`` shows it, capped at the container's CPU limit
     cpu: Quantity | None = None
+    #: CPU time each connection kube-proxy balances onto the pod costs it ("20m": 20 ms
+    #: of one core; None: the image's built-in figure, 0 for most), on top of ``cpu``:
+    #: what makes a load generator (a ``connect`` action with a ``rate``) drive an HPA
+    cpu_per_request: Quantity | None = None
     #: seconds after start before the readiness probe first passes
     ready_after: float = 0.0
     #: "ready": ready after ``ready_after``; "never": never ready; "flapping": alternates
@@ -517,13 +523,20 @@ class UncordonAction:
 @attrs.frozen
 class ConnectAction:
     """``connect = "namespace/service"`` + ``port`` (+ ``count``, ``from_node``): simulated
-    connections through a node's kube-proxy, each logged with the pod it lands on."""
+    connections through a node's kube-proxy, each logged with the pod it lands on.
+
+    With ``rate`` and ``duration`` instead of ``count``: a load generator, ``rate``
+    connections a second for ``duration`` seconds, in the background (later actions run
+    on time); each costs the pod it lands on its image's ``cpu_per_request``, which
+    ``kubectl top`` and the HorizontalPodAutoscaler see."""
 
     at: float
     service: str
     port: int
     count: int = 1
     from_node: str | None = None
+    rate: float | None = None
+    duration: float = 0.0
 
 
 Action = (

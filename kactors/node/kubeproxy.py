@@ -22,6 +22,7 @@ from kactors.api.discovery import SERVICE_INDEX, slice_service_keys
 from kactors.client.indexer import Indexer
 from kactors.client.informer import Informer, InformerEvent, InformerSynced, Subscribe
 from kactors.node.proxy import ProxyTable, RouteResult
+from kactors.node.traffic import Traffic
 
 
 @attrs.frozen
@@ -31,12 +32,16 @@ class Connect:
     target: str
     port: int
     client_ip: str | None = None
+    #: log where it landed at debug, not info (a load generator's many connections)
+    quiet: bool = False
 
 
 class KubeProxy(Actor):
     def __init__(self, node: str, apiserver: ActorRef, token: str, *,
-                 mode: str = "random") -> None:
+                 mode: str = "random", traffic: Traffic | None = None) -> None:
         self.node = node
+        #: where connections landed, for the pods' CPU (:mod:`kactors.node.traffic`)
+        self.traffic = traffic
         self.apiserver = apiserver
         self.token = token
         self.table = ProxyTable(mode)  # type: ignore[arg-type]
@@ -92,8 +97,11 @@ class KubeProxy(Actor):
                                   client_ip=request.client_ip, now=self.ctx.now())
         if result:
             assert result.endpoint is not None and result.rule is not None
-            self.ctx.log.info("proxy.routed", service=result.rule.label,
-                              to=str(result.endpoint), node=self.node)
+            if self.traffic is not None:
+                self.traffic.record(result.endpoint.ip, self.ctx.now())
+            log = self.ctx.log.debug if request.quiet else self.ctx.log.info
+            log("proxy.routed", service=result.rule.label, to=str(result.endpoint),
+                node=self.node)
         else:
             self.ctx.log.info("proxy.no_route", target=f"{target}:{request.port}",
                               reason=result.reason, node=self.node)

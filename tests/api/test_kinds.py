@@ -119,6 +119,7 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
         "limits",
         "quota",
         "pc",
+        "hpa",
     }
 
 
@@ -133,6 +134,7 @@ def test_category_all() -> None:
         "daemonsets",
         "jobs",
         "cronjobs",
+        "horizontalpodautoscalers",
     }
 
 
