@@ -24,6 +24,7 @@ import base64
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .autoscaling import default_hpa
 from .defaults_pod import (
     default_pod,
     default_pod_template,
@@ -530,6 +531,7 @@ _DEFAULTERS: dict[tuple[str, str], _Defaulter] = {
     ("apps", "StatefulSet"): _default_statefulset,
     ("batch", "Job"): _default_job,
     ("batch", "CronJob"): _default_cronjob,
+    ("autoscaling", "HorizontalPodAutoscaler"): default_hpa,
     (_RBAC_GROUP, "RoleBinding"): _default_binding,
     (_RBAC_GROUP, "ClusterRoleBinding"): _default_binding,
     ("apiextensions.k8s.io", "CustomResourceDefinition"): _default_crd,

@@ -138,6 +138,10 @@ class ResourceInfo:
     #: served by an aggregated API server (an ``APIService``: metrics-server's
     #: ``metrics.k8s.io``), not stored: the apiserver authorizes the request and hands it on
     aggregated: bool = False
+    #: the version objects of this resource are stored in, when it is not this one
+    #: (autoscaling/v1 HorizontalPodAutoscalers are stored as v2): the apiserver converts
+    #: at the edge (:mod:`kactors.apiserver.conversion`); shares the storage prefix
+    stored_as: str = ""
     #: ``apps/v1``, or ``v1`` for the core group: derived, so not an argument; kept as a
     #: field because every request reads it (a property formatted it each time)
     api_version: str = attrs.field(init=False, eq=False, repr=False, default=attrs.Factory(
@@ -500,6 +504,18 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
         "policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget",
         True, short_names=("pdb",),
         subresources=(_status("policy", "v1", "PodDisruptionBudget"),),
+    ),
+    ResourceInfo(
+        "autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
+        "horizontalpodautoscaler", True, short_names=("hpa",), categories=("all",),
+        subresources=(_status("autoscaling", "v2", "HorizontalPodAutoscaler"),),
+    ),
+    # served for kubectl autoscale (v1.32 creates through v1); stored as v2
+    ResourceInfo(
+        "autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
+        "horizontalpodautoscaler", True, short_names=("hpa",), categories=("all",),
+        subresources=(_status("autoscaling", "v1", "HorizontalPodAutoscaler"),),
+        storage_prefix="/registry/horizontalpodautoscalers", stored_as="v2",
     ),
     ResourceInfo(
         _RBAC, "v1", "Role", "roles", "role", True, name_format=NameFormat.PATH_SEGMENT

@@ -33,6 +33,7 @@ from typing import Any
 from . import (
     validate_apiextensions,
     validate_apps,
+    validate_autoscaling,
     validate_batch,
     validate_coordination,
     validate_core,
@@ -177,6 +178,8 @@ _VALIDATORS: dict[tuple[str, str], tuple[CreateValidator, UpdateValidator]] = {
         validate_networking.validate_network_policy_update),
     ("policy", "PodDisruptionBudget"): (validate_policy.validate_pdb,
                                         validate_policy.validate_pdb_update),
+    ("autoscaling", "HorizontalPodAutoscaler"): (validate_autoscaling.validate_hpa,
+                                                 validate_autoscaling.validate_hpa_update),
 }
 
 

@@ -368,6 +368,8 @@ PATCH_META: Mapping[str, PatchMeta] = {
         conditions=_CONDITIONS)),
     "PodDisruptionBudget": _struct(metadata=_OBJECT_META,
                                    status=_struct(conditions=_CONDITIONS)),
+    "HorizontalPodAutoscaler": _struct(metadata=_OBJECT_META,
+                                       status=_struct(conditions=_CONDITIONS)),
     "Deployment": _WORKLOAD,
     "ReplicaSet": _WORKLOAD,
     "StatefulSet": _WORKLOAD,

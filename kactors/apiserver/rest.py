@@ -21,7 +21,7 @@ from kactors.api import status as st
 from kactors.api.errors import PatchError, SelectorError
 from kactors.api.fields import parse_field_selector
 from kactors.api.kinds import ResourceInfo, storage_key, storage_prefix
-from kactors.api.labels import parse_selector
+from kactors.api.labels import parse_selector, selector_from_label_selector
 from kactors.api.meta import deep_copy
 from kactors.api.patch import apply_patch
 from kactors.api.validation import go_quote
@@ -841,8 +841,10 @@ def scale_of(obj: Obj) -> Obj:
     meta = obj["metadata"]
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
-    selector = spec.get("selector") or {}
-    labels = selector.get("matchLabels") or {}
+    try:  # the whole selector, as the Scale's status.selector says it (the HPA reads it)
+        selector = str(selector_from_label_selector(spec.get("selector") or {}))
+    except (SelectorError, TypeError, ValueError):
+        selector = ""
     return {
         "kind": "Scale", "apiVersion": "autoscaling/v1",
         "metadata": {"name": meta["name"], "namespace": meta.get("namespace"),
@@ -850,5 +852,5 @@ def scale_of(obj: Obj) -> Obj:
                      "creationTimestamp": meta.get("creationTimestamp")},
         "spec": {"replicas": spec.get("replicas", 1)},
         "status": {"replicas": status.get("replicas", 0),
-                   "selector": ",".join(f"{k}={v}" for k, v in sorted(labels.items()))},
+                   "selector": selector},
     }

@@ -35,6 +35,7 @@ from kactors.api.validation import go_quote, is_path_segment_name
 from kactors.apiserver.admission import Admission
 from kactors.apiserver.auth import Attributes, UserInfo
 from kactors.apiserver.config import ApiServerConfig
+from kactors.apiserver.conversion import serve_converted
 from kactors.apiserver.eviction import evict
 from kactors.apiserver.kubernetesservice import kubernetes_service_objects
 from kactors.apiserver.messages import (
@@ -48,7 +49,7 @@ from kactors.apiserver.messages import (
 from kactors.apiserver.objects import json_type, query_flag, timestamp
 from kactors.apiserver.podexec import ExecUnavailable, PodExec, exec_container, exec_options
 from kactors.apiserver.priority import system_priority_classes
-from kactors.apiserver.rest import APPLY_PATCH, ListFilter, Rest
+from kactors.apiserver.rest import APPLY_PATCH, ListFilter, Rest, patched
 from kactors.apiserver.reviews import evaluate_review, is_review
 from kactors.apiserver.saadmission import DEFAULT_ACCOUNT, account_of
 from kactors.apiserver.security import Security
@@ -449,6 +450,8 @@ class ApiServer(Actor):
         info = self.infos.get((request.group, request.resource))
         if info is None or (request.version and request.version != info.version):
             info = self._resolve(request)
+            if info.stored_as:  # served in a version it is not stored in (autoscaling/v1)
+                return await serve_converted(request, info, self._handle, patched)
         user = self.security.authenticate(request.token)
         if request.impersonate is not None:
             user = self.security.impersonate(user, request.impersonate)

@@ -72,6 +72,8 @@ def prepare_for_create(info: ResourceInfo, obj: Obj, *, owned: bool = False) -> 
     elif kind == "PodDisruptionBudget":  # its Go status: four counters, no omitempty
         obj["status"] = {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0,
                          "expectedPods": 0}
+    elif kind == "HorizontalPodAutoscaler":  # reset; its one counter without omitempty
+        obj["status"] = {"desiredReplicas": 0}
     if kind == "Job" and info.group == "batch":
         # the Job strategy's PrepareForCreate: selector and pod labels from the new uid
         # (before defaulting, so the Job's own labels copy them from the template)

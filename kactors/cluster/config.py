@@ -84,6 +84,7 @@ CONTROLLERS: tuple[str, ...] = (
     "cronjob",
     "resourcequota",
     "persistentvolume-binder",
+    "horizontalpodautoscaling",
 )
 
 #: Workers per controller: kube-controller-manager's ``--concurrent-*-syncs`` defaults.
@@ -108,6 +109,7 @@ DEFAULT_WORKERS: Mapping[str, int] = types.MappingProxyType(
         "cronjob": 5,
         "resourcequota": 5,
         "persistentvolume-binder": 5,
+        "horizontalpodautoscaling": 5,
     }
 )
 
@@ -342,6 +344,10 @@ class ImageConfig:
     #: CPU the running process uses ("5m"; None: the image's built-in figure), as
     #: ``kubectl top`` shows it, capped at the container's CPU limit
     cpu: Quantity | None = None
+    #: CPU time each connection kube-proxy balances onto the pod costs it ("20m": 20 ms
+    #: of one core; None: the image's built-in figure, 0 for most), on top of ``cpu``:
+    #: what makes a load generator (a ``connect`` action with a ``rate``) drive an HPA
+    cpu_per_request: Quantity | None = None
     #: seconds after start before the readiness probe first passes
     ready_after: float = 0.0
     #: "ready": ready after ``ready_after``; "never": never ready; "flapping": alternates
@@ -544,7 +550,12 @@ class UncordonAction:
 class ConnectAction:
     """``connect = "namespace/service"`` + ``port`` (+ ``count``, ``from_node``,
     ``from_pod``): simulated connections through a node's kube-proxy, each logged with the
-    pod it lands on (or the NetworkPolicy that refused it)."""
+    pod it lands on (or the NetworkPolicy that refused it).
+
+    With ``rate`` and ``duration`` instead of ``count``: a load generator, ``rate``
+    connections a second for ``duration`` seconds, in the background (later actions run
+    on time); each costs the pod it lands on its image's ``cpu_per_request``, which
+    ``kubectl top`` and the HorizontalPodAutoscaler see."""
 
     at: float
     service: str
@@ -554,6 +565,8 @@ class ConnectAction:
     #: the source: a pod (``"namespace/name"``, or ``"namespace/label=value"`` for the first
     #: pod with that label); None: a client outside the cluster
     from_pod: str | None = None
+    rate: float | None = None
+    duration: float = 0.0
 
 
 @attrs.frozen

@@ -33,6 +33,8 @@ def image_tables(images: Mapping[str, ImageConfig]) -> dict[str, dict[str, Any]]
             table["memory_ramp_seconds"] = image.memory_ramp
         if image.cpu is not None:
             table["cpu"] = str(image.cpu)
+        if image.cpu_per_request is not None:
+            table["cpu_per_request"] = str(image.cpu_per_request)
         if image.readiness == "never":
             table["readiness"] = "never"
         elif image.readiness == "flapping":

@@ -45,7 +45,8 @@ VERB_KEYS: dict[str, tuple[str, ...]] = {
     "isolate_node": ("at", "isolate_node"),
     "heal": ("at", "heal"),
     "restart_node": ("at", "restart_node"),
-    "connect": ("at", "connect", "port", "count", "from_node", "from_pod"),
+    "connect": ("at", "connect", "port", "count", "rate", "duration", "from_node",
+                "from_pod"),
     "request": ("at", "request", "count"),
     "drain": ("at", "drain"),
     "uncordon": ("at", "uncordon"),
@@ -196,11 +197,21 @@ def _connect(table: Table, hosts: Hosts, file: FileCheck, at: float) -> Action |
     target = table.get("connect", service, None)
     port = table.require("port", integer(at_least=1, at_most=65535))
     count = table.get("count", integer(at_least=1, at_most=100_000), 1)
+    rate = table.get("rate", number(above=0, at_most=1000), None)
+    duration = table.get("duration", number(above=0, at_most=86_400), None)
+    if rate is not None and "count" in table:
+        table.error("rate", "give either count (connections at once) or rate (per second, "
+                            "for a duration), not both")
+    if (rate is None) != (duration is None):
+        table.error("rate" if rate is None else "duration",
+                    "rate and duration go together (a load generator: rate connections "
+                    "per second, for duration seconds)")
     from_node = table.get("from_node", _host(hosts), None)
     from_pod = table.get("from_pod", _pod_reference, None)
     if target is None or port is None:
         return None
-    return ConnectAction(at, target, port, count, from_node, from_pod)
+    return ConnectAction(at, target, port, count, from_node, from_pod, rate,
+                         duration or 0.0)
 
 
 def _pod_reference(value: object) -> str:

@@ -16,6 +16,7 @@ IMAGE_KEYS = (
     "memory",
     "memory_ramp",
     "cpu",
+    "cpu_per_request",
     "ready_after",
     "readiness",
     "liveness_fails_after",
@@ -67,6 +68,7 @@ def _read_image(table: Table) -> ImageConfig:
         memory=table.get("memory", quantity(), None),
         memory_ramp=table.get("memory_ramp", SECONDS, None),
         cpu=table.get("cpu", quantity(), None),
+        cpu_per_request=table.get("cpu_per_request", quantity(), None),
         ready_after=table.get("ready_after", SECONDS, default.ready_after),
         readiness=table.get("readiness", choice("ready", "never", "flapping"),  # type: ignore[arg-type]
                             default.readiness),

@@ -240,11 +240,16 @@ class Operator(Actor):
         self.ctx.log.info("node.drained", node=node)
 
     async def connect(self, action: Any) -> None:
-        """Traffic to a Service through one node's kube-proxy: where each connection lands."""
+        """Traffic to a Service through one node's kube-proxy: where each connection lands.
+        With a rate: a load generator, run in the background for its duration."""
         node = action.from_node or self.config.nodes[0].name
         proxy = self.ctx.system.lookup(f"/cluster/nodes/{node}/kube-proxy")
-        self.ctx.log.info("action.connect", service=action.service, port=action.port,
-                          count=action.count, node=node)
+        if action.rate is not None:
+            self.ctx.log.info("action.load", service=action.service, port=action.port,
+                              rate=action.rate, duration=action.duration, node=node)
+        else:
+            self.ctx.log.info("action.connect", service=action.service, port=action.port,
+                              count=action.count, node=node)
         if proxy is None:
             self.ctx.log.error("action.failed", action="ConnectAction",
                                message=f"no kube-proxy runs on {node}")
@@ -256,6 +261,9 @@ class Operator(Actor):
                 self.ctx.log.error("action.failed", action="ConnectAction",
                                    message=f"no pod {action.from_pod}")
                 return
+        if action.rate is not None:
+            self.ctx.start_soon(self._load, action, proxy, node, source)
+            return
         landed: dict[str, int] = {}
         for _ in range(action.count):
             result = await self.ctx.remote(proxy).ask(Connect(action.service, action.port,
@@ -294,6 +302,23 @@ class Operator(Actor):
             answered[where] = answered.get(where, 0) + 1
         self.ctx.log.info("traffic.summary", url=f"http://{url}",
                           answered=dict(sorted(answered.items())))
+
+    async def _load(self, action: Any, proxy: Any, node: str, source: str | None) -> None:
+        """``rate`` connections a second for ``duration`` seconds (the HPA walkthrough's
+        ``while sleep 0.01; do wget -q -O- http://php-apache; done``), then a summary of
+        where they landed."""
+        start = trio.current_time()
+        landed: dict[str, int] = {}
+        total = int(action.rate * action.duration)
+        for index in range(total):
+            await trio.sleep_until(start + index / action.rate)
+            result = await self.ctx.remote(proxy).ask(
+                Connect(action.service, action.port, source=source, quiet=True))
+            where = str(result.endpoint) if result else result.reason
+            landed[where] = landed.get(where, 0) + 1
+        self.ctx.log.info("traffic.summary", service=action.service, node=node,
+                          **({"source": source} if source else {}),
+                          connections=total, landed=dict(sorted(landed.items())))
 
     # -- the summary ---------------------------------------------------------------------------
     async def summary(self) -> dict[str, Any]:

@@ -62,6 +62,7 @@ from kactors.controllers.localpath import standard_storage_class
 from kactors.controllers.namespace import NamespaceController
 from kactors.controllers.nodelifecycle import NodeLifecycleController
 from kactors.controllers.persistentvolume import PersistentVolumeController
+from kactors.controllers.podautoscaler import HorizontalPodAutoscalerController
 from kactors.controllers.replicaset import ReplicaSetController
 from kactors.controllers.resourcequota import ResourceQuotaController
 from kactors.controllers.rootcacert import RootCACertPublisher
@@ -76,6 +77,7 @@ from kactors.node.execsession import ContainerSession
 from kactors.node.execshell import ContainerView
 from kactors.node.kubelet import GetExecView, GetLogs, Kubelet, NodeSpecConfig
 from kactors.node.kubeproxy import KubeProxy
+from kactors.node.traffic import Traffic
 from kactors.raft.member import MemberOptions
 from kactors.scheduler.actor import Scheduler, SchedulerOptions
 from kactors.store.cluster import EtcdCluster
@@ -101,6 +103,7 @@ CONTROLLER_CLASSES: dict[str, Any] = {
     "cronjob": CronJobController,
     "resourcequota": ResourceQuotaController,
     "persistentvolume-binder": PersistentVolumeController,
+    "horizontalpodautoscaling": HorizontalPodAutoscalerController,
 }
 
 SUPERVISOR = SupervisionPolicy(strategy="one_for_one", intensity=10, period=60.0)
@@ -143,6 +146,8 @@ class ClusterTree:
                                     pre_vote=etcd.pre_vote, check_quorum=etcd.check_quorum,
                                     progress_notify_interval=5.0))
         self.images = image_catalog(config.images)
+        #: connections kube-proxies balanced onto pods, which their kubelets bill as CPU
+        self.traffic = Traffic()
         self.apiserver_path = "/cluster/control-plane/apiserver"
         self.metrics_server_path = "/cluster/control-plane/metrics-server"
         self.system: ActorSystem | None = None
@@ -368,10 +373,11 @@ class ClusterTree:
 
         def kubelet() -> Kubelet:
             return Kubelet(config, self.apiserver(), token, images,
-                           kubernetes_service_ip=service_ip)
+                           kubernetes_service_ip=service_ip, traffic=self.traffic)
 
         def proxy() -> KubeProxy:
-            return KubeProxy(node.name, self.apiserver(), proxy_token, netpol=self.policies)
+            return KubeProxy(node.name, self.apiserver(), proxy_token, netpol=self.policies,
+                             traffic=self.traffic)
 
         return ChildSpec(node.name, lambda: Supervisor([
             ChildSpec("kubelet", kubelet, mailbox_capacity=1_000_000),

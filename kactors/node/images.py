@@ -255,6 +255,9 @@ class ImageBehavior:
     #: CPU the running process uses, in nanocores (``cpu = "5m"``: 5,000,000); what the
     #: kubelet's summary reports, capped at the container's CPU limit
     cpu_nanocores: int = attrs.field(default=2_000_000, validator=_non_negative)
+    #: CPU each connection kube-proxy balances onto the pod costs it, in nanoseconds of
+    #: one core (``cpu_per_request = "20m"``: 20 ms); on top of ``cpu_nanocores``
+    cpu_per_request: int = attrs.field(default=0, validator=_non_negative)
     #: what a readiness (and startup) probe finds
     readiness: Health = Health()
     #: what a liveness probe finds
@@ -358,7 +361,8 @@ def parse_image_behavior(
 
     Keys not given keep ``base``'s value (the generic behaviour by default). Besides the
     attribute names, ``memory`` and ``size`` accept quantities (``"64Mi"``), ``cpu`` a CPU
-    quantity (``"5m"``), and
+    quantity (``"5m"``), ``cpu_per_request`` the CPU time a connection costs (``"20m"``:
+    20 ms of one core), and
     ``crash_after = N`` means "runs N s, then exits 1" (a crash loop under
     ``restartPolicy: Always``). Errors are :class:`ImageConfigError` naming the key::
 
@@ -386,6 +390,8 @@ def parse_image_behavior(
                 changes["memory_bytes"] = _bytes(value)
             elif key == "cpu":
                 changes["cpu_nanocores"] = _nanocores(value)
+            elif key == "cpu_per_request":
+                changes["cpu_per_request"] = _nanocores(value)
             elif key == "cpu_nanocores":
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     raise ValueError(f"expected a non-negative number of nanocores, got {value!r}")
@@ -502,6 +508,20 @@ DEFAULT_IMAGES: Mapping[str, ImageBehavior] = {
         logs=(
             LogSpec("[Note] [Entrypoint]: Entrypoint script for MySQL Server started."),
             LogSpec("[System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections.", at=9.5),
+        ),
+    ),
+    # the HPA walkthrough's php-apache (registry.k8s.io/hpa-example): idle until
+    # connections land on it (a `connect` action with a `rate`: the load generator)
+    "hpa-example": ImageBehavior(
+        pull_seconds=6.0, size_bytes=180_843_140, start_seconds=0.4, memory_bytes=10 * _MI,
+        cpu_nanocores=1_000_000, cpu_per_request=20_000_000,  # a request: 20 ms of CPU
+        stop_seconds=0.2, logs=(
+            LogSpec("AH00558: apache2: Could not reliably determine the server's fully "
+                    "qualified domain name, using 10.244.0.2. Set the 'ServerName' directive "
+                    "globally to suppress this message"),
+            LogSpec("[mpm_prefork:notice] [pid 1] AH00163: Apache/2.4.10 (Debian) PHP/5.6.14 "
+                    "configured -- resuming normal operations"),
+            LogSpec("[core:notice] [pid 1] AH00094: Command line: 'apache2 -D FOREGROUND'"),
         ),
     ),
     "pause": ImageBehavior(

@@ -40,8 +40,10 @@ from kactors.node.execshell import ContainerView
 from kactors.node.images import ImageCatalog
 from kactors.node.runtime import ContainerRuntime, LogsUnavailable, cpu_limit, memory_limit
 from kactors.node.tokens import TOKEN_KIND, TokenManager
+from kactors.node.traffic import Traffic
 from kactors.node.usage import ContainerUsage, NodeCpuCounter, container_usage, summary
 from kactors.node.volumefiles import mounted_files
+from kactors.node.workload import WorkQueues
 
 KUBELET_VERSION = "v1.32.0-kactors"
 LEASE_DURATION = 40
@@ -147,8 +149,13 @@ class Kubelet(Actor):
                  status_report_frequency: float = NODE_STATUS_REPORT_FREQUENCY,
                  relist_period: float = RELIST_PERIOD,
                  wakeup_resolution: float = WAKEUP_RESOLUTION,
-                 epoch: Any = None, kubernetes_service_ip: str | None = None) -> None:
+                 epoch: Any = None, kubernetes_service_ip: str | None = None,
+                 traffic: Traffic | None = None) -> None:
         self.node = node
+        #: the connections kube-proxies balanced onto pods (their CPU cost; None: none)
+        self.traffic = traffic
+        #: the work those connections brought each container, throttled at its limit
+        self.work = WorkQueues()
         #: the `kubernetes` Service's ClusterIP: its variables are in every container's
         #: environment (what `kubectl exec ... env` shows, in-cluster clients read)
         self.kubernetes_service_ip = kubernetes_service_ip
@@ -532,9 +539,20 @@ class Kubelet(Actor):
                 entry = pods[record.uid] = ({"name": record.name,
                                              "namespace": record.namespace,
                                              "uid": record.uid}, [])
+            limit = cpu_limit(target.spec)
+            load = (0, 0)
+            if self.traffic is not None and instance.behavior.cpu_per_request:
+                ip = ((self.pods.get(record.uid) or {}).get("status") or {}).get("podIP")
+                served = self.traffic.count(ip, instance.started_at, now) if ip else 0
+                capacity = None if limit is None else max(
+                    0, limit - instance.behavior.cpu_nanocores)
+                load = self.work.serve(instance.container_id, instance.started_at,
+                                       served * instance.behavior.cpu_per_request, now,
+                                       capacity)
             entry[1].append((instance.container_id, container_usage(
                 target.name, instance.behavior, instance.container_id, instance.started_at,
-                now, cpu_limit(target.spec), memory_limit(target.spec))))
+                now, limit, memory_limit(target.spec), load)))
+        self.work.forget_all_but(c for _, containers in pods.values() for c, _ in containers)
         return summary(self.node.name, pods.values(), self.cpu_counter, now)
 
     def container_files(self, namespace: str, name: str,

@@ -31,6 +31,7 @@ from kactors.client.informer import Informer, InformerEvent, InformerSynced, Sub
 from kactors.networking.policy import Peer
 from kactors.networking.policywatch import PolicyWatch
 from kactors.node.proxy import REFUSED, ProxyTable, RouteResult
+from kactors.node.traffic import Traffic
 
 
 @attrs.frozen
@@ -45,12 +46,17 @@ class Connect:
     #: a source described by the caller, for a client the caches do not hold (the
     #: ingress controller's own pod); wins over `source` and `client_ip`
     peer: Peer | None = None
+    #: log where it landed at debug, not info (a load generator's many connections)
+    quiet: bool = False
 
 
 class KubeProxy(Actor):
     def __init__(self, node: str, apiserver: ActorRef, token: str, *,
-                 mode: str = "random", netpol: PolicyWatch | None = None) -> None:
+                 mode: str = "random", netpol: PolicyWatch | None = None,
+                 traffic: Traffic | None = None) -> None:
         self.node = node
+        #: where connections landed, for the pods' CPU (:mod:`kactors.node.traffic`)
+        self.traffic = traffic
         self.apiserver = apiserver
         self.token = token
         self.table = ProxyTable(mode)  # type: ignore[arg-type]
@@ -111,8 +117,11 @@ class KubeProxy(Actor):
             result = self._enforce(request, result)
         if result:
             assert result.endpoint is not None and result.rule is not None
-            self.ctx.log.info("proxy.routed", service=result.rule.label,
-                              to=str(result.endpoint), node=self.node)
+            if self.traffic is not None:
+                self.traffic.record(result.endpoint.ip, self.ctx.now())
+            log = self.ctx.log.debug if request.quiet else self.ctx.log.info
+            log("proxy.routed", service=result.rule.label, to=str(result.endpoint),
+                node=self.node)
         elif result.reason != REFUSED:  # (a refusal is logged by _enforce)
             self.ctx.log.info("proxy.no_route", target=f"{target}:{request.port}",
                               reason=result.reason, node=self.node)

@@ -9,11 +9,13 @@ asks (metrics-server asks every ``metric_resolution`` seconds):
   plans OOM kills with), capped at the memory limit, in whole 4 KiB pages as a cgroup
   counts it;
 * CPU: the image's ``cpu_nanocores`` times a per-container factor within the image's
-  ``spread``, capped at the CPU limit. The factor comes from the container ID, which the
+  ``spread``, plus the image's ``cpu_per_request`` for every connection kube-proxy
+  balanced onto the pod (:mod:`kactors.node.traffic`: a load generator drives it),
+  capped at the CPU limit. The factor comes from the container ID, which the
   runtime drew from its seeded generator: seeded like every other spread, without drawing
   from that generator again (which would move every later pull, start and crash time).
-  The cumulative counter (``usageCoreNanoSeconds``) is rate x age, so metrics-server's
-  rate between two scrapes gives the rate back;
+  The cumulative counter (``usageCoreNanoSeconds``) is rate x age plus the connections'
+  work, so metrics-server's rate between two scrapes gives the rate back;
 * the node: the sum of its containers plus a fixed system overhead (kubelet, container
   runtime, OS). Its cumulative CPU must never go down while containers come and go:
   :class:`NodeCpuCounter` keeps what vanished containers had used.
@@ -48,6 +50,7 @@ NODE_SYSTEM_MEMORY = 320 * 1024 * 1024
 PAGE = 4096
 
 
+
 @attrs.frozen
 class ContainerUsage:
     """One container's usage at ``time``: nanocores now, CPU nanoseconds since ``start``,
@@ -74,18 +77,23 @@ def spread_factor(behavior: ImageBehavior, container_id: str) -> float:
 
 def container_usage(name: str, behavior: ImageBehavior, container_id: str, started: float,
                     now: float, cpu_limit: int | None = None,
-                    memory_limit: int | None = None) -> ContainerUsage:
+                    memory_limit: int | None = None, load: tuple[int, int] = (0, 0)
+                    ) -> ContainerUsage:
     """The usage of a container started at ``started``, at ``now`` (see the module doc);
-    limits in nanocores and bytes (None: unlimited)."""
+    limits in nanocores and bytes (None: unlimited). ``load``: the CPU its connections
+    cost it, (nanoseconds so far, nanocores now), already throttled at its limit
+    (:mod:`kactors.node.workload`)."""
     age = max(0.0, now - started)
     nanocores = int(behavior.cpu_nanocores * spread_factor(behavior, container_id))
     if cpu_limit is not None:
         nanocores = min(nanocores, cpu_limit)
+    cumulative = int(nanocores * age) + load[0]
+    nanocores += load[1]
     memory = behavior.memory_at(age)
     if memory_limit is not None:
         memory = min(memory, memory_limit)
     memory = -(-memory // PAGE) * PAGE  # whole pages
-    return ContainerUsage(name, started, now, nanocores, int(nanocores * age), memory)
+    return ContainerUsage(name, started, now, nanocores, cumulative, memory)
 
 
 class NodeCpuCounter:

@@ -124,6 +124,7 @@ def test_discovery_facts_match_kubectl_api_resources() -> None:
         "sc",
         "ing",
         "netpol",
+        "hpa",
     }
 
 
@@ -138,6 +139,7 @@ def test_category_all() -> None:
         "daemonsets",
         "jobs",
         "cronjobs",
+        "horizontalpodautoscalers",
     }
 
 

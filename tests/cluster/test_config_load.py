@@ -531,8 +531,8 @@ def test_image_errors() -> None:
         f"{QUANTITY_FORMAT}",
         'cluster.toml:9: images."nginx:1.27".logs[1]: expected a string, got integer 3',
         "cluster.toml:10: images.\"nginx:1.27\": unknown key 'pulltime' (expected one of: "
-        "pull_time, start_time, run_time, exit_code, crash_after, memory, memory_ramp, cpu, ready_after, "
-        "readiness, liveness_fails_after, missing, logs, spread)",
+        "pull_time, start_time, run_time, exit_code, crash_after, memory, memory_ramp, cpu, "
+        "cpu_per_request, ready_after, readiness, liveness_fails_after, missing, logs, spread)",
         'cluster.toml:11: images."bad name": invalid image name "bad name": must not contain '
         "whitespace",
         "cluster.toml:13: images.nginx.exit_code: needs run_time or crash_after: without them "
@@ -564,14 +564,15 @@ def test_controllers_scheduler_and_log_errors() -> None:
         '"endpointslicemirroring", "namespace", "garbagecollector", '
         '"serviceaccount", "serviceaccount-token", "root-ca-cert-publisher", "job", '
         '"ttl-after-finished", "daemonset", "statefulset", "nodelifecycle", "disruption", '
-        '"cronjob", "resourcequota", "persistentvolume-binder")',
+        '"cronjob", "resourcequota", "persistentvolume-binder", '
+        '"horizontalpodautoscaling")',
         'cluster.toml:2: controllers.enabled[2]: duplicate controller "deployment"',
         "cluster.toml:4: controllers.workers.deployment: must be at least 1, got 0",
         "cluster.toml:5: controllers.workers: unknown key 'hpa' (expected one of: "
         "deployment, replicaset, endpoints, endpointslice, endpointslicemirroring, namespace, "
         "garbagecollector, serviceaccount, serviceaccount-token, root-ca-cert-publisher, job, "
         "ttl-after-finished, daemonset, statefulset, nodelifecycle, disruption, cronjob, "
-        "resourcequota, persistentvolume-binder)",
+        "resourcequota, persistentvolume-binder, horizontalpodautoscaling)",
         "cluster.toml:7: scheduler.percentage_of_nodes_to_score: must be between 0 and 100, "
         "got 101",
         "cluster.toml:9: scheduler.weights.NodeResourcesFit: must be at least 0, got -1",

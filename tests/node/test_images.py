@@ -104,7 +104,7 @@ def test_parse_errors_name_the_key(table: dict[str, object], message: str) -> No
 
 
 def test_unknown_key_lists_the_allowed_ones() -> None:
-    with pytest.raises(ImageConfigError, match=r"^image 'x': pul: unknown key \(expected one of: cpu, cpu_nanocores, "
+    with pytest.raises(ImageConfigError, match=r"^image 'x': pul: unknown key \(expected one of: cpu, cpu_nanocores, cpu_per_request, "
                        r"crash_after, "):
         parse_image_behavior({"pul": 1}, name="x")
 

@@ -1,7 +1,8 @@
 """Field tables of the Kubernetes protobuf messages kubectl's typed clients send.
 
 Transcribed from Kubernetes' ``generated.proto`` files (k8s.io/api core/v1, apps/v1,
-batch/v1, rbac/v1, authentication/v1, authorization/v1, policy/v1, networking/v1; k8s.io/apimachinery meta/v1,
+batch/v1, rbac/v1, authentication/v1, authorization/v1, policy/v1, networking/v1,
+autoscaling/v1; k8s.io/apimachinery meta/v1,
 util/intstr, api/resource). Field numbers are written exactly as there; names are the
 *JSON* names (the ``json:`` tags), which is what the decoder produces.
 
@@ -314,9 +315,18 @@ _POLICY = {
                                "3 maxUnavailable x?; 4 unhealthyPodEvictionPolicy s?",
 }
 
+_AUTOSCALING = {  # autoscaling/v1: what `kubectl autoscale` creates
+    "HorizontalPodAutoscaler": "1 metadata ObjectMeta; 2 spec HorizontalPodAutoscalerSpec; "
+                               "3 status Unread",
+    "HorizontalPodAutoscalerSpec": "1 scaleTargetRef CrossVersionObjectReference; "
+                                   "2 minReplicas i?; 3 maxReplicas i; "
+                                   "4 targetCPUUtilizationPercentage i?",
+    "CrossVersionObjectReference": "1 kind s; 2 name s; 3 apiVersion s",
+}
+
 #: message name -> its fields, in the compact notation above
 MESSAGES: dict[str, str] = {**_META, **_CORE, **_APPS, **_BATCH, **_RBAC, **_AUTH, **_POLICY,
-                            **_QUOTA, **_SCHEDULING, **_NETWORKING}
+                            **_QUOTA, **_SCHEDULING, **_NETWORKING, **_AUTOSCALING}
 
 #: (apiVersion, kind) of a top-level object -> the message it is encoded as
 KINDS: dict[tuple[str, str], str] = {
@@ -337,4 +347,5 @@ KINDS: dict[tuple[str, str], str] = {
     ("scheduling.k8s.io/v1", "PriorityClass"): "PriorityClass",
     **{("networking.k8s.io/v1", kind): kind for kind in (
         "Ingress", "IngressClass", "NetworkPolicy")},
+    ("autoscaling/v1", "HorizontalPodAutoscaler"): "HorizontalPodAutoscaler",
 }

@@ -28,13 +28,14 @@ NETWORKING = "io.k8s.api.networking.v1"
 AUTHORIZATION = "io.k8s.api.authorization.v1"
 APIEXTENSIONS = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"
 STORAGE = "io.k8s.api.storage.v1"
+AUTOSCALING = "io.k8s.api.autoscaling.v2"
 
 #: the definition package of each built-in API group
 GROUP_PACKAGES = {
     "": CORE, "apps": APPS, "batch": BATCH, "rbac.authorization.k8s.io": RBAC,
     "coordination.k8s.io": COORDINATION, "authorization.k8s.io": AUTHORIZATION,
     "discovery.k8s.io": DISCOVERY, "storage.k8s.io": STORAGE,
-    "networking.k8s.io": NETWORKING,
+    "networking.k8s.io": NETWORKING, "autoscaling": AUTOSCALING,
     "apiextensions.k8s.io": APIEXTENSIONS,
 }
 
@@ -1245,5 +1246,159 @@ TYPES: dict[str, tuple[str, str, Fields]] = {
         "evaluationError": "string An indication that some error occurred during the "
                            "authorization check.",
         "reason": "string Why a request was allowed or denied.",
+    }),
+
+    # -- autoscaling/v2 ------------------------------------------------------------------------
+    "HorizontalPodAutoscaler": (AUTOSCALING, "HorizontalPodAutoscaler is the configuration "
+                                             "for a horizontal pod autoscaler, which "
+                                             "automatically manages the replica count of any "
+                                             "resource implementing the scale subresource "
+                                             "based on the metrics specified.", {
+        "spec": "HorizontalPodAutoscalerSpec spec is the specification for the behaviour of "
+                "the autoscaler.",
+        "status": "HorizontalPodAutoscalerStatus status is the current information about the "
+                  "autoscaler.",
+    }),
+    "HorizontalPodAutoscalerSpec": (AUTOSCALING, "HorizontalPodAutoscalerSpec describes the "
+                                                 "desired functionality of the "
+                                                 "HorizontalPodAutoscaler.", {
+        "behavior": "HorizontalPodAutoscalerBehavior behavior configures the scaling "
+                    "behavior of the target in both Up and Down directions.",
+        "maxReplicas": "integer! maxReplicas is the upper limit for the number of replicas "
+                       "to which the autoscaler can scale up.",
+        "metrics": "[MetricSpec] metrics contains the specifications for which to use to "
+                   "calculate the desired replica count (the maximum replica count across "
+                   "all metrics will be used). If not set, the default metric will be set to "
+                   "80% average CPU utilization.",
+        "minReplicas": "integer minReplicas is the lower limit for the number of replicas to "
+                       "which the autoscaler can scale down. It defaults to 1 pod.",
+        "scaleTargetRef": "CrossVersionObjectReference! scaleTargetRef points to the target "
+                          "resource to scale, and is used to the pods for which metrics "
+                          "should be collected, as well as to actually change the replica "
+                          "count.",
+    }),
+    "CrossVersionObjectReference": (AUTOSCALING, "CrossVersionObjectReference contains enough "
+                                                 "information to let you identify the "
+                                                 "referred resource.", {
+        "apiVersion": "string apiVersion is the API version of the referent",
+        "kind": "string! kind is the kind of the referent",
+        "name": "string! name is the name of the referent",
+    }),
+    "MetricSpec": (AUTOSCALING, "MetricSpec specifies how to scale based on a single metric "
+                                "(only `type` and one other matching field should be set at "
+                                "once).", {
+        "containerResource": "object containerResource refers to a resource metric known to "
+                             "Kubernetes describing a single container in each pod.",
+        "external": "object external refers to a global metric that is not associated with "
+                    "any Kubernetes object.",
+        "object": "object object refers to a metric describing a single kubernetes object.",
+        "pods": "object pods refers to a metric describing each pod in the current scale "
+                "target.",
+        "resource": "ResourceMetricSource resource refers to a resource metric (such as those "
+                    "specified in requests and limits) known to Kubernetes describing each "
+                    "pod in the current scale target (e.g. CPU or memory).",
+        "type": "string! type is the type of metric source: ContainerResource, External, "
+                "Object, Pods or Resource.",
+    }),
+    "ResourceMetricSource": (AUTOSCALING, "ResourceMetricSource indicates how to scale on a "
+                                          "resource metric known to Kubernetes.", {
+        "name": "string! name is the name of the resource in question.",
+        "target": "MetricTarget! target specifies the target value for the given metric",
+    }),
+    "MetricTarget": (AUTOSCALING, "MetricTarget defines the target value, average value, or "
+                                  "average utilization of a specific metric", {
+        "averageUtilization": "integer averageUtilization is the target value of the average "
+                              "of the resource metric across all relevant pods, represented "
+                              "as a percentage of the requested value of the resource for "
+                              "the pods.",
+        "averageValue": "Quantity averageValue is the target value of the average of the "
+                        "metric across all relevant pods (as a quantity)",
+        "type": "string! type represents whether the metric type is Utilization, Value, or "
+                "AverageValue",
+        "value": "Quantity value is the target value of the metric (as a quantity).",
+    }),
+    "HorizontalPodAutoscalerBehavior": (AUTOSCALING, "HorizontalPodAutoscalerBehavior "
+                                                     "configures the scaling behavior of the "
+                                                     "target in both Up and Down directions "
+                                                     "(scaleUp and scaleDown fields "
+                                                     "respectively).", {
+        "scaleDown": "HPAScalingRules scaleDown is scaling policy for scaling Down. If not "
+                     "set, the default value is to allow to scale down to minReplicas pods, "
+                     "with a 300 second stabilization window.",
+        "scaleUp": "HPAScalingRules scaleUp is scaling policy for scaling Up. If not set, the "
+                   "default value is the higher of: increase no more than 4 pods per 15 "
+                   "seconds; double the number of pods per 15 seconds. No stabilization is "
+                   "used.",
+    }),
+    "HPAScalingRules": (AUTOSCALING, "HPAScalingRules configures the scaling behavior for one "
+                                     "direction.", {
+        "policies": "[HPAScalingPolicy] policies is a list of potential scaling polices which "
+                    "can be used during scaling.",
+        "selectPolicy": "string selectPolicy is used to specify which policy should be used. "
+                        "If not set, the default value Max is used.",
+        "stabilizationWindowSeconds": "integer stabilizationWindowSeconds is the number of "
+                                      "seconds for which past recommendations should be "
+                                      "considered while scaling up or scaling down.",
+    }),
+    "HPAScalingPolicy": (AUTOSCALING, "HPAScalingPolicy is a single policy which must hold "
+                                      "true for a specified past interval.", {
+        "periodSeconds": "integer! periodSeconds specifies the window of time for which the "
+                         "policy should hold true (0 < periodSeconds <= 1800).",
+        "type": "string! type is used to specify the scaling policy: Pods or Percent.",
+        "value": "integer! value contains the amount of change which is permitted by the "
+                 "policy. It must be greater than zero",
+    }),
+    "HorizontalPodAutoscalerStatus": (AUTOSCALING, "HorizontalPodAutoscalerStatus describes "
+                                                   "the current status of a horizontal pod "
+                                                   "autoscaler.", {
+        "conditions": "[HorizontalPodAutoscalerCondition] conditions is the set of conditions "
+                      "required for this autoscaler to scale its target, and indicates "
+                      "whether or not those conditions are met.",
+        "currentMetrics": "[MetricStatus] currentMetrics is the last read state of the "
+                          "metrics used by this autoscaler.",
+        "currentReplicas": "integer currentReplicas is current number of replicas of pods "
+                           "managed by this autoscaler, as last seen by the autoscaler.",
+        "desiredReplicas": "integer! desiredReplicas is the desired number of replicas of "
+                           "pods managed by this autoscaler, as last calculated by the "
+                           "autoscaler.",
+        "lastScaleTime": "Time lastScaleTime is the last time the HorizontalPodAutoscaler "
+                         "scaled the number of pods.",
+        "observedGeneration": "int64 observedGeneration is the most recent generation "
+                              "observed by this autoscaler.",
+    }),
+    "HorizontalPodAutoscalerCondition": (AUTOSCALING, "HorizontalPodAutoscalerCondition "
+                                                      "describes the state of a "
+                                                      "HorizontalPodAutoscaler at a certain "
+                                                      "point.", {
+        **_COND, "type": "string! type describes the current condition: AbleToScale, "
+                         "ScalingActive or ScalingLimited.",
+    }),
+    "MetricStatus": (AUTOSCALING, "MetricStatus describes the last-read state of a single "
+                                  "metric.", {
+        "containerResource": "object containerResource refers to a resource metric of a "
+                             "single container in each pod.",
+        "external": "object external refers to a global metric.",
+        "object": "object object refers to a metric describing a single kubernetes object.",
+        "pods": "object pods refers to a metric describing each pod in the current scale "
+                "target.",
+        "resource": "ResourceMetricStatus resource refers to a resource metric (such as those "
+                    "specified in requests and limits) known to Kubernetes.",
+        "type": "string! type is the type of metric source.",
+    }),
+    "ResourceMetricStatus": (AUTOSCALING, "ResourceMetricStatus indicates the current value "
+                                          "of a resource metric known to Kubernetes.", {
+        "current": "MetricValueStatus! current contains the current value for the given "
+                   "metric",
+        "name": "string! name is the name of the resource in question.",
+    }),
+    "MetricValueStatus": (AUTOSCALING, "MetricValueStatus holds the current value for a "
+                                       "metric", {
+        "averageUtilization": "integer currentAverageUtilization is the current value of the "
+                              "average of the resource metric across all relevant pods, "
+                              "represented as a percentage of the requested value of the "
+                              "resource for the pods.",
+        "averageValue": "Quantity averageValue is the current value of the average of the "
+                        "metric across all relevant pods (as a quantity)",
+        "value": "Quantity value is the current value of the metric (as a quantity).",
     }),
 }

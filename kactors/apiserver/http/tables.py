@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from kactors.api.autoscaling import hpa_v1_to_v2
 from kactors.api.errors import QuantityError, SelectorError
 from kactors.api.kinds import METRICS_GROUP, PrinterColumn, ResourceInfo
 from kactors.api.labels import selector_from_label_selector
@@ -949,6 +950,18 @@ _PDB_COLUMNS = (
          "time.", kind="integer"),
     _AGE,
 )
+_HPA_COLUMNS = (
+    _NAME, _col("Reference", "scaleTargetRef points to the target resource to scale."),
+    _col("Targets", "metrics contains the specifications for which to use to calculate the "
+         "desired replica count."),
+    _col("MinPods", "minReplicas is the lower limit for the number of replicas to which the "
+         "autoscaler can scale down."),
+    _col("MaxPods", "maxReplicas is the upper limit for the number of replicas to which the "
+         "autoscaler can scale up.", kind="integer"),
+    _col("Replicas", "currentReplicas is current number of replicas of pods managed by this "
+         "autoscaler.", kind="integer"),
+    _AGE,
+)
 _BINDING_COLUMNS = (
     _NAME, _col("Role", "RoleRef can reference a Role in the current namespace or a "
                 "ClusterRole in the global namespace."),
@@ -993,6 +1006,45 @@ def _print_pdb(obj: Obj, now: datetime.datetime) -> list[Cell]:
     return [_name(obj), int_or_string(_m(obj, "spec", "minAvailable")),
             int_or_string(_m(obj, "spec", "maxUnavailable")),
             allowed if isinstance(allowed, int) else 0, _age(obj, now)]
+
+
+def _hpa_metric(spec: Any, status: Any) -> str:
+    """One metric of ``formatHPAMetrics``: ``cpu: 12%/50%``, ``memory: 10Mi/64Mi``."""
+    kind = _m(spec, "type")
+    if kind not in ("Resource", "ContainerResource"):
+        return "<unknown type>"
+    field = "resource" if kind == "Resource" else "containerResource"
+    source = _m(spec, field) or {}
+    name = source.get("name", "")
+    target = source.get("target") or {}
+    current = _m(status, field, "current") if _m(status, field) is not None else None
+    if target.get("averageValue") is not None:
+        value = (current or {}).get("averageValue")
+        return f"{name}: {value if value is not None else '<unknown>'}/{target['averageValue']}"
+    used = (current or {}).get("averageUtilization")
+    wanted = target.get("averageUtilization")
+    return (f"{name}: {f'{used}%' if used is not None else '<unknown>'}/"
+            f"{f'{wanted}%' if wanted is not None else '<auto>'}")
+
+
+def _print_hpa(obj: Obj, now: datetime.datetime) -> list[Cell]:
+    """``printHorizontalPodAutoscaler``: at most two metrics, then ``+ N more...`` (a v1
+    object is printed as the v2 it converts to, as Kubernetes prints the internal one)."""
+    if obj.get("apiVersion") == "autoscaling/v1":
+        obj = hpa_v1_to_v2(obj)
+    ref = _m(obj, "spec", "scaleTargetRef") or {}
+    specs = _list(_m(obj, "spec", "metrics"))
+    statuses = _list(_m(obj, "status", "currentMetrics"))
+    shown = [_hpa_metric(spec, statuses[index] if index < len(statuses) else None)
+             for index, spec in enumerate(specs)]
+    targets = ", ".join(shown[:2]) if shown else "<none>"
+    if len(shown) > 2:
+        targets += f" + {len(shown) - 2} more..."
+    minimum = _m(obj, "spec", "minReplicas")
+    return [_name(obj), f"{ref.get('kind', '')}/{ref.get('name', '')}", targets,
+            str(minimum) if minimum is not None else "<unset>",
+            _int(_m(obj, "spec", "maxReplicas")), _int(_m(obj, "status", "currentReplicas")),
+            _age(obj, now)]
 
 
 def _print_binding(obj: Obj, now: datetime.datetime) -> list[Cell]:
@@ -1071,6 +1123,7 @@ _PRINTERS: dict[tuple[str, str], tuple[Sequence[Column], Printer]] = {
     ("networking.k8s.io", "Ingress"): (_INGRESS_COLUMNS, _print_ingress),
     ("networking.k8s.io", "IngressClass"): (_INGRESS_CLASS_COLUMNS, _print_ingress_class),
     ("networking.k8s.io", "NetworkPolicy"): (_NETWORK_POLICY_COLUMNS, _print_network_policy),
+    ("autoscaling", "HorizontalPodAutoscaler"): (_HPA_COLUMNS, _print_hpa),
     ("", "ResourceQuota"): (_QUOTA_COLUMNS, _print_quota),
     ("scheduling.k8s.io", "PriorityClass"): (_PRIORITY_CLASS_COLUMNS, _print_priority_class),
     ("", "PersistentVolume"): (_PV_COLUMNS, _print_persistent_volume),
