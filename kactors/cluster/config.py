@@ -319,15 +319,17 @@ DEFAULT_NODE_GROUPS: tuple[NodeGroup, ...] = (NodeGroup(name="node", count=3),)
 class ImageConfig:
     """``[images."nginx:1.27"]``: how the simulated container runtime plays an image.
 
-    Keyed by the image reference exactly as pod specs write it; images not listed get
-    these defaults (a well-behaved server). Times are cluster seconds, each stretched by
-    a seeded random factor in ``[1 - spread, 1 + spread]``.
+    Keyed by the image reference exactly as pod specs write it; a key not given keeps the
+    image's built-in behaviour (kactors.node.images: nginx, redis, busybox...), else a
+    well-behaved server's. Times are cluster seconds, each stretched by a seeded random
+    factor in ``[1 - spread, 1 + spread]``.
     """
 
-    #: seconds to pull the image onto a node (once per node; then it is cached)
-    pull_time: float = 1.0
-    #: seconds from "container created" to "running"
-    start_time: float = 0.5
+    #: seconds to pull the image onto a node (once per node; then it is cached); None: the
+    #: image's own (1 s for an image kactors does not know)
+    pull_time: float | None = None
+    #: seconds from "container created" to "running"; None: the image's own (0.5 s)
+    start_time: float | None = None
     #: the process exits on its own after this many seconds (a Job's work); None: never
     run_time: float | None = None
     #: the exit code when the process ends: after ``run_time`` (default 0) or when it
@@ -359,8 +361,9 @@ class ImageConfig:
     missing: bool = False
     #: lines the container prints when it starts (served by ``kubectl logs``)
     logs: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    #: relative random jitter of every time above, from 0 (exact) to 1
-    spread: float = 0.0
+    #: relative random jitter of every time above, from 0 (exact) to 1; None: the image's
+    #: own (10%)
+    spread: float | None = None
 
     @property
     def exit_status(self) -> int | None:

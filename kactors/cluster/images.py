@@ -8,8 +8,6 @@ from typing import Any
 from kactors.cluster.config import ImageConfig
 from kactors.node.images import ImageCatalog
 
-_DEFAULT = ImageConfig()
-
 
 def image_tables(images: Mapping[str, ImageConfig]) -> dict[str, dict[str, Any]]:
     """Only what each table changed, in the runtime's vocabulary, so an `nginx` table
@@ -17,9 +15,10 @@ def image_tables(images: Mapping[str, ImageConfig]) -> dict[str, dict[str, Any]]
     tables: dict[str, dict[str, Any]] = {}
     for name, image in images.items():
         table: dict[str, Any] = {}
-        if image.pull_time != _DEFAULT.pull_time:
+        # a key given is passed on even when it equals a default (`spread = 0` means exact)
+        if image.pull_time is not None:
             table["pull_seconds"] = image.pull_time
-        if image.start_time != _DEFAULT.start_time:
+        if image.start_time is not None:
             table["start_seconds"] = image.start_time
         if image.run_time is not None:
             table["run_seconds"] = image.run_time
@@ -47,7 +46,7 @@ def image_tables(images: Mapping[str, ImageConfig]) -> dict[str, dict[str, Any]]
             table["missing"] = True
         if image.logs:
             table["logs"] = list(image.logs)
-        if image.spread != _DEFAULT.spread:
+        if image.spread is not None:
             table["spread"] = image.spread
         tables[name] = table
     return tables

@@ -60,8 +60,8 @@ def _read_image(table: Table) -> ImageConfig:
         table.error("exit_code", "needs run_time or crash_after: without them the container "
                                  "never exits")
     return ImageConfig(
-        pull_time=table.get("pull_time", SECONDS, default.pull_time),
-        start_time=table.get("start_time", SECONDS, default.start_time),
+        pull_time=table.get("pull_time", SECONDS, None),
+        start_time=table.get("start_time", SECONDS, None),
         run_time=table.get("run_time", SECONDS, None),
         exit_code=table.get("exit_code", integer(at_least=0, at_most=255), None),
         crash_after=table.get("crash_after", SECONDS, None),
@@ -75,5 +75,5 @@ def _read_image(table: Table) -> ImageConfig:
         liveness_fails_after=table.get("liveness_fails_after", SECONDS, None),
         missing=table.get("missing", boolean, default.missing),
         logs=table.get("logs", array(string()), default.logs),
-        spread=table.get("spread", number(at_least=0, at_most=1), default.spread),
+        spread=table.get("spread", number(at_least=0, at_most=1), None),
     )

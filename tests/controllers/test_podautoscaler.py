@@ -83,9 +83,11 @@ async def test_scale_up_to_the_limit_then_down_after_the_stabilization_window(
         assert seen[0][0] >= created_at + 15
         rescales = [(ts, message) for ts, reason, message in seen
                     if reason == "SuccessfulRescale"]
-        assert [m for _, m in rescales] == [
-            "New size: 3; reason: cpu resource utilization (percentage of request) above target",
-            "New size: 5; reason: cpu resource utilization (percentage of request) above target"]
+        # one pod at ~150% (the image's 150m, with its seeded jitter) asks for 3 or 4, then
+        # the limit
+        above = "reason: cpu resource utilization (percentage of request) above target"
+        assert [m for _, m in rescales][0] in (f"New size: 3; {above}", f"New size: 4; {above}")
+        assert [m for _, m in rescales][1:] == [f"New size: 5; {above}"]
         deployment_now = await client.get("apps/v1/Deployment", "web", "default")
         assert deployment_now["spec"]["replicas"] == 5
 

@@ -50,8 +50,8 @@ def test_a_containers_usage_adds_the_work_of_its_connections() -> None:
 def test_a_load_generator_is_a_connect_action_with_a_rate_and_a_duration() -> None:
     config = parse_config('[[actions]]\nat = 30\nconnect = "default/php-apache"\nport = 80\n'
                           "rate = 30\nduration = 300\n", "c.toml")
-    assert config.actions == (ConnectAction(30.0, "default/php-apache", 80, 1, None, 30.0,
-                                            300.0),)
+    assert config.actions == (ConnectAction(30.0, "default/php-apache", 80, 1, rate=30.0,
+                                            duration=300.0),)
     with pytest.raises(ConfigErrors) as caught:
         parse_config('[[actions]]\nat = 5\nconnect = "default/web"\nport = 80\ncount = 3\n'
                      "rate = 10\n", "c.toml")
