@@ -25,7 +25,7 @@ from typing import Any
 
 from kactors.api.quantity import parse_quantity
 
-from .envconfig import _dicts, _keys
+from .envconfig import _dicts, _keys, env_from_refs
 from .volumefiles import decode_secret_value, field_value
 
 __all__ = ["DEFAULT_PATH", "container_env", "expand_references", "pod_hostname",
@@ -105,19 +105,14 @@ def container_env(pod: Obj, container: Obj, sources: Mapping[tuple[str, str], An
     services = service_env("kubernetes", kubernetes_service_ip, 443, port_name="https") \
         if kubernetes_service_ip else {}
     env: dict[str, str] = {"PATH": DEFAULT_PATH, "HOSTNAME": pod_hostname(pod)}
-    for source in _dicts(container.get("envFrom")):
-        prefix = str(source.get("prefix") or "")
-        for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-            ref = source.get(field)
-            if not isinstance(ref, Mapping):
-                continue
-            obj = sources.get((kind, str(ref.get("name") or "")))
-            if obj is None:
-                continue
-            for key in sorted(_keys(kind, obj)):
-                value = _source_value(kind, obj, key)
-                if value is not None:
-                    env[prefix + key] = value
+    for prefix, kind, ref in env_from_refs(container):
+        obj = sources.get((kind, str(ref.get("name") or "")))
+        if obj is None:
+            continue
+        for key in sorted(_keys(kind, obj)):
+            value = _source_value(kind, obj, key)
+            if value is not None:
+                env[prefix + key] = value
     for item in _dicts(container.get("env")):
         name = str(item.get("name") or "")
         if not name:

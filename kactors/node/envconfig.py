@@ -29,13 +29,13 @@ someone runs ``kubectl exec ... env``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 __all__ = ["CLAIM_ERROR_PREFIX", "ConfigLookup", "EnvResult", "check_volumes", "claim_error",
-           "resolve_env"]
+           "env_from_refs", "resolve_env"]
 
 #: ``lookup(kind, namespace, name)`` -> the object (``kind`` is ``"ConfigMap"`` or
 #: ``"Secret"``), or ``None`` when it does not exist.
@@ -90,6 +90,19 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
     return [item for item in value if _is_map(item)] if isinstance(value, list) else []
 
 
+def env_from_refs(container: Mapping[str, Any]
+                  ) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """``envFrom``'s references in order, as ``(prefix, kind, ref)``: what both the
+    kubelet's check (:func:`resolve_env`) and the values exec shows
+    (:func:`kactors.node.containerenv.container_env`) walk."""
+    for source in _dicts(container.get("envFrom")):
+        prefix = str(source.get("prefix") or "")
+        for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            ref = source.get(field)
+            if isinstance(ref, Mapping):
+                yield prefix, kind, ref
+
+
 def resolve_env(container: Mapping[str, Any], namespace: str, lookup: ConfigLookup) -> EnvResult:
     """The variables ``container`` would get (``envFrom`` first, then ``env``), or the error."""
     names: dict[str, None] = {}
@@ -100,20 +113,15 @@ def resolve_env(container: Mapping[str, Any], namespace: str, lookup: ConfigLook
             cache[kind, name] = lookup(kind, namespace, name)
         return cache[kind, name]
 
-    for source in _dicts(container.get("envFrom")):
-        prefix = str(source.get("prefix") or "")
-        for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-            ref = source.get(field)
-            if not isinstance(ref, Mapping):
+    for prefix, kind, ref in env_from_refs(container):
+        name = str(ref.get("name") or "")
+        obj = get(kind, name)
+        if obj is None:
+            if ref.get("optional") is True:
                 continue
-            name = str(ref.get("name") or "")
-            obj = get(kind, name)
-            if obj is None:
-                if ref.get("optional") is True:
-                    continue
-                return EnvResult(error=f'{_LOWER[kind]} "{name}" not found')
-            for key in sorted(_keys(kind, obj)):
-                names[prefix + key] = None
+            return EnvResult(error=f'{_LOWER[kind]} "{name}" not found')
+        for key in sorted(_keys(kind, obj)):
+            names[prefix + key] = None
     for env in _dicts(container.get("env")):
         name = str(env.get("name") or "")
         value_from = env.get("valueFrom")
