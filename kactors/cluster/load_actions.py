@@ -185,16 +185,29 @@ def _on_host(verb: str, record: Callable[[float, str], Action]) -> VerbReader:
     return read
 
 
-def _connect(table: Table, hosts: Hosts, file: FileCheck, at: float) -> Action | None:
-    def service(value: object) -> str:
+def _namespaced(what: str, expected: str, example: str) -> Callable[[object], str]:
+    """A reader of ``namespace/<something>`` (one slash, both sides non-empty)."""
+
+    def read(value: object) -> str:
         text = string(nonempty=True)(value)
-        namespace, slash, name = text.partition("/")
-        if not slash or not namespace or not name or "/" in name:
-            raise Invalid(f"invalid service {literal(text)}: expected \"namespace/name\", "
-                          f"such as \"default/nginx\"")
+        namespace, slash, rest = text.partition("/")
+        if not slash or not namespace or not rest or "/" in rest:
+            raise Invalid(f"invalid {what} {literal(text)}: expected {expected}, such as "
+                          f"\"{example}\"")
         return text
 
-    target = table.get("connect", service, None)
+    return read
+
+
+#: ``connect``'s Service, ``namespace/name``
+_service = _namespaced("service", '"namespace/name"', "default/nginx")
+#: ``from_pod``: ``namespace/name``, or ``namespace/label=value`` (the first such pod)
+_pod_reference = _namespaced("pod", '"namespace/name" or "namespace/label=value"',
+                             "default/app=client")
+
+
+def _connect(table: Table, hosts: Hosts, file: FileCheck, at: float) -> Action | None:
+    target = table.get("connect", _service, None)
     port = table.require("port", integer(at_least=1, at_most=65535))
     count = table.get("count", integer(at_least=1, at_most=100_000), 1)
     rate = table.get("rate", number(above=0, at_most=1000), None)
@@ -212,16 +225,6 @@ def _connect(table: Table, hosts: Hosts, file: FileCheck, at: float) -> Action |
         return None
     return ConnectAction(at, target, port, count, from_node, from_pod, rate,
                          duration or 0.0)
-
-
-def _pod_reference(value: object) -> str:
-    """``namespace/name`` or ``namespace/label=value``."""
-    text = string(nonempty=True)(value)
-    namespace, slash, rest = text.partition("/")
-    if not slash or not namespace or not rest or "/" in rest:
-        raise Invalid(f"invalid pod {literal(text)}: expected \"namespace/name\" or "
-                      f"\"namespace/label=value\", such as \"default/app=client\"")
-    return text
 
 
 def _request(table: Table, hosts: Hosts, file: FileCheck, at: float) -> Action | None:

@@ -243,7 +243,7 @@ class Operator(Actor):
         """Traffic to a Service through one node's kube-proxy: where each connection lands.
         With a rate: a load generator, run in the background for its duration."""
         node = action.from_node or self.config.nodes[0].name
-        proxy = self.ctx.system.lookup(f"/cluster/nodes/{node}/kube-proxy")
+        proxy = self.ctx.system.lookup(self.tree.kube_proxy_path(node))
         if action.rate is not None:
             self.ctx.log.info("action.load", service=action.service, port=action.port,
                               rate=action.rate, duration=action.duration, node=node)

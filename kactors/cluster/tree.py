@@ -168,6 +168,14 @@ class ClusterTree:
     def kubelet_path(self, node: str) -> str:
         return f"/cluster/nodes/{node}/kubelet"
 
+    def kube_proxy_path(self, node: str) -> str:
+        return f"/cluster/nodes/{node}/kube-proxy"
+
+    def kubelet(self, node: str) -> ActorRef | None:
+        """The kubelet of `node` (None: no such node, or its kubelet is not running)."""
+        assert self.system is not None
+        return self.system.lookup(self.kubelet_path(node))
+
     # -- specs -------------------------------------------------------------------------------
     def spec(self, system: ActorSystem) -> ChildSpec:
         self.system = system
@@ -219,9 +227,8 @@ class ClusterTree:
 
     def _kubelet_of(self, pod: dict[str, Any]) -> ActorRef | None:
         """The kubelet of the node `pod` is bound to (None: unbound, or no such kubelet)."""
-        assert self.system is not None
         node = (pod.get("spec") or {}).get("nodeName")
-        return self.system.lookup(self.kubelet_path(node)) if node else None
+        return self.kubelet(node) if node else None
 
     async def _pod_logs(self, ctx: Any, pod: dict[str, Any], options: Any) -> Any:
         """pods/log: the apiserver asks the kubelet of the pod's node."""
@@ -251,13 +258,8 @@ class ClusterTree:
         section = self.config.metrics_server
         if not section.enabled:
             return []
-
-        def kubelet(node: str) -> ActorRef | None:
-            assert self.system is not None
-            return self.system.lookup(self.kubelet_path(node))
-
         return [ChildSpec("metrics-server", lambda: MetricsServer(
-            self.apiserver(), self.credentials.metrics_server, kubelet,
+            self.apiserver(), self.credentials.metrics_server, self.kubelet,
             resolution=section.metric_resolution), host="control-plane")]
 
     def _ingress_controller(self) -> list[ChildSpec]:
@@ -269,8 +271,7 @@ class ClusterTree:
 
         def proxy() -> ActorRef | None:
             assert self.system is not None
-            return self.system.lookup(f"/cluster/nodes/{nodes[0].name}/kube-proxy") \
-                if nodes else None
+            return self.system.lookup(self.kube_proxy_path(nodes[0].name)) if nodes else None
 
         return [ChildSpec("ingress-nginx", lambda: IngressController(
             self.apiserver(), self.credentials.ingress_nginx, proxy,
