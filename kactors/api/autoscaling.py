@@ -163,6 +163,16 @@ def _load(annotations: JSON, key: str) -> Any:
         return None
 
 
+def _v1_then_kept(cpu_entry: JSON | None, annotations: JSON, key: str) -> list[JSON]:
+    """A v2 metric list from v1: the entry of v1's CPU field (if set), then the entries
+    v1 could not say, kept in the `key` annotation (which is consumed)."""
+    entries = [] if cpu_entry is None else [cpu_entry]
+    kept = _load(annotations, key)
+    if isinstance(kept, list):
+        entries += kept
+    return entries
+
+
 def hpa_v1_to_v2(obj: Mapping[str, Any]) -> JSON:
     """An autoscaling/v1 HorizontalPodAutoscaler (a request body) as autoscaling/v2.
 
@@ -178,12 +188,9 @@ def hpa_v1_to_v2(obj: Mapping[str, Any]) -> JSON:
         meta = dict(meta)
         annotations = dict(meta.get("annotations") or {})
     v2_spec: JSON = {k: v for k, v in spec.items() if k != "targetCPUUtilizationPercentage"}
-    metrics = []
-    if spec.get("targetCPUUtilizationPercentage") is not None:
-        metrics.append(_cpu_metric(spec["targetCPUUtilizationPercentage"]))
-    others = _load(annotations, _METRICS)
-    if isinstance(others, list):
-        metrics += others
+    target = spec.get("targetCPUUtilizationPercentage")
+    metrics = _v1_then_kept(None if target is None else _cpu_metric(target), annotations,
+                            _METRICS)
     if metrics:
         v2_spec["metrics"] = metrics
     behavior = _load(annotations, _BEHAVIOR)
@@ -192,13 +199,11 @@ def hpa_v1_to_v2(obj: Mapping[str, Any]) -> JSON:
     result["spec"] = v2_spec
     v2_status: JSON = {k: v for k, v in status.items()
                        if k != "currentCPUUtilizationPercentage"}
-    current = []
-    if status.get("currentCPUUtilizationPercentage") is not None:
-        current.append({"type": "Resource", "resource": {"name": "cpu", "current": {
-            "averageUtilization": status["currentCPUUtilizationPercentage"]}}})
-    current_others = _load(annotations, _CURRENT)
-    if isinstance(current_others, list):
-        current += current_others
+    utilization = status.get("currentCPUUtilizationPercentage")
+    current = _v1_then_kept(
+        None if utilization is None else {"type": "Resource", "resource": {
+            "name": "cpu", "current": {"averageUtilization": utilization}}},
+        annotations, _CURRENT)
     if current:
         v2_status["currentMetrics"] = current
     conditions = _load(annotations, _CONDITIONS)
