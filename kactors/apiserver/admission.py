@@ -3,9 +3,9 @@
 Mutating first (defaults, ServiceAccount, LimitRanger's default resources, Service
 ClusterIP, DefaultStorageClass, StorageObjectInUseProtection), then validation of the
 object (Kubernetes' rules and wording, 422 Invalid with the field paths), then the
-validating plugins that need cluster state: NamespaceLifecycle (no creation in a missing or terminating namespace),
-LimitRanger's bounds, PersistentVolumeClaimResize and, for custom resources, the CRD's
-structural schema.
+validating plugins that need cluster state: NamespaceLifecycle (no creation in a missing
+or terminating namespace), LimitRanger's bounds, PersistentVolumeClaimResize and, for
+custom resources, the CRD's structural schema.
 """
 
 from __future__ import annotations
@@ -76,6 +76,10 @@ class Admission:
         self.storage_classes: dict[str, Obj] = {}
         #: name -> IngressClass, as the watch cache has them
         self.ingress_classes: dict[str, Obj] = {}
+        #: the class kinds above, by resource (what `observe` keeps)
+        self._classes = {"priorityclasses": self.priority_classes,
+                         "storageclasses": self.storage_classes,
+                         "ingressclasses": self.ingress_classes}
         #: namespace -> name -> ResourceQuota, as the watch cache has them
         self.quotas: dict[str, dict[str, Obj]] = {}
         #: pods admitted under a quota and not in the watch cache yet ("ns/name" -> pod):
@@ -125,12 +129,10 @@ class Admission:
                 kept.pop(name, None)
             else:
                 kept[name] = obj
-        elif resource in ("priorityclasses", "storageclasses", "ingressclasses"):
+        elif resource in self._classes:
             target = obj or prev
             assert target is not None
-            classes = {"priorityclasses": self.priority_classes,
-                       "storageclasses": self.storage_classes,
-                       "ingressclasses": self.ingress_classes}[resource]
+            classes = self._classes[resource]
             if obj is None:
                 classes.pop(target["metadata"]["name"], None)
             else:
