@@ -555,56 +555,63 @@ class Kubelet(Actor):
         self.work.forget_all_but(c for _, containers in pods.values() for c, _ in containers)
         return summary(self.node.name, pods.values(), self.cpu_counter, now)
 
+    def _pod_named(self, namespace: str, name: str) -> tuple[str, dict[str, Any]] | None:
+        """(uid, pod) of the pod `namespace/name` bound to this node, if any."""
+        for uid, pod in self.pods.items():
+            meta = pod["metadata"]
+            if meta["name"] == name and meta["namespace"] == namespace:
+                return uid, pod
+        return None
+
     def container_files(self, namespace: str, name: str,
                         container: str | None = None) -> dict[str, str]:
         """The files a container of pod `namespace/name` on this node sees in its volume
         mounts (the service-account token among them), path -> text; the pod's only
         container when `container` is None. Empty for an unknown pod or container."""
-        for pod in self.pods.values():
-            meta = pod["metadata"]
-            if meta["name"] == name and meta["namespace"] == namespace:
-                names = [c.get("name") for c in (pod.get("spec") or {}).get("containers", [])]
-                chosen = container or (names[0] if names else "")
-                return mounted_files(pod, str(chosen), self._config_lookup)
-        return {}
+        found = self._pod_named(namespace, name)
+        if found is None:
+            return {}
+        pod = found[1]
+        names = [c.get("name") for c in (pod.get("spec") or {}).get("containers", [])]
+        chosen = container or (names[0] if names else "")
+        return mounted_files(pod, str(chosen), self._config_lookup)
 
     def _exec_view(self, request: GetExecView) -> ContainerView | ExecUnavailable:
         """The running container's environment (as resolved when it started), the files
         of its mounts and its hostname; the kubelet's errors otherwise."""
-        for uid, pod in self.pods.items():
-            meta = pod["metadata"]
-            if meta["name"] != request.name or meta["namespace"] != request.namespace:
-                continue
-            target = self.runtime.running_container(uid, request.container, self.ctx.now())
-            if target is None:
-                return ExecUnavailable(f'container not found ("{request.container}")')
-            ip = self.runtime.pod_ip(uid)
-            env = container_env(pod, target.spec, target.env_sources,
-                                allocatable={"cpu": self.node.cpu, "memory": self.node.memory},
-                                kubernetes_service_ip=self.kubernetes_service_ip)
-            files = {**runtime_files(pod, ip),
-                     **mounted_files(pod, request.container, self._config_lookup)}
-            return ContainerView(_key(pod), request.container, pod_hostname(pod),
-                                 tuple(env), dict(sorted(files.items())))
-        return ExecUnavailable("pod does not exist", 404)
+        found = self._pod_named(request.namespace, request.name)
+        if found is None:
+            return ExecUnavailable("pod does not exist", 404)
+        uid, pod = found
+        target = self.runtime.running_container(uid, request.container, self.ctx.now())
+        if target is None:
+            return ExecUnavailable(f'container not found ("{request.container}")')
+        ip = self.runtime.pod_ip(uid)
+        env = container_env(pod, target.spec, target.env_sources,
+                            allocatable={"cpu": self.node.cpu, "memory": self.node.memory},
+                            kubernetes_service_ip=self.kubernetes_service_ip)
+        files = {**runtime_files(pod, ip),
+                 **mounted_files(pod, request.container, self._config_lookup)}
+        return ContainerView(_key(pod), request.container, pod_hostname(pod),
+                             tuple(env), dict(sorted(files.items())))
 
     def _logs(self, request: GetLogs) -> Any:
-        for uid, pod in self.pods.items():
-            meta = pod["metadata"]
-            if meta["name"] == request.name and meta["namespace"] == request.namespace:
-                containers = [c["name"] for c in (pod.get("spec") or {}).get("containers", [])]
-                container = request.container or (containers[0] if len(containers) == 1
-                                                   else None)
-                if container is None:
-                    return LogsUnavailable(
-                        f"a container name must be specified for pod {request.name}, choose "
-                        f"one of: [{' '.join(containers)}]")
-                try:
-                    return self.runtime.logs(uid, container, request.tail,
-                                             previous=request.previous, now=self.ctx.now())
-                except LogsUnavailable as error:
-                    return error
-        return LogsUnavailable(f"pod {request.name} is not running on node {self.node.name}")
+        found = self._pod_named(request.namespace, request.name)
+        if found is None:
+            return LogsUnavailable(
+                f"pod {request.name} is not running on node {self.node.name}")
+        uid, pod = found
+        containers = [c["name"] for c in (pod.get("spec") or {}).get("containers", [])]
+        container = request.container or (containers[0] if len(containers) == 1 else None)
+        if container is None:
+            return LogsUnavailable(
+                f"a container name must be specified for pod {request.name}, choose "
+                f"one of: [{' '.join(containers)}]")
+        try:
+            return self.runtime.logs(uid, container, request.tail,
+                                     previous=request.previous, now=self.ctx.now())
+        except LogsUnavailable as error:
+            return error
 
 
 
